@@ -1,0 +1,271 @@
+//! Putting one turn's frames back together: order, duplicates, gaps, completion.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use crate::Frame;
+
+/// What [`StreamAssembler::accept`] did with a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepted {
+    /// The frame was next in order; it and this many held frames after it (0 or more) are applied.
+    Applied {
+        /// Frames that had arrived early and could be applied now.
+        released: usize,
+    },
+    /// The frame came early (a gap precedes it); it is kept until the gap is filled.
+    Held,
+    /// A frame with this `seq` was already seen; ignored.
+    Duplicate,
+    /// The frame belongs to another turn; ignored.
+    OtherTurn,
+    /// The turn already ended (`done` or `error` was applied); ignored.
+    AfterEnd,
+}
+
+/// How the turn's stream ended, once it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Ending {
+    Done,
+    Failed(String),
+}
+
+/// Rebuilds one turn's streamed answer from frames that may arrive in any order, more than once.
+///
+/// Frames are applied strictly in `seq` order. A frame that comes early is held until every
+/// frame before it has arrived; [`gaps`](Self::gaps) names what is still missing. Legacy raw
+/// text (from a fulfillment that does not speak v1) has no `seq` and is appended as it comes.
+#[derive(Debug, Clone)]
+pub struct StreamAssembler {
+    turn: String,
+    next_seq: u64,
+    held: BTreeMap<u64, Frame>,
+    text: String,
+    status: Option<String>,
+    ending: Option<Ending>,
+    ignored: u64,
+}
+
+impl StreamAssembler {
+    /// Starts assembling the turn named `turn`.
+    pub fn new(turn: impl Into<String>) -> Self {
+        Self {
+            turn: turn.into(),
+            next_seq: 0,
+            held: BTreeMap::new(),
+            text: String::new(),
+            status: None,
+            ending: None,
+            ignored: 0,
+        }
+    }
+
+    /// The turn this assembler collects.
+    pub fn turn(&self) -> &str {
+        &self.turn
+    }
+
+    /// Takes one frame; applies it (and any held frames it unblocks) if it is next in order.
+    pub fn accept(&mut self, frame: Frame) -> Accepted {
+        let outcome = self.classify(&frame);
+        match outcome {
+            Accepted::Applied { .. } => {
+                self.apply(frame);
+                let released = self.release_held();
+                Accepted::Applied { released }
+            }
+            Accepted::Held => {
+                self.held.insert(frame.seq(), frame);
+                Accepted::Held
+            }
+            Accepted::Duplicate | Accepted::OtherTurn | Accepted::AfterEnd => {
+                self.ignored += 1;
+                outcome
+            }
+        }
+    }
+
+    /// Appends legacy raw text (a message that was not a v1 frame) to the answer.
+    pub fn push_legacy(&mut self, text: &str) {
+        if self.ending.is_none() {
+            self.text.push_str(text);
+        }
+    }
+
+    /// The answer text assembled so far, in order.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The latest `progress` status line, until text arrives or the turn ends.
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_deref()
+    }
+
+    /// True once a `done` or `error` frame has been applied (all frames before it arrived).
+    pub fn is_complete(&self) -> bool {
+        self.ending.is_some()
+    }
+
+    /// The message of the `error` frame that ended the turn, if it ended that way.
+    pub fn error(&self) -> Option<&str> {
+        match &self.ending {
+            Some(Ending::Failed(message)) => Some(message),
+            _ => None,
+        }
+    }
+
+    /// Ranges of `seq` still missing before the frames being held. Empty when nothing is held.
+    pub fn gaps(&self) -> Vec<Range<u64>> {
+        let mut gaps = Vec::new();
+        let mut expected = self.next_seq;
+        for &seq in self.held.keys() {
+            if seq > expected {
+                gaps.push(expected..seq);
+            }
+            expected = seq + 1;
+        }
+        gaps
+    }
+
+    /// How many frames were ignored (duplicates, other turns, after the end).
+    pub fn ignored(&self) -> u64 {
+        self.ignored
+    }
+
+    fn classify(&self, frame: &Frame) -> Accepted {
+        let seq = frame.seq();
+        if frame.turn() != self.turn {
+            Accepted::OtherTurn
+        } else if self.ending.is_some() {
+            Accepted::AfterEnd
+        } else if seq < self.next_seq || self.held.contains_key(&seq) {
+            Accepted::Duplicate
+        } else if seq == self.next_seq {
+            Accepted::Applied { released: 0 }
+        } else {
+            Accepted::Held
+        }
+    }
+
+    fn release_held(&mut self) -> usize {
+        let mut released = 0;
+        while self.ending.is_none() {
+            let Some(frame) = self.held.remove(&self.next_seq) else { break };
+            self.apply(frame);
+            released += 1;
+        }
+        if self.ending.is_some() {
+            self.held.clear();
+        }
+        released
+    }
+
+    fn apply(&mut self, frame: Frame) {
+        self.next_seq = frame.seq() + 1;
+        match frame {
+            Frame::Chunk { text, .. } => {
+                self.status = None;
+                self.text.push_str(&text);
+            }
+            Frame::Progress { text, .. } => self.status = Some(text),
+            Frame::Snapshot { text, .. } => {
+                self.status = None;
+                self.text = text;
+            }
+            Frame::Done { .. } => {
+                self.status = None;
+                self.ending = Some(Ending::Done);
+            }
+            Frame::Error { message, .. } => {
+                self.status = None;
+                self.ending = Some(Ending::Failed(message));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(seq: u64, text: &str) -> Frame {
+        Frame::Chunk { turn: "t".into(), seq, text: text.into() }
+    }
+
+    #[test]
+    fn early_frame_is_held_until_the_gap_fills() {
+        let mut turn = StreamAssembler::new("t");
+        assert_eq!(turn.accept(chunk(2, "c")), Accepted::Held);
+        assert_eq!(turn.gaps(), vec![0..2]);
+        assert_eq!(turn.text(), "");
+        assert_eq!(turn.accept(chunk(0, "a")), Accepted::Applied { released: 0 });
+        assert_eq!(turn.gaps(), vec![1..2]);
+        assert_eq!(turn.accept(chunk(1, "b")), Accepted::Applied { released: 1 });
+        assert_eq!(turn.text(), "abc");
+        assert!(turn.gaps().is_empty());
+    }
+
+    #[test]
+    fn progress_is_replaced_and_cleared_by_text() {
+        let mut turn = StreamAssembler::new("t");
+        turn.accept(Frame::Progress { turn: "t".into(), seq: 0, text: "Searching…".into() });
+        turn.accept(Frame::Progress { turn: "t".into(), seq: 1, text: "Reading…".into() });
+        assert_eq!(turn.status(), Some("Reading…"));
+        turn.accept(chunk(2, "Found it"));
+        assert_eq!(turn.status(), None);
+        assert_eq!(turn.text(), "Found it");
+    }
+
+    #[test]
+    fn snapshot_replaces_the_text_so_far() {
+        let mut turn = StreamAssembler::new("t");
+        turn.accept(chunk(0, "Hel"));
+        turn.accept(Frame::Snapshot { turn: "t".into(), seq: 1, text: "Hello wor".into() });
+        turn.accept(chunk(2, "ld"));
+        assert_eq!(turn.text(), "Hello world");
+    }
+
+    #[test]
+    fn error_ends_the_turn_and_keeps_the_text() {
+        let mut turn = StreamAssembler::new("t");
+        turn.accept(chunk(0, "partial"));
+        turn.accept(Frame::Error { turn: "t".into(), seq: 1, message: "throttled".into() });
+        assert!(turn.is_complete());
+        assert_eq!(turn.error(), Some("throttled"));
+        assert_eq!(turn.text(), "partial");
+        assert_eq!(turn.accept(chunk(2, "late")), Accepted::AfterEnd);
+        assert_eq!(turn.text(), "partial");
+    }
+
+    #[test]
+    fn done_that_arrives_early_does_not_complete_the_turn() {
+        let mut turn = StreamAssembler::new("t");
+        assert_eq!(turn.accept(Frame::Done { turn: "t".into(), seq: 1 }), Accepted::Held);
+        assert!(!turn.is_complete());
+        turn.accept(chunk(0, "x"));
+        assert!(turn.is_complete());
+        assert_eq!(turn.error(), None);
+    }
+
+    #[test]
+    fn frames_of_other_turns_and_duplicates_are_ignored_and_counted() {
+        let mut turn = StreamAssembler::new("t");
+        turn.accept(chunk(0, "a"));
+        assert_eq!(turn.accept(chunk(0, "a")), Accepted::Duplicate);
+        assert_eq!(turn.accept(chunk(3, "d")), Accepted::Held);
+        assert_eq!(turn.accept(chunk(3, "d")), Accepted::Duplicate);
+        let other = Frame::Chunk { turn: "u".into(), seq: 1, text: "zzz".into() };
+        assert_eq!(turn.accept(other), Accepted::OtherTurn);
+        assert_eq!(turn.text(), "a");
+        assert_eq!(turn.ignored(), 3);
+    }
+
+    #[test]
+    fn legacy_text_is_appended_verbatim() {
+        let mut turn = StreamAssembler::new("t");
+        turn.push_legacy("<b>raw</b> ");
+        turn.push_legacy("/stop/");
+        assert_eq!(turn.text(), "<b>raw</b> /stop/");
+    }
+}

@@ -1,0 +1,205 @@
+//! Wire protocol v1: the JSON frames a server sends to the widget, and how raw text is read.
+
+use serde::{Deserialize, Serialize};
+
+/// One server → widget message of wire protocol v1.
+///
+/// Serialized as a JSON object whose `type` names the variant:
+/// `{"type":"chunk","turn":"t1","seq":0,"text":"Hel"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Frame {
+    /// Append `text` to the turn's answer.
+    Chunk {
+        /// The turn (one visitor question and its answer) this frame belongs to.
+        turn: String,
+        /// Position of this frame in the turn, from 0.
+        seq: u64,
+        /// Text to append.
+        text: String,
+    },
+    /// A status line for long work ("Searching…"); replaced by the next one.
+    Progress {
+        /// The turn this frame belongs to.
+        turn: String,
+        /// Position of this frame in the turn, from 0.
+        seq: u64,
+        /// The status line.
+        text: String,
+    },
+    /// All text of the turn so far (sent after a reconnect); replaces what was shown.
+    Snapshot {
+        /// The turn this frame belongs to.
+        turn: String,
+        /// Position of this frame in the turn, from 0.
+        seq: u64,
+        /// The whole answer so far.
+        text: String,
+    },
+    /// The stream of this turn is complete.
+    Done {
+        /// The turn this frame belongs to.
+        turn: String,
+        /// Position of this frame in the turn, from 0.
+        seq: u64,
+    },
+    /// The stream failed; the final Lex answer may still come.
+    Error {
+        /// The turn this frame belongs to.
+        turn: String,
+        /// Position of this frame in the turn, from 0.
+        seq: u64,
+        /// What went wrong, readable by a visitor.
+        message: String,
+    },
+}
+
+/// The `type` values of wire protocol v1.
+const FRAME_TYPES: [&str; 5] = ["chunk", "progress", "snapshot", "done", "error"];
+
+impl Frame {
+    /// The turn this frame belongs to.
+    pub fn turn(&self) -> &str {
+        match self {
+            Frame::Chunk { turn, .. }
+            | Frame::Progress { turn, .. }
+            | Frame::Snapshot { turn, .. }
+            | Frame::Done { turn, .. }
+            | Frame::Error { turn, .. } => turn,
+        }
+    }
+
+    /// The frame's position in its turn.
+    pub fn seq(&self) -> u64 {
+        match self {
+            Frame::Chunk { seq, .. }
+            | Frame::Progress { seq, .. }
+            | Frame::Snapshot { seq, .. }
+            | Frame::Done { seq, .. }
+            | Frame::Error { seq, .. } => *seq,
+        }
+    }
+
+    /// The frame as the JSON text sent on the wire.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a frame has only string and integer fields")
+    }
+}
+
+/// Why a message that looked like a v1 frame could not be read as one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("malformed `{frame_type}` frame: {reason}")]
+pub struct FrameError {
+    /// The `type` the message claimed.
+    pub frame_type: String,
+    /// What was wrong with it (missing or mistyped field).
+    pub reason: String,
+}
+
+/// How the widget reads one incoming WebSocket message or AppSync event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    /// A wire protocol v1 frame.
+    Frame(Frame),
+    /// Anything else: raw text from a legacy fulfillment (shown as text, never as markup).
+    Legacy(String),
+    /// A JSON object that names a v1 frame type but does not have its fields: counted and ignored.
+    Malformed(FrameError),
+}
+
+/// Reads one message: a v1 frame, a malformed v1 frame, or legacy raw text.
+///
+/// Only a JSON object whose `type` is one of the v1 frame types is treated as a frame; every
+/// other message — plain text, `/stop/`, JSON of some other shape — is legacy text, so an
+/// unmodified fulfillment Lambda that posts raw text keeps working.
+///
+/// ```
+/// use lexstream_protocol::{parse_incoming, Incoming};
+/// assert_eq!(parse_incoming("/stop/"), Incoming::Legacy("/stop/".into()));
+/// assert!(matches!(parse_incoming(r#"{"type":"done","turn":"a","seq":3}"#), Incoming::Frame(_)));
+/// assert!(matches!(parse_incoming(r#"{"type":"chunk","turn":"a"}"#), Incoming::Malformed(_)));
+/// ```
+pub fn parse_incoming(message: &str) -> Incoming {
+    if !message.trim_start().starts_with('{') {
+        return Incoming::Legacy(message.to_owned());
+    }
+    let Ok(serde_json::Value::Object(object)) = serde_json::from_str(message) else {
+        return Incoming::Legacy(message.to_owned());
+    };
+    let Some(frame_type) = object
+        .get("type")
+        .and_then(serde_json::Value::as_str)
+        .filter(|t| FRAME_TYPES.contains(t))
+        .map(str::to_owned)
+    else {
+        return Incoming::Legacy(message.to_owned());
+    };
+    match serde_json::from_value(serde_json::Value::Object(object)) {
+        Ok(frame) => Incoming::Frame(frame),
+        Err(error) => Incoming::Malformed(FrameError {
+            frame_type,
+            reason: error.to_string(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_frame_type_round_trips_through_json() {
+        let frames = [
+            Frame::Chunk { turn: "t".into(), seq: 0, text: "a \"quoted\" <b>".into() },
+            Frame::Progress { turn: "t".into(), seq: 1, text: "Searching…".into() },
+            Frame::Snapshot { turn: "t".into(), seq: 2, text: "all\nso far".into() },
+            Frame::Done { turn: "t".into(), seq: 3 },
+            Frame::Error { turn: "t".into(), seq: 4, message: "model throttled".into() },
+        ];
+        for frame in frames {
+            assert_eq!(parse_incoming(&frame.to_json()), Incoming::Frame(frame));
+        }
+    }
+
+    #[test]
+    fn wire_shape_matches_the_documented_protocol() {
+        let json = Frame::Chunk { turn: "t9".into(), seq: 7, text: "hi".into() }.to_json();
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value, serde_json::json!({"type":"chunk","turn":"t9","seq":7,"text":"hi"}));
+    }
+
+    #[test]
+    fn plain_text_and_stop_marker_are_legacy_text() {
+        for raw in ["Hello there", "/stop/", "", "  ", "<b>not markup</b>", "42", "[1,2]"] {
+            assert_eq!(parse_incoming(raw), Incoming::Legacy(raw.to_owned()));
+        }
+    }
+
+    #[test]
+    fn json_of_another_shape_is_legacy_text_not_an_error() {
+        for raw in [r#"{"answer":"yes"}"#, r#"{"type":"banner","text":"x"}"#, r#"{"type":5}"#, "{not json"] {
+            assert_eq!(parse_incoming(raw), Incoming::Legacy(raw.to_owned()));
+        }
+    }
+
+    #[test]
+    fn v1_type_with_missing_or_wrong_fields_is_malformed() {
+        for raw in [
+            r#"{"type":"chunk","turn":"t","seq":0}"#,
+            r#"{"type":"chunk","turn":"t","seq":-1,"text":"x"}"#,
+            r#"{"type":"done","seq":1}"#,
+            r#"{"type":"error","turn":"t","seq":"1","message":"m"}"#,
+        ] {
+            match parse_incoming(raw) {
+                Incoming::Malformed(error) => assert!(!error.reason.is_empty()),
+                other => panic!("{raw} parsed as {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_extra_fields_do_not_break_a_frame() {
+        let raw = r#"{"type":"chunk","turn":"t","seq":0,"text":"x","v":1,"model":"m"}"#;
+        assert!(matches!(parse_incoming(raw), Incoming::Frame(Frame::Chunk { .. })));
+    }
+}

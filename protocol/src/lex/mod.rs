@@ -1,0 +1,36 @@
+//! Amazon Lex V2 types: the Lambda code-hook event and response, and the runtime
+//! `RecognizeText` call, shaped after AWS's documentation.
+//!
+//! AWS adds fields and enum values without changing `messageVersion`, so every struct ignores
+//! fields it does not know and every enum keeps values it does not know
+//! (as an `Other(String)` variant) instead of failing.
+
+mod event;
+mod open_enum;
+mod response;
+mod runtime;
+mod session;
+
+pub use event::{
+    Bot, CodeHookEvent, InputMode, Interpretation, InterpretationSource, InvocationSource,
+    ProposedDialogAction, ProposedNextState, PromptAttempt, ResolvedContext, Sentiment, SentimentResponse, SentimentScore, Transcription,
+};
+pub use response::CodeHookResponse;
+pub use runtime::{
+    ConfidenceScore, LexRuntimeErrorCode, RecognizeTextRequest, RecognizeTextResponse,
+    RecognizedBotMember, RuntimeInterpretation, recognize_text_path,
+};
+pub use session::{
+    ActiveContext, Button, ConfirmationState, DialogAction, DialogActionType, ElicitSubSlot,
+    ImageResponseCard, Intent, IntentState, Message, MessageContentType, RuntimeHintDetails,
+    RuntimeHintValue, RuntimeHints, SessionState, Slot, SlotElicitationStyle, SlotShape,
+    SlotValue, TimeToLive,
+};
+
+/// Session attribute naming the DynamoDB table that maps a sessionId to a WebSocket connection
+/// (the Lex Web UI's name, kept so existing backends work unchanged).
+pub const ATTR_STREAMING_TABLE: &str = "streamingDynamoDbTable";
+/// Session attribute naming the https URL of the WebSocket API stage to post frames to.
+pub const ATTR_STREAMING_ENDPOINT: &str = "streamingEndpoint";
+/// Request attribute carrying the widget's id for the current turn.
+pub const ATTR_STREAMING_TURN_ID: &str = "streamingTurnId";

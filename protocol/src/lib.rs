@@ -1,0 +1,47 @@
+//! The shared vocabulary of Lexstream: everything the widget, the Lambdas and the devstack
+//! must agree on, with no I/O and no platform dependency.
+//!
+//! A streamed answer travels as a sequence of small JSON [`Frame`]s (wire protocol v1), one per
+//! WebSocket message (API Gateway) or per event (AppSync Events). Each frame names its `turn`
+//! and carries a `seq` that starts at 0 and grows by one, so the receiver can put frames back in
+//! order, drop duplicates and notice gaps — that is the job of [`StreamAssembler`]. Anything that
+//! is not a v1 frame (a plain string from an unmodified fulfillment Lambda) is a legacy raw-text
+//! chunk, shown as text and never interpreted as markup.
+//!
+//! ```
+//! use lexstream_protocol::{parse_incoming, Incoming, StreamAssembler};
+//!
+//! let mut turn = StreamAssembler::new("t1");
+//! // Frames may arrive out of order and more than once.
+//! for raw in [
+//!     r#"{"type":"chunk","turn":"t1","seq":1,"text":"world"}"#,
+//!     r#"{"type":"chunk","turn":"t1","seq":0,"text":"Hello, "}"#,
+//!     r#"{"type":"chunk","turn":"t1","seq":0,"text":"Hello, "}"#,
+//!     r#"{"type":"done","turn":"t1","seq":2}"#,
+//! ] {
+//!     if let Incoming::Frame(frame) = parse_incoming(raw) {
+//!         turn.accept(frame);
+//!     }
+//! }
+//! assert_eq!(turn.text(), "Hello, world");
+//! assert!(turn.is_complete());
+//! ```
+//!
+//! The crate also holds the Amazon Lex V2 types ([`lex`]), the AWS AppSync Events messages
+//! ([`appsync`]) and, with the default `render` feature, the one place where bot text becomes
+//! HTML ([`render`]): Markdown through pulldown-cmark, then ammonia, so only sanitized HTML
+//! ever reaches a page.
+#![deny(missing_docs)]
+
+pub mod appsync;
+mod assembler;
+mod frame;
+pub mod lex;
+pub mod limits;
+#[cfg(feature = "render")]
+pub mod render;
+mod split;
+
+pub use assembler::{Accepted, StreamAssembler};
+pub use frame::{Frame, FrameError, Incoming, parse_incoming};
+pub use split::chunk_frames;
