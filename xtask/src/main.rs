@@ -1,1 +1,47 @@
-fn main() {}
+//! `cargo xtask`: the project's own automation, in Rust so it runs wherever cargo does.
+//!
+//! - `cargo xtask setup` installs what building and testing need, skipping what is present.
+//! - `cargo xtask dev` builds the widget and runs it on the devstack.
+//! - `cargo xtask test` runs every test: native, wasm in headless Chromium, end to end.
+
+mod dev;
+mod paths;
+mod process;
+mod setup;
+mod summary;
+mod test;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  setup   install the toolchain pieces (wasm target, trunk, wasm-bindgen, binaryen 132,
+          Chromium + chromedriver, Python test tools), skipping what is already installed
+  dev     setup, build the widget, and serve it on the devstack (http://127.0.0.1:8080)
+          options: --release (size-optimized build), any devstack flag (--addr IP:PORT)
+  test    setup, then run every test: native, wasm in headless Chromium, end to end";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let command = args.next();
+    let rest: Vec<String> = args.collect();
+    let result = match command.as_deref() {
+        Some("setup") => setup::run(),
+        Some("dev") => dev::run(&rest),
+        Some("test") => test::run(),
+        Some("help" | "--help" | "-h") | None => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

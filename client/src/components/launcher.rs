@@ -1,0 +1,33 @@
+//! The round button in the page corner that opens and closes the chat.
+
+use leptos::html;
+use leptos::prelude::*;
+
+use super::PANEL_ID;
+
+/// Toggles the chat panel; tells assistive technology whether the panel is expanded.
+#[component]
+pub fn Launcher(
+    /// Whether the panel is open; the launcher flips it.
+    open: RwSignal<bool>,
+    /// Lets the widget move focus back here when the panel closes.
+    node_ref: NodeRef<html::Button>,
+) -> impl IntoView {
+    let label = move || if open.get() { "Close chat" } else { "Open chat" };
+    view! {
+        <button
+            type="button"
+            class="lxs-launcher"
+            data-testid="launcher"
+            node_ref=node_ref
+            aria-label=label
+            aria-controls=PANEL_ID
+            aria-expanded=move || open.get().to_string()
+            on:click=move |_| open.update(|is_open| *is_open = !*is_open)
+        >
+            <span class="lxs-launcher-icon" aria-hidden="true">
+                {move || if open.get() { "×" } else { "💬" }}
+            </span>
+        </button>
+    }
+}

@@ -1,0 +1,14 @@
+//! The widget's Leptos components, one per file.
+// `#[component]` expands to a `pub` inner function that this lint misreads as unreachable.
+#![allow(unreachable_pub)]
+
+mod chat_panel;
+mod launcher;
+mod widget;
+
+pub use chat_panel::ChatPanel;
+pub use launcher::Launcher;
+pub use widget::Widget;
+
+/// Element id of the chat panel, referenced by the launcher's `aria-controls`.
+pub(crate) const PANEL_ID: &str = "lexstream-panel";

@@ -1,0 +1,9 @@
+//! The Lexstream chat widget: a launcher button and a chat panel, living in their own Shadow
+//! DOM so the host page's CSS cannot break them and theirs cannot leak out.
+//!
+//! [`embed::start`] is what the bundle runs when a page loads it: it creates the host element,
+//! attaches a shadow root with the widget's stylesheet and mounts [`components::Widget`] there.
+//! Nothing heavy happens until the visitor opens the chat.
+
+pub mod components;
+pub mod embed;

@@ -1,0 +1,87 @@
+//! The widget mounted in a real headless Chromium: it appears, opens, closes and keeps focus sane.
+#![cfg(target_arch = "wasm32")]
+
+use lexstream_client::embed::{HOST_ATTRIBUTE, MountedWidget, WidgetOptions, mount_widget};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{HtmlElement, KeyboardEvent, KeyboardEventInit};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Lets Leptos run its effects and re-render.
+async fn tick() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+fn find(widget: &MountedWidget, test_id: &str) -> Option<HtmlElement> {
+    widget
+        .shadow
+        .query_selector(&format!("[data-testid='{test_id}']"))
+        .unwrap()
+        .map(|element| element.unchecked_into())
+}
+
+fn mounted() -> MountedWidget {
+    mount_widget(WidgetOptions { title: "Support".into(), greeting: "Hello from the bot".into() }).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn widget_mounts_in_its_own_shadow_root_with_a_closed_panel() {
+    let widget = mounted();
+    tick().await;
+    assert!(widget.host.has_attribute(HOST_ATTRIBUTE));
+    let launcher = find(&widget, "launcher").expect("launcher rendered");
+    assert_eq!(launcher.get_attribute("aria-expanded").as_deref(), Some("false"));
+    assert_eq!(launcher.get_attribute("aria-label").as_deref(), Some("Open chat"));
+    assert!(find(&widget, "panel").is_none(), "panel must start closed");
+    // The page cannot reach the widget's elements through the document.
+    let document = web_sys::window().unwrap().document().unwrap();
+    assert!(document.query_selector("[data-testid='launcher']").unwrap().is_none());
+    widget.remove();
+}
+
+#[wasm_bindgen_test]
+async fn clicking_the_launcher_opens_the_panel_with_the_greeting() {
+    let widget = mounted();
+    tick().await;
+    find(&widget, "launcher").unwrap().click();
+    tick().await;
+    let panel = find(&widget, "panel").expect("panel open after click");
+    assert_eq!(panel.get_attribute("role").as_deref(), Some("dialog"));
+    assert_eq!(panel.get_attribute("aria-label").as_deref(), Some("Support"));
+    let transcript = find(&widget, "transcript").unwrap();
+    assert_eq!(transcript.get_attribute("role").as_deref(), Some("log"));
+    assert!(transcript.text_content().unwrap().contains("Hello from the bot"));
+    assert_eq!(find(&widget, "launcher").unwrap().get_attribute("aria-expanded").as_deref(), Some("true"));
+    // Focus moved into the panel, onto its close button.
+    let focused = widget.shadow.active_element().expect("something focused in the widget");
+    assert_eq!(focused.get_attribute("data-testid").as_deref(), Some("close"));
+    widget.remove();
+}
+
+#[wasm_bindgen_test]
+async fn close_button_and_escape_close_the_panel_and_return_focus() {
+    let widget = mounted();
+    tick().await;
+    find(&widget, "launcher").unwrap().click();
+    tick().await;
+    find(&widget, "close").unwrap().click();
+    tick().await;
+    assert!(find(&widget, "panel").is_none(), "close button closes");
+    let focused = widget.shadow.active_element().expect("focus stays in the widget");
+    assert_eq!(focused.get_attribute("data-testid").as_deref(), Some("launcher"));
+
+    find(&widget, "launcher").unwrap().click();
+    tick().await;
+    let init = KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    let escape = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    find(&widget, "close").unwrap().dispatch_event(&escape).unwrap();
+    tick().await;
+    assert!(find(&widget, "panel").is_none(), "Escape closes");
+    widget.remove();
+}

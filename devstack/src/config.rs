@@ -1,0 +1,96 @@
+//! The devstack's settings, from command-line flags.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Where the devstack listens and what it serves.
+#[derive(Debug, Clone)]
+pub struct DevstackConfig {
+    /// Address to listen on (`--addr`, default `127.0.0.1:8080`).
+    pub addr: SocketAddr,
+    /// The built widget and demo page (`--dist`, default `dist`).
+    pub dist_dir: PathBuf,
+}
+
+impl Default for DevstackConfig {
+    fn default() -> Self {
+        Self { addr: SocketAddr::from(([127, 0, 0, 1], 8080)), dist_dir: PathBuf::from("dist") }
+    }
+}
+
+/// A flag the devstack could not use.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A flag needs a value and none followed it.
+    #[error("{0} needs a value")]
+    MissingValue(String),
+    /// `--addr` is not `IP:PORT`.
+    #[error("--addr {0:?} is not an address like 127.0.0.1:8080")]
+    BadAddr(String),
+    /// A flag the devstack does not know.
+    #[error("unknown flag {0:?} (known: --addr, --dist, --help)")]
+    UnknownFlag(String),
+    /// `--help` was given.
+    #[error("{USAGE}")]
+    HelpRequested,
+}
+
+/// The text `--help` prints.
+pub const USAGE: &str = "\
+usage: lexstream-devstack [--addr IP:PORT] [--dist DIR]
+  --addr IP:PORT  address to listen on (default 127.0.0.1:8080)
+  --dist DIR      the built widget to serve (default dist; `trunk build` makes it)";
+
+impl DevstackConfig {
+    /// Reads flags (without the program name).
+    pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Self, ConfigError> {
+        let mut config = Self::default();
+        let mut args = args.into_iter();
+        while let Some(flag) = args.next() {
+            let mut value = || args.next().ok_or_else(|| ConfigError::MissingValue(flag.clone()));
+            match flag.as_str() {
+                "--addr" => {
+                    let raw = value()?;
+                    config.addr = raw.parse().map_err(|_| ConfigError::BadAddr(raw))?;
+                }
+                "--dist" => config.dist_dir = PathBuf::from(value()?),
+                "--help" | "-h" => return Err(ConfigError::HelpRequested),
+                _ => return Err(ConfigError::UnknownFlag(flag)),
+            }
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn defaults_listen_on_loopback_8080_and_serve_dist() {
+        let config = DevstackConfig::from_args(args(&[])).unwrap();
+        assert_eq!(config.addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.dist_dir, PathBuf::from("dist"));
+    }
+
+    #[test]
+    fn flags_override_defaults() {
+        let config = DevstackConfig::from_args(args(&["--addr", "127.0.0.1:0", "--dist", "/tmp/x"])).unwrap();
+        assert_eq!(config.addr.port(), 0);
+        assert_eq!(config.dist_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn bad_flags_get_clear_errors() {
+        let error = DevstackConfig::from_args(args(&["--addr", "localhost"])).unwrap_err();
+        assert!(error.to_string().contains("not an address"), "{error}");
+        let error = DevstackConfig::from_args(args(&["--dist"])).unwrap_err();
+        assert_eq!(error.to_string(), "--dist needs a value");
+        let error = DevstackConfig::from_args(args(&["--port", "1"])).unwrap_err();
+        assert!(error.to_string().contains("unknown flag \"--port\""), "{error}");
+    }
+}

@@ -1,0 +1,11 @@
+//! Helpers for Lexstream's end-to-end tests: a real headless Chromium (through chromedriver and
+//! fantoccini) pointed at a devstack serving the built widget.
+//!
+//! The widget must be built first (`cargo xtask test` does it with trunk); the tests fail with a
+//! message saying so rather than skip.
+
+mod browser;
+mod widget_page;
+
+pub use browser::{Browser, ConsoleEntry};
+pub use widget_page::{WidgetPage, built_dist_dir, start_devstack};

@@ -1,0 +1,70 @@
+//! End to end: the release build of the widget, served by the devstack, loads in headless
+//! Chromium without console errors, and a visitor can open and close the chat.
+
+use std::time::Duration;
+
+use lexstream_e2e::{Browser, WidgetPage, start_devstack};
+
+const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
+const UI_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[tokio::test]
+async fn visitor_opens_and_closes_the_chat_on_the_demo_page() -> anyhow::Result<()> {
+    let devstack = start_devstack().await?;
+    let browser = Browser::start().await?;
+    let result = async {
+        let page = WidgetPage::open(&browser, &devstack.url(), LOAD_TIMEOUT).await?;
+
+        let launcher = page.wait_for("launcher", UI_TIMEOUT).await?;
+        assert_eq!(launcher.attr("aria-expanded").await?.as_deref(), Some("false"));
+        assert!(page.find("panel").await?.is_none(), "the panel starts closed");
+
+        launcher.click().await?;
+        let panel = page.wait_for("panel", UI_TIMEOUT).await?;
+        assert!(panel.is_displayed().await?, "the open panel is visible");
+        let transcript = page.wait_for("transcript", UI_TIMEOUT).await?;
+        assert!(!transcript.text().await?.trim().is_empty(), "the panel greets the visitor");
+        assert_eq!(launcher.attr("aria-expanded").await?.as_deref(), Some("true"));
+
+        let screenshot = browser.client.screenshot().await?;
+        let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+        std::fs::write(shots.join("widget-open.png"), screenshot)?;
+
+        page.wait_for("close", UI_TIMEOUT).await?.click().await?;
+        page.wait_gone("panel", UI_TIMEOUT).await?;
+
+        let errors: Vec<_> = browser
+            .console()
+            .await?
+            .into_iter()
+            .filter(|entry| entry.level == "SEVERE")
+            .collect();
+        assert!(errors.is_empty(), "console errors on the demo page: {errors:#?}");
+        anyhow::Ok(())
+    }
+    .await;
+    browser.close().await;
+    devstack.stop();
+    result
+}
+
+#[tokio::test]
+async fn console_errors_are_seen_by_the_test_harness() -> anyhow::Result<()> {
+    // Guards the check above: a console error on the page must reach the test.
+    let devstack = start_devstack().await?;
+    let browser = Browser::start().await?;
+    let result = async {
+        WidgetPage::open(&browser, &devstack.url(), LOAD_TIMEOUT).await?;
+        browser.client.execute("console.error('lexstream-e2e-probe')", vec![]).await?;
+        let console = browser.console().await?;
+        assert!(
+            console.iter().any(|entry| entry.level == "SEVERE" && entry.message.contains("lexstream-e2e-probe")),
+            "console read back: {console:#?}"
+        );
+        anyhow::Ok(())
+    }
+    .await;
+    browser.close().await;
+    devstack.stop();
+    result
+}

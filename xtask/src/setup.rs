@@ -1,0 +1,123 @@
+//! `cargo xtask setup`: installs what the project needs, idempotently (see TOOLCHAIN facts in
+//! the README): each step checks first and installs only what is missing or at the wrong version.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::paths;
+use crate::process::{command, is_root, output, run_command};
+
+/// Exact tool versions. trunk 0.22 needs a newer rustc; wasm-bindgen-cli must equal the crate.
+const TRUNK_VERSION: &str = "0.21.14";
+const WASM_BINDGEN_VERSION: &str = "0.2.130";
+const BINARYEN_VERSION: &str = "132.0.0";
+const DEBIAN_BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver"];
+
+/// Python test tools: DynamoDB-compatible server, template linter, Lambda builder.
+const PYTHON_TOOLS: &[&str] = &["moto[server]==5.2.5", "cfn-lint==1.58.0", "cargo-lambda==1.9.2"];
+/// The SAM CLI, in a venv of its own.
+const SAM_TOOLS: &[&str] = &["aws-sam-cli==1.170.0"];
+
+/// Installs everything; prints one line per step saying whether it was already there.
+pub(crate) fn run() -> Result<(), String> {
+    wasm_target()?;
+    cargo_tool("trunk", "trunk", TRUNK_VERSION, true)?;
+    cargo_tool("wasm-bindgen", "wasm-bindgen-cli", WASM_BINDGEN_VERSION, false)?;
+    binaryen()?;
+    browser()?;
+    python_venv(&paths::venv_dir(), PYTHON_TOOLS)?;
+    python_venv(&paths::sam_venv_dir(), SAM_TOOLS)?;
+    eprintln!("xtask: setup complete");
+    Ok(())
+}
+
+fn present(what: &str) {
+    eprintln!("xtask: setup: {what} already installed");
+}
+
+fn wasm_target() -> Result<(), String> {
+    let installed = output(command("rustup", &["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|line| line.trim() == "wasm32-unknown-unknown") {
+        present("rust target wasm32-unknown-unknown");
+        return Ok(());
+    }
+    run_command(command("rustup", &["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// `cargo install`s `krate` at `version` unless `binary --version` already reports it.
+fn cargo_tool(binary: &str, krate: &str, version: &str, locked: bool) -> Result<(), String> {
+    let reported = output(command(binary, &["--version"])).unwrap_or_default();
+    if reported.split_whitespace().any(|word| word == version) {
+        present(&format!("{krate} {version}"));
+        return Ok(());
+    }
+    let mut args = vec!["install", krate, "--version", version];
+    if locked {
+        args.push("--locked");
+    }
+    let mut install = command("cargo", &args);
+    // Fat LTO makes these installs take ~13 minutes on 2 cores; thin codegen is plenty for tools.
+    install
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env_remove("CARGO_TARGET_DIR");
+    run_command(install)
+}
+
+fn binaryen() -> Result<(), String> {
+    let wasm_opt = paths::binaryen_bin().join("wasm-opt");
+    let reported = output(command(&wasm_opt.to_string_lossy(), &["--version"])).unwrap_or_default();
+    let major = BINARYEN_VERSION.split('.').next().unwrap_or(BINARYEN_VERSION);
+    if reported.contains(&format!("version {major}")) {
+        present(&format!("binaryen {BINARYEN_VERSION} (npm)"));
+        return Ok(());
+    }
+    if output(command("npm", &["--version"])).is_none() {
+        apt_install(&["nodejs", "npm"])?;
+    }
+    let dir = paths::binaryen_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let prefix = dir.to_string_lossy().into_owned();
+    let package = format!("binaryen@{BINARYEN_VERSION}");
+    run_command(command("npm", &["install", "--prefix", &prefix, "--no-audit", "--no-fund", "--loglevel=error", &package]))
+}
+
+fn browser() -> Result<(), String> {
+    if paths::chromium().is_file() && paths::chromedriver().is_file() {
+        present("chromium + chromedriver");
+        return Ok(());
+    }
+    apt_install(DEBIAN_BROWSER_PACKAGES)
+}
+
+fn apt_install(packages: &[&str]) -> Result<(), String> {
+    let sudo = !is_root();
+    let apt = |args: &[&str]| {
+        let mut cmd = if sudo { command("sudo", &[&["apt-get"], args].concat()) } else { command("apt-get", args) };
+        cmd.env("DEBIAN_FRONTEND", "noninteractive");
+        cmd
+    };
+    run_command(apt(&["update", "-q"]))?;
+    run_command(apt(&[&["install", "-y", "-q", "--no-install-recommends"], packages].concat()))
+}
+
+/// Creates `venv` if needed and installs `requirements` unless the same set is recorded there.
+fn python_venv(venv: &Path, requirements: &[&str]) -> Result<(), String> {
+    let stamp = venv.join(".lexstream-requirements");
+    let wanted = requirements.join("\n");
+    if std::fs::read_to_string(&stamp).is_ok_and(|recorded| recorded == wanted) {
+        present(&format!("python tools in {} ({})", venv.display(), requirements.join(", ")));
+        return Ok(());
+    }
+    let venv_arg = venv.to_string_lossy().into_owned();
+    if !venv.join("bin/python").is_file() {
+        run_command(command("python3", &["-m", "venv", &venv_arg]))?;
+    }
+    let pip = venv.join("bin/pip").to_string_lossy().into_owned();
+    let mut install = vec!["install", "--quiet", "--disable-pip-version-check"];
+    install.extend_from_slice(requirements);
+    let mut pip_install = Command::new(&pip);
+    pip_install.args(&install);
+    run_command(pip_install)?;
+    std::fs::write(&stamp, wanted).map_err(|e| format!("writing {}: {e}", stamp.display()))
+}

@@ -1,0 +1,106 @@
+//! `cargo xtask test`: every test of the workspace, in three stages, with one summary at the end.
+//!
+//! 1. native: `cargo test` for the pure and server-side crates (unit, integration, doc tests);
+//! 2. wasm: the widget's `wasm-bindgen-test`s inside headless Chromium;
+//! 3. end to end: the release build (`trunk build --release`, wasm-opt 132) served by the
+//!    devstack and driven in headless Chromium through chromedriver.
+//!
+//! A stage that runs no test fails the run: a green result must mean tests ran.
+
+use std::time::Instant;
+
+use crate::process::{command, run_capturing, run_command};
+use crate::summary::Counts;
+use crate::{paths, setup};
+
+struct Stage {
+    name: &'static str,
+    counts: Counts,
+    seconds: f64,
+}
+
+/// Runs setup and all three stages.
+pub(crate) fn run() -> Result<(), String> {
+    setup::run()?;
+    let chromedriver = paths::chromedriver().to_string_lossy().into_owned();
+    let chromium = paths::chromium().to_string_lossy().into_owned();
+    let mut stages = Vec::new();
+
+    let native = command(
+        "cargo",
+        &["test", "--workspace", "--exclude", "lexstream-client", "--exclude", "lexstream-e2e"],
+    );
+    run_stage(&mut stages, "native", native)?;
+
+    let mut wasm = command("cargo", &["test", "--package", "lexstream-client", "--target", "wasm32-unknown-unknown", "--tests"]);
+    wasm.env("CHROMEDRIVER", &chromedriver).env("WASM_BINDGEN_TEST_TIMEOUT", "60");
+    run_stage(&mut stages, "wasm in Chromium", wasm)?;
+
+    let started = Instant::now();
+    run_command(command("trunk", &["build", "--release"]))?;
+    eprintln!("xtask: release build of the widget took {:.1}s", started.elapsed().as_secs_f64());
+    report_bundle_size();
+
+    let dist = paths::workspace_root().join("dist").to_string_lossy().into_owned();
+    let mut e2e = command("cargo", &["test", "--package", "lexstream-e2e"]);
+    e2e.env("LEXSTREAM_DIST", &dist).env("CHROMEDRIVER", &chromedriver).env("CHROME", &chromium);
+    run_stage(&mut stages, "end-to-end", e2e)?;
+
+    print_summary(stages.iter());
+    Ok(())
+}
+
+/// Runs one stage's tests and records its counts; a failure, or no test run, ends the run.
+fn run_stage(stages: &mut Vec<Stage>, name: &'static str, command: std::process::Command) -> Result<(), String> {
+    let started = Instant::now();
+    let (lines, failure) = match run_capturing(command) {
+        Ok(lines) => (lines, None),
+        Err((message, lines)) => (lines, Some(message)),
+    };
+    let counts = Counts::from_output(&lines);
+    stages.push(Stage { name, counts, seconds: started.elapsed().as_secs_f64() });
+    let problem = match failure {
+        Some(message) => Some(format!("{name} tests failed: {message}")),
+        None if counts.passed == 0 => Some(format!("{name} stage ran no test; that is a failure, not a pass")),
+        None => None,
+    };
+    match problem {
+        Some(problem) => {
+            print_summary(stages.iter());
+            Err(problem)
+        }
+        None => Ok(()),
+    }
+}
+
+fn print_summary<'a>(stages: impl IntoIterator<Item = &'a Stage>) {
+    let mut total = Counts::default();
+    println!();
+    println!("xtask: test summary");
+    for stage in stages {
+        let Counts { passed, failed, ignored } = stage.counts;
+        println!("  {:<17} {passed:>4} passed, {failed} failed, {ignored} ignored  ({:.0}s)", stage.name, stage.seconds);
+        total = total.add(stage.counts);
+    }
+    println!("tests: {} passed, {} failed", total.passed, total.failed);
+}
+
+/// Prints the raw and gzip sizes of the built widget's wasm and JS, so size changes are seen.
+fn report_bundle_size() {
+    let dist = paths::workspace_root().join("dist");
+    let Ok(entries) = std::fs::read_dir(&dist) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let is_bundle = matches!(path.extension().and_then(|e| e.to_str()), Some("wasm" | "js"));
+        if !is_bundle {
+            continue;
+        }
+        let raw = entry.metadata().map(|m| m.len()).unwrap_or(0);
+        let gzipped = crate::process::output(command("sh", &["-c", &format!("gzip -9 -c '{}' | wc -c", path.display())]));
+        eprintln!(
+            "xtask: bundle {}: {raw} bytes, {} bytes gzip -9",
+            path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
+            gzipped.unwrap_or_else(|| "?".into())
+        );
+    }
+}
