@@ -73,10 +73,8 @@ pub fn mount_widget(options: WidgetOptions) -> Result<MountedWidget, EmbedError>
         .ok_or_else(|| EmbedError("no document".into()))?;
     let body = document.body().ok_or_else(|| EmbedError("the page has no <body>".into()))?;
 
-    let host: HtmlElement = document
-        .create_element("div")
-        .map_err(js_error("creating the host element"))?
-        .unchecked_into();
+    let host: HtmlElement =
+        document.create_element("div").map_err(js_error("creating the host element"))?.unchecked_into();
     host.set_attribute(HOST_ATTRIBUTE, "").map_err(js_error("marking the host element"))?;
     body.append_child(&host).map_err(js_error("adding the host element"))?;
 
@@ -87,10 +85,8 @@ pub fn mount_widget(options: WidgetOptions) -> Result<MountedWidget, EmbedError>
     sheet.replace_sync(WIDGET_CSS).map_err(js_error("parsing the stylesheet"))?;
     shadow.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
 
-    let container: HtmlElement = document
-        .create_element("div")
-        .map_err(js_error("creating the mount point"))?
-        .unchecked_into();
+    let container: HtmlElement =
+        document.create_element("div").map_err(js_error("creating the mount point"))?.unchecked_into();
     shadow.append_child(&container).map_err(js_error("adding the mount point"))?;
 
     let WidgetOptions { title, greeting } = options;

@@ -1,5 +1,6 @@
 //! The widget mounted in a real headless Chromium: it appears, opens, closes and keeps focus sane.
 #![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use lexstream_client::embed::{HOST_ATTRIBUTE, MountedWidget, WidgetOptions, mount_widget};
 use wasm_bindgen::JsCast;
@@ -11,7 +12,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 /// Lets Leptos run its effects and re-render.
 async fn tick() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0).unwrap();
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }

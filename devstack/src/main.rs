@@ -5,9 +5,11 @@ use lexstream_devstack::{ConfigError, DevstackConfig};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_env_filter(
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-    ).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
     let config = match DevstackConfig::from_args(std::env::args().skip(1)) {
         Ok(config) => config,
         Err(ConfigError::HelpRequested) => {

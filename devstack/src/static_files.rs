@@ -71,7 +71,9 @@ async fn serve_file(root: PathBuf, request: Request<Body>) -> Response<Body> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             plain(StatusCode::NOT_FOUND, format!("{} not found", request.uri().path()))
         }
-        Err(error) => plain(StatusCode::INTERNAL_SERVER_ERROR, format!("reading {}: {error}", path.display())),
+        Err(error) => {
+            plain(StatusCode::INTERNAL_SERVER_ERROR, format!("reading {}: {error}", path.display()))
+        }
     }
 }
 

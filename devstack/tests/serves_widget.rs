@@ -1,4 +1,5 @@
 //! The devstack over a real socket: serves the built widget with browser-ready content types.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use std::path::PathBuf;
 

@@ -136,10 +136,7 @@ pub fn parse_incoming(message: &str) -> Incoming {
     };
     match serde_json::from_value(serde_json::Value::Object(object)) {
         Ok(frame) => Incoming::Frame(frame),
-        Err(error) => Incoming::Malformed(FrameError {
-            frame_type,
-            reason: error.to_string(),
-        }),
+        Err(error) => Incoming::Malformed(FrameError { frame_type, reason: error.to_string() }),
     }
 }
 

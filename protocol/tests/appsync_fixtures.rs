@@ -1,4 +1,5 @@
 //! AppSync Events messages shaped after AWS's documentation round-trip; channels validate.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use lexstream_protocol::appsync::{
     ChannelError, ChannelPath, EventsMessage, PublishRequest, PublishResponse, SubscriptionPattern,
@@ -46,7 +47,8 @@ fn every_message_type_round_trips() {
 
 #[test]
 fn data_event_is_a_json_string_inside_the_json() {
-    let EventsMessage::Data { event, .. } = serde_json::from_value(fixture("appsync_data.json")).unwrap() else {
+    let EventsMessage::Data { event, .. } = serde_json::from_value(fixture("appsync_data.json")).unwrap()
+    else {
         panic!("not data");
     };
     let inner: Value = serde_json::from_str(&event).unwrap();
@@ -55,7 +57,8 @@ fn data_event_is_a_json_string_inside_the_json() {
 
 #[test]
 fn data_event_as_in_the_docs_array_example_is_accepted() {
-    let message: EventsMessage = serde_json::from_value(fixture("appsync_data_doc_array_variant.json")).unwrap();
+    let message: EventsMessage =
+        serde_json::from_value(fixture("appsync_data_doc_array_variant.json")).unwrap();
     assert!(matches!(message, EventsMessage::Data { ref event, .. } if event == "\"my event content\""));
 }
 
@@ -69,7 +72,8 @@ fn error_messages_expose_their_errors() {
 
 #[test]
 fn http_publish_bodies_round_trip() {
-    let request: PublishRequest = serde_json::from_value(fixture("appsync_http_publish_request.json")).unwrap();
+    let request: PublishRequest =
+        serde_json::from_value(fixture("appsync_http_publish_request.json")).unwrap();
     assert_eq!(serde_json::to_value(&request).unwrap(), fixture("appsync_http_publish_request.json"));
     for name in ["appsync_http_publish_response.json", "appsync_http_publish_response_partial.json"] {
         let response: PublishResponse = serde_json::from_value(fixture(name)).unwrap();
@@ -80,10 +84,10 @@ fn http_publish_bodies_round_trip() {
 #[test]
 fn publish_batches_respect_five_events_and_refuse_oversized_ones() {
     let events: Vec<String> = (0..12).map(|i| format!("{{\"n\":{i}}}")).collect();
-    let batches = PublishRequest::batches("/chat/u1", events).unwrap();
+    let batches = PublishRequest::batches("/chat/u1", &events).unwrap();
     assert_eq!(batches.iter().map(|b| b.events.len()).collect::<Vec<_>>(), vec![5, 5, 2]);
     let huge = format!("\"{}\"", "x".repeat(240 * 1024));
-    assert_eq!(PublishRequest::batches("/chat/u1", vec!["1".into(), huge]), Err(vec![1]));
+    assert_eq!(PublishRequest::batches("/chat/u1", &["1".to_owned(), huge]), Err(vec![1]));
 }
 
 #[test]

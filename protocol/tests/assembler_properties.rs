@@ -1,4 +1,5 @@
 //! Property tests: any delivery order, with duplicates, rebuilds exactly the sent answer.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use lexstream_protocol::{Frame, StreamAssembler, chunk_frames};
 use proptest::prelude::*;

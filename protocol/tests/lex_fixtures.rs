@@ -1,4 +1,5 @@
 //! Lex V2 JSON documents shaped after AWS's documentation round-trip without losing a field.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use lexstream_protocol::lex::{
     CodeHookEvent, CodeHookResponse, DialogActionType, IntentState, InvocationSource, Message,
@@ -98,7 +99,13 @@ fn close_keeps_session_attributes_intent_and_request_attributes() {
     assert_eq!(json["sessionState"]["dialogAction"], serde_json::json!({"type": "Close"}));
     assert_eq!(json["sessionState"]["intent"]["name"], "FallbackIntent");
     assert_eq!(json["sessionState"]["intent"]["state"], "Fulfilled");
-    assert_eq!(json["sessionState"]["sessionAttributes"]["streamingEndpoint"], event.session_state.attribute("streamingEndpoint").unwrap());
+    assert_eq!(
+        json["sessionState"]["sessionAttributes"]["streamingEndpoint"],
+        event.session_state.attribute("streamingEndpoint").unwrap()
+    );
     assert_eq!(json["requestAttributes"]["streamingTurnId"], "turn-000003");
-    assert_eq!(json["messages"][0], serde_json::json!({"contentType": "CustomPayload", "content": "**Hello**"}));
+    assert_eq!(
+        json["messages"][0],
+        serde_json::json!({"contentType": "CustomPayload", "content": "**Hello**"})
+    );
 }

@@ -1,12 +1,33 @@
 //! Rendering tests: hostile Markdown/HTML executes nothing; ordinary Markdown keeps its shape.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use lexstream_protocol::render::{render_markdown, sanitize_html};
 
 /// Things that must never appear in rendered output, whatever the input.
 const FORBIDDEN: &[&str] = &[
-    "<script", "<style", "<iframe", "<svg", "<math", "<object", "<embed", "<form", "<input",
-    "<link", "<meta", "<base", "javascript:", "vbscript:", "data:", "onerror", "onload",
-    "onclick", "onmouseover", "onfocus", "srcdoc", "formaction", "style=",
+    "<script",
+    "<style",
+    "<iframe",
+    "<svg",
+    "<math",
+    "<object",
+    "<embed",
+    "<form",
+    "<input",
+    "<link",
+    "<meta",
+    "<base",
+    "javascript:",
+    "vbscript:",
+    "data:",
+    "onerror",
+    "onload",
+    "onclick",
+    "onmouseover",
+    "onfocus",
+    "srcdoc",
+    "formaction",
+    "style=",
 ];
 
 /// The markup of `html`: every `<…>` tag, without the text between tags. Sanitized text

@@ -7,6 +7,8 @@ use lexstream_e2e::{Browser, WidgetPage, start_devstack};
 
 const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
 const UI_TIMEOUT: Duration = Duration::from_secs(5);
+/// The color the demo page forces on every `button` (as WebDriver reports computed colors).
+const HOT_PINK: &str = "rgba(255, 105, 180, 1)";
 
 #[tokio::test]
 async fn visitor_opens_and_closes_the_chat_on_the_demo_page() -> anyhow::Result<()> {
@@ -17,6 +19,16 @@ async fn visitor_opens_and_closes_the_chat_on_the_demo_page() -> anyhow::Result<
 
         let launcher = page.wait_for("launcher", UI_TIMEOUT).await?;
         assert_eq!(launcher.attr("aria-expanded").await?.as_deref(), Some("false"));
+        // The demo page paints every `button` hot pink with !important; the widget must not care.
+        let launcher_color = launcher.css_value("background-color").await?;
+        assert_ne!(launcher_color, HOT_PINK, "page CSS leaked into the widget");
+        let page_button_color = browser
+            .client
+            .find(fantoccini::Locator::Css("main button"))
+            .await?
+            .css_value("background-color")
+            .await?;
+        assert_eq!(page_button_color, HOT_PINK, "the demo page's hostile CSS is in effect");
         assert!(page.find("panel").await?.is_none(), "the panel starts closed");
 
         launcher.click().await?;
@@ -33,12 +45,8 @@ async fn visitor_opens_and_closes_the_chat_on_the_demo_page() -> anyhow::Result<
         page.wait_for("close", UI_TIMEOUT).await?.click().await?;
         page.wait_gone("panel", UI_TIMEOUT).await?;
 
-        let errors: Vec<_> = browser
-            .console()
-            .await?
-            .into_iter()
-            .filter(|entry| entry.level == "SEVERE")
-            .collect();
+        let errors: Vec<_> =
+            browser.console().await?.into_iter().filter(|entry| entry.level == "SEVERE").collect();
         assert!(errors.is_empty(), "console errors on the demo page: {errors:#?}");
         anyhow::Ok(())
     }
@@ -58,7 +66,9 @@ async fn console_errors_are_seen_by_the_test_harness() -> anyhow::Result<()> {
         browser.client.execute("console.error('lexstream-e2e-probe')", vec![]).await?;
         let console = browser.console().await?;
         assert!(
-            console.iter().any(|entry| entry.level == "SEVERE" && entry.message.contains("lexstream-e2e-probe")),
+            console
+                .iter()
+                .any(|entry| entry.level == "SEVERE" && entry.message.contains("lexstream-e2e-probe")),
             "console read back: {console:#?}"
         );
         anyhow::Ok(())

@@ -8,7 +8,8 @@ use crate::{paths, setup};
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     setup::run()?;
     let release = args.iter().any(|arg| arg == "--release");
-    let devstack_args: Vec<&str> = args.iter().map(String::as_str).filter(|arg| *arg != "--release").collect();
+    let devstack_args: Vec<&str> =
+        args.iter().map(String::as_str).filter(|arg| *arg != "--release").collect();
 
     let mut trunk_args = vec!["build"];
     if release {

@@ -58,7 +58,9 @@ pub(crate) fn tool_path() -> OsString {
 
 /// The chromedriver the browser tests use (`$CHROMEDRIVER` or Debian's).
 pub(crate) fn chromedriver() -> PathBuf {
-    std::env::var_os("CHROMEDRIVER").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"))
+    std::env::var_os("CHROMEDRIVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"))
 }
 
 /// The Chromium the browser tests use (`$CHROME` or Debian's).

@@ -63,5 +63,7 @@ pub(crate) fn is_root() -> bool {
         let mut id = Command::new("id");
         id.arg("-u");
         id
-    }).as_deref() == Some("0")
+    })
+    .as_deref()
+        == Some("0")
 }

@@ -79,7 +79,10 @@ fn binaryen() -> Result<(), String> {
     std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let prefix = dir.to_string_lossy().into_owned();
     let package = format!("binaryen@{BINARYEN_VERSION}");
-    run_command(command("npm", &["install", "--prefix", &prefix, "--no-audit", "--no-fund", "--loglevel=error", &package]))
+    run_command(command(
+        "npm",
+        &["install", "--prefix", &prefix, "--no-audit", "--no-fund", "--loglevel=error", &package],
+    ))
 }
 
 fn browser() -> Result<(), String> {
@@ -93,7 +96,8 @@ fn browser() -> Result<(), String> {
 fn apt_install(packages: &[&str]) -> Result<(), String> {
     let sudo = !is_root();
     let apt = |args: &[&str]| {
-        let mut cmd = if sudo { command("sudo", &[&["apt-get"], args].concat()) } else { command("apt-get", args) };
+        let mut cmd =
+            if sudo { command("sudo", &[&["apt-get"], args].concat()) } else { command("apt-get", args) };
         cmd.env("DEBIAN_FRONTEND", "noninteractive");
         cmd
     };

@@ -32,7 +32,10 @@ pub(crate) fn run() -> Result<(), String> {
     );
     run_stage(&mut stages, "native", native)?;
 
-    let mut wasm = command("cargo", &["test", "--package", "lexstream-client", "--target", "wasm32-unknown-unknown", "--tests"]);
+    let mut wasm = command(
+        "cargo",
+        &["test", "--package", "lexstream-client", "--target", "wasm32-unknown-unknown", "--tests"],
+    );
     wasm.env("CHROMEDRIVER", &chromedriver).env("WASM_BINDGEN_TEST_TIMEOUT", "60");
     run_stage(&mut stages, "wasm in Chromium", wasm)?;
 
@@ -51,7 +54,11 @@ pub(crate) fn run() -> Result<(), String> {
 }
 
 /// Runs one stage's tests and records its counts; a failure, or no test run, ends the run.
-fn run_stage(stages: &mut Vec<Stage>, name: &'static str, command: std::process::Command) -> Result<(), String> {
+fn run_stage(
+    stages: &mut Vec<Stage>,
+    name: &'static str,
+    command: std::process::Command,
+) -> Result<(), String> {
     let started = Instant::now();
     let (lines, failure) = match run_capturing(command) {
         Ok(lines) => (lines, None),
@@ -61,7 +68,9 @@ fn run_stage(stages: &mut Vec<Stage>, name: &'static str, command: std::process:
     stages.push(Stage { name, counts, seconds: started.elapsed().as_secs_f64() });
     let problem = match failure {
         Some(message) => Some(format!("{name} tests failed: {message}")),
-        None if counts.passed == 0 => Some(format!("{name} stage ran no test; that is a failure, not a pass")),
+        None if counts.passed == 0 => {
+            Some(format!("{name} stage ran no test; that is a failure, not a pass"))
+        }
         None => None,
     };
     match problem {
@@ -79,7 +88,10 @@ fn print_summary<'a>(stages: impl IntoIterator<Item = &'a Stage>) {
     println!("xtask: test summary");
     for stage in stages {
         let Counts { passed, failed, ignored } = stage.counts;
-        println!("  {:<17} {passed:>4} passed, {failed} failed, {ignored} ignored  ({:.0}s)", stage.name, stage.seconds);
+        println!(
+            "  {:<17} {passed:>4} passed, {failed} failed, {ignored} ignored  ({:.0}s)",
+            stage.name, stage.seconds
+        );
         total = total.add(stage.counts);
     }
     println!("tests: {} passed, {} failed", total.passed, total.failed);
@@ -96,7 +108,10 @@ fn report_bundle_size() {
             continue;
         }
         let raw = entry.metadata().map(|m| m.len()).unwrap_or(0);
-        let gzipped = crate::process::output(command("sh", &["-c", &format!("gzip -9 -c '{}' | wc -c", path.display())]));
+        let gzipped = crate::process::output(command(
+            "sh",
+            &["-c", &format!("gzip -9 -c '{}' | wc -c", path.display())],
+        ));
         eprintln!(
             "xtask: bundle {}: {raw} bytes, {} bytes gzip -9",
             path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),

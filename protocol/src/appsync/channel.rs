@@ -18,7 +18,9 @@ pub enum ChannelError {
     TooManySegments(String),
     /// A segment is empty, too long, or has a character other than letters, digits and `-`
     /// (or starts or ends with `-`).
-    #[error("channel segment {segment:?} must be 1-50 letters, digits or '-', not starting or ending with '-'")]
+    #[error(
+        "channel segment {segment:?} must be 1-50 letters, digits or '-', not starting or ending with '-'"
+    )]
     BadSegment {
         /// The segment.
         segment: String,

@@ -18,7 +18,7 @@ impl PublishRequest {
     ///
     /// Events larger than 240 KB are returned in the error instead, by index, so a caller
     /// can split or refuse them with a message rather than lose them silently.
-    pub fn batches(channel: &str, events: Vec<String>) -> Result<Vec<PublishRequest>, Vec<usize>> {
+    pub fn batches(channel: &str, events: &[String]) -> Result<Vec<PublishRequest>, Vec<usize>> {
         let oversized: Vec<usize> = events
             .iter()
             .enumerate()

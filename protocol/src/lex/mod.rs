@@ -12,19 +12,20 @@ mod runtime;
 mod session;
 
 pub use event::{
-    Bot, CodeHookEvent, InputMode, Interpretation, InterpretationSource, InvocationSource,
-    ProposedDialogAction, ProposedNextState, PromptAttempt, ResolvedContext, Sentiment, SentimentResponse, SentimentScore, Transcription,
+    Bot, CodeHookEvent, InputMode, Interpretation, InterpretationSource, InvocationSource, PromptAttempt,
+    ProposedDialogAction, ProposedNextState, ResolvedContext, Sentiment, SentimentResponse, SentimentScore,
+    Transcription,
 };
 pub use response::CodeHookResponse;
 pub use runtime::{
-    ConfidenceScore, LexRuntimeErrorCode, RecognizeTextRequest, RecognizeTextResponse,
-    RecognizedBotMember, RuntimeInterpretation, recognize_text_path,
+    ConfidenceScore, LexRuntimeErrorCode, RecognizeTextRequest, RecognizeTextResponse, RecognizedBotMember,
+    RuntimeInterpretation, recognize_text_path,
 };
 pub use session::{
     ActiveContext, Button, ConfirmationState, DialogAction, DialogActionType, ElicitSubSlot,
     ImageResponseCard, Intent, IntentState, Message, MessageContentType, RuntimeHintDetails,
-    RuntimeHintValue, RuntimeHints, SessionState, Slot, SlotElicitationStyle, SlotShape,
-    SlotValue, TimeToLive,
+    RuntimeHintValue, RuntimeHints, SessionState, Slot, SlotElicitationStyle, SlotShape, SlotValue,
+    TimeToLive,
 };
 
 /// Session attribute naming the DynamoDB table that maps a sessionId to a WebSocket connection

@@ -26,22 +26,15 @@ impl CodeHookResponse {
     /// session attributes, active contexts and the intent's slots as Lex expects.
     pub fn close(event: &CodeHookEvent, state: IntentState, messages: Vec<Message>) -> Self {
         let mut session_state = event.session_state.clone();
-        let intent = session_state.intent.take().map_or_else(
-            || Intent {
-                name: event.interpretations.first().map_or_else(String::new, |i| i.intent.name.clone()),
-                slots: None,
-                state: None,
-                confirmation_state: None,
-                kendra_response: None,
-            },
-            |intent| intent,
-        );
+        let intent = session_state.intent.take().unwrap_or_else(|| Intent {
+            name: event.interpretations.first().map_or_else(String::new, |i| i.intent.name.clone()),
+            slots: None,
+            state: None,
+            confirmation_state: None,
+            kendra_response: None,
+        });
         session_state.intent = Some(Intent { state: Some(state), ..intent });
         session_state.dialog_action = Some(DialogAction::of_type(DialogActionType::Close));
-        Self {
-            session_state,
-            messages: Some(messages),
-            request_attributes: event.request_attributes.clone(),
-        }
+        Self { session_state, messages: Some(messages), request_attributes: event.request_attributes.clone() }
     }
 }
