@@ -2,6 +2,10 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::bedrock::DemoModelSettings;
+use crate::faults::Faults;
 
 /// Where the devstack listens and what it serves.
 #[derive(Debug, Clone)]
@@ -10,11 +14,26 @@ pub struct DevstackConfig {
     pub addr: SocketAddr,
     /// The built widget and demo page (`--dist`, default `dist`).
     pub dist_dir: PathBuf,
+    /// The WebSocket API stage name (`--stage`, default `Prod`).
+    pub stage: String,
+    /// The demo model's pace (`--model-pace-ms`, default 35 ms per token).
+    pub model: DemoModelSettings,
+    /// Largest message `@connections` accepts (API Gateway: 128 KB).
+    pub max_message_bytes: usize,
+    /// Faults in force at start (`--post-latency-ms`, `--fault-gone`, `--bedrock-throttle`).
+    pub faults: Faults,
 }
 
 impl Default for DevstackConfig {
     fn default() -> Self {
-        Self { addr: SocketAddr::from(([127, 0, 0, 1], 8080)), dist_dir: PathBuf::from("dist") }
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            dist_dir: PathBuf::from("dist"),
+            stage: "Prod".to_owned(),
+            model: DemoModelSettings::default(),
+            max_message_bytes: lexstream_protocol::limits::APIGW_MAX_MESSAGE_BYTES,
+            faults: Faults::default(),
+        }
     }
 }
 
@@ -27,8 +46,16 @@ pub enum ConfigError {
     /// `--addr` is not `IP:PORT`.
     #[error("--addr {0:?} is not an address like 127.0.0.1:8080")]
     BadAddr(String),
+    /// A number flag got something else.
+    #[error("{flag} {value:?} is not a whole number")]
+    BadNumber {
+        /// The flag.
+        flag: String,
+        /// What it got.
+        value: String,
+    },
     /// A flag the devstack does not know.
-    #[error("unknown flag {0:?} (known: --addr, --dist, --help)")]
+    #[error("unknown flag {0:?} (see --help)")]
     UnknownFlag(String),
     /// `--help` was given.
     #[error("{USAGE}")]
@@ -37,9 +64,15 @@ pub enum ConfigError {
 
 /// The text `--help` prints.
 pub const USAGE: &str = "\
-usage: lexstream-devstack [--addr IP:PORT] [--dist DIR]
-  --addr IP:PORT  address to listen on (default 127.0.0.1:8080)
-  --dist DIR      the built widget to serve (default dist; `trunk build` makes it)";
+usage: lexstream-devstack [flags]
+  --addr IP:PORT          address to listen on (default 127.0.0.1:8080)
+  --dist DIR              the built widget to serve (default dist; `trunk build` makes it)
+  --stage NAME            WebSocket API stage name (default Prod)
+  --model-pace-ms N       demo model: milliseconds between streamed tokens (default 35)
+faults (also settable at runtime: POST /_devstack/faults):
+  --post-latency-ms N     every @connections post takes N ms longer
+  --fault-gone            every @connections post answers 410 GoneException
+  --bedrock-throttle      Bedrock answers 429 ThrottlingException";
 
 impl DevstackConfig {
     /// Reads flags (without the program name).
@@ -54,12 +87,23 @@ impl DevstackConfig {
                     config.addr = raw.parse().map_err(|_| ConfigError::BadAddr(raw))?;
                 }
                 "--dist" => config.dist_dir = PathBuf::from(value()?),
+                "--stage" => config.stage = value()?,
+                "--model-pace-ms" => {
+                    config.model.token_interval = Duration::from_millis(number(&flag, value()?)?);
+                }
+                "--post-latency-ms" => config.faults.post_latency_ms = number(&flag, value()?)?,
+                "--fault-gone" => config.faults.gone_on_post = true,
+                "--bedrock-throttle" => config.faults.bedrock_throttle = true,
                 "--help" | "-h" => return Err(ConfigError::HelpRequested),
                 _ => return Err(ConfigError::UnknownFlag(flag)),
             }
         }
         Ok(config)
     }
+}
+
+fn number(flag: &str, value: String) -> Result<u64, ConfigError> {
+    value.parse().map_err(|_| ConfigError::BadNumber { flag: flag.to_owned(), value })
 }
 
 #[cfg(test)]
@@ -79,7 +123,18 @@ mod tests {
 
     #[test]
     fn flags_override_defaults() {
-        let config = DevstackConfig::from_args(args(&["--addr", "127.0.0.1:0", "--dist", "/tmp/x"])).unwrap();
+        let config = DevstackConfig::from_args(args(&[
+            "--addr",
+            "127.0.0.1:0",
+            "--dist",
+            "/tmp/x",
+            "--model-pace-ms",
+            "5",
+            "--fault-gone",
+        ]))
+        .unwrap();
+        assert_eq!(config.model.token_interval, Duration::from_millis(5));
+        assert!(config.faults.gone_on_post);
         assert_eq!(config.addr.port(), 0);
         assert_eq!(config.dist_dir, PathBuf::from("/tmp/x"));
     }
@@ -90,6 +145,8 @@ mod tests {
         assert!(error.to_string().contains("not an address"), "{error}");
         let error = DevstackConfig::from_args(args(&["--dist"])).unwrap_err();
         assert_eq!(error.to_string(), "--dist needs a value");
+        let error = DevstackConfig::from_args(args(&["--model-pace-ms", "fast"])).unwrap_err();
+        assert_eq!(error.to_string(), "--model-pace-ms \"fast\" is not a whole number");
         let error = DevstackConfig::from_args(args(&["--port", "1"])).unwrap_err();
         assert!(error.to_string().contains("unknown flag \"--port\""), "{error}");
     }

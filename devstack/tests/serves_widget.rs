@@ -29,7 +29,11 @@ async fn get(addr: std::net::SocketAddr, path: &str) -> String {
 
 #[tokio::test]
 async fn serves_page_wasm_and_script_with_their_content_types() {
-    let config = DevstackConfig { addr: "127.0.0.1:0".parse().unwrap(), dist_dir: fake_dist("dist-ok") };
+    let config = DevstackConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        dist_dir: fake_dist("dist-ok"),
+        ..Default::default()
+    };
     let devstack = spawn(config).await.unwrap();
 
     let page = get(devstack.addr, "/").await;
@@ -48,7 +52,11 @@ async fn serves_page_wasm_and_script_with_their_content_types() {
 
 #[tokio::test]
 async fn missing_files_and_escapes_are_refused() {
-    let config = DevstackConfig { addr: "127.0.0.1:0".parse().unwrap(), dist_dir: fake_dist("dist-refuse") };
+    let config = DevstackConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        dist_dir: fake_dist("dist-refuse"),
+        ..Default::default()
+    };
     let devstack = spawn(config).await.unwrap();
     assert!(get(devstack.addr, "/nope.js").await.starts_with("HTTP/1.1 404"));
     let escape = get(devstack.addr, "/%2e%2e/%2e%2e/etc/passwd").await;
@@ -59,7 +67,8 @@ async fn missing_files_and_escapes_are_refused() {
 #[tokio::test]
 async fn an_unbuilt_widget_gets_a_message_saying_how_to_build_it() {
     let missing = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("never-built");
-    let config = DevstackConfig { addr: "127.0.0.1:0".parse().unwrap(), dist_dir: missing };
+    let config =
+        DevstackConfig { addr: "127.0.0.1:0".parse().unwrap(), dist_dir: missing, ..Default::default() };
     let devstack = spawn(config).await.unwrap();
     let page = get(devstack.addr, "/").await;
     assert!(page.starts_with("HTTP/1.1 503"), "{page}");

@@ -33,7 +33,9 @@ enum Ending {
 /// Rebuilds one turn's streamed answer from frames that may arrive in any order, more than once.
 ///
 /// Frames are applied strictly in `seq` order. A frame that comes early is held until every
-/// frame before it has arrived; [`gaps`](Self::gaps) names what is still missing. Legacy raw
+/// frame before it has arrived; [`gaps`](Self::gaps) names what is still missing. A `snapshot`
+/// is the exception: it carries the whole text so far, so it applies as soon as it arrives
+/// (a widget that reconnected, or reloaded, resumes from it) and supersedes what came before. Legacy raw
 /// text (from a fulfillment that does not speak v1) has no `seq` and is appended as it comes.
 #[derive(Debug, Clone)]
 pub struct StreamAssembler {
@@ -70,6 +72,8 @@ impl StreamAssembler {
         let outcome = self.classify(&frame);
         match outcome {
             Accepted::Applied { .. } => {
+                let seq = frame.seq();
+                self.held.retain(|&held, _| held > seq);
                 self.apply(frame);
                 let released = self.release_held();
                 Accepted::Applied { released }
@@ -141,7 +145,8 @@ impl StreamAssembler {
             Accepted::AfterEnd
         } else if seq < self.next_seq || self.held.contains_key(&seq) {
             Accepted::Duplicate
-        } else if seq == self.next_seq {
+        } else if seq == self.next_seq || (matches!(frame, Frame::Snapshot { .. }) && seq > self.next_seq) {
+            // A snapshot carries everything before it, so it need not wait for a gap to fill.
             Accepted::Applied { released: 0 }
         } else {
             Accepted::Held
@@ -224,6 +229,30 @@ mod tests {
         turn.accept(Frame::Snapshot { turn: "t".into(), seq: 1, text: "Hello wor".into() });
         turn.accept(chunk(2, "ld"));
         assert_eq!(turn.text(), "Hello world");
+    }
+
+    #[test]
+    fn a_snapshot_after_a_gap_applies_at_once_and_later_chunks_follow_it() {
+        let mut turn = StreamAssembler::new("t");
+        turn.accept(chunk(0, "Hel"));
+        // seq 1 was lost with the old connection; the snapshot on the new one is seq 1 or later.
+        turn.accept(chunk(4, "!"));
+        let snapshot = Frame::Snapshot { turn: "t".into(), seq: 3, text: "Hello world".into() };
+        assert_eq!(turn.accept(snapshot), Accepted::Applied { released: 1 });
+        assert_eq!(turn.text(), "Hello world!");
+        assert!(turn.gaps().is_empty());
+        // A stale frame from before the snapshot is a duplicate now.
+        assert_eq!(turn.accept(chunk(2, "lo")), Accepted::Duplicate);
+    }
+
+    #[test]
+    fn a_fresh_widget_resumes_a_turn_from_its_snapshot() {
+        let mut turn = StreamAssembler::new("t");
+        turn.accept(Frame::Snapshot { turn: "t".into(), seq: 13, text: "so far".into() });
+        turn.accept(chunk(14, ", and more"));
+        turn.accept(Frame::Done { turn: "t".into(), seq: 15 });
+        assert_eq!(turn.text(), "so far, and more");
+        assert!(turn.is_complete());
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! Helpers for Lexstream's end-to-end tests: a real headless Chromium (through chromedriver and
-//! fantoccini) pointed at a devstack serving the built widget.
+//! fantoccini) pointed at a devstack serving the built widget, and a real DynamoDB-compatible
+//! server (moto) for the Lambdas' DynamoDB adapter.
 //!
 //! The widget must be built first (`cargo xtask test` does it with trunk); the tests fail with a
 //! message saying so rather than skip.
 
 mod browser;
+mod moto;
 mod widget_page;
 
 pub use browser::{Browser, ConsoleEntry};
+pub use moto::MotoServer;
 pub use widget_page::{WidgetPage, built_dist_dir, start_devstack};

@@ -27,7 +27,11 @@ pub fn built_dist_dir() -> anyhow::Result<PathBuf> {
 
 /// Starts a devstack on a free loopback port serving the built widget.
 pub async fn start_devstack() -> anyhow::Result<RunningDevstack> {
-    let config = DevstackConfig { addr: "127.0.0.1:0".parse()?, dist_dir: built_dist_dir()? };
+    let config = DevstackConfig {
+        addr: "127.0.0.1:0".parse()?,
+        dist_dir: built_dist_dir()?,
+        ..DevstackConfig::default()
+    };
     Ok(lexstream_devstack::spawn(config).await?)
 }
 

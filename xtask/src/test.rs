@@ -3,7 +3,8 @@
 //! 1. native: `cargo test` for the pure and server-side crates (unit, integration, doc tests);
 //! 2. wasm: the widget's `wasm-bindgen-test`s inside headless Chromium;
 //! 3. end to end: the release build (`trunk build --release`, wasm-opt 132) served by the
-//!    devstack and driven in headless Chromium through chromedriver.
+//!    devstack and driven in headless Chromium through chromedriver; the Lambdas' AWS adapters
+//!    on the real SDK against moto (DynamoDB) and the devstack (Bedrock, `@connections`).
 //!
 //! A stage that runs no test fails the run: a green result must mean tests ran.
 
@@ -46,7 +47,11 @@ pub(crate) fn run() -> Result<(), String> {
 
     let dist = paths::workspace_root().join("dist").to_string_lossy().into_owned();
     let mut e2e = command("cargo", &["test", "--package", "lexstream-e2e"]);
-    e2e.env("LEXSTREAM_DIST", &dist).env("CHROMEDRIVER", &chromedriver).env("CHROME", &chromium);
+    let moto = paths::venv_dir().join("bin/moto_server").to_string_lossy().into_owned();
+    e2e.env("LEXSTREAM_DIST", &dist)
+        .env("CHROMEDRIVER", &chromedriver)
+        .env("CHROME", &chromium)
+        .env("MOTO_SERVER", &moto);
     run_stage(&mut stages, "end-to-end", e2e)?;
 
     print_summary(stages.iter());

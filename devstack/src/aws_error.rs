@@ -1,0 +1,34 @@
+//! Error responses shaped as AWS's JSON services send them: status, `x-amzn-ErrorType`, and
+//! `{"message": …}` — the SDKs pick the error from the header, never from the status alone.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// An AWS-style error response.
+#[derive(Debug, Clone)]
+pub(crate) struct AwsError {
+    /// HTTP status.
+    pub(crate) status: StatusCode,
+    /// The error type, e.g. `GoneException`.
+    pub(crate) error_type: &'static str,
+    /// A readable message.
+    pub(crate) message: String,
+}
+
+impl AwsError {
+    /// An error of `error_type` with `status` and `message`.
+    pub(crate) fn new(status: StatusCode, error_type: &'static str, message: impl Into<String>) -> Self {
+        Self { status, error_type, message: message.into() }
+    }
+}
+
+impl IntoResponse for AwsError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "message": self.message }).to_string();
+        let mut response = (self.status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert("x-amzn-ErrorType", HeaderValue::from_static(self.error_type));
+        response
+    }
+}

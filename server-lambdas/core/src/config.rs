@@ -1,0 +1,217 @@
+//! Lambda settings, read once at cold start from the environment, with errors that name the
+//! variable and say what it should hold.
+
+use std::time::Duration;
+
+use lexstream_protocol::lex::MessageContentType;
+
+/// A setting is missing or unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A required variable is not set.
+    #[error("environment variable {name} is required: {meaning}")]
+    Missing {
+        /// The variable.
+        name: &'static str,
+        /// What it should hold.
+        meaning: &'static str,
+    },
+    /// A variable's value cannot be used.
+    #[error("environment variable {name}={value:?} is invalid: expected {expected}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// What it holds.
+        value: String,
+        /// What it should hold.
+        expected: &'static str,
+    },
+}
+
+/// Reads variables; `std::env::var` in production, a map in tests.
+pub trait Lookup: Fn(&str) -> Option<String> {}
+impl<F: Fn(&str) -> Option<String>> Lookup for F {}
+
+/// The process environment as a [`Lookup`].
+pub fn environment(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+}
+
+fn required(lookup: &impl Lookup, name: &'static str, meaning: &'static str) -> Result<String, ConfigError> {
+    lookup(name).ok_or(ConfigError::Missing { name, meaning })
+}
+
+fn parsed<T: std::str::FromStr>(
+    lookup: &impl Lookup,
+    name: &'static str,
+    default: T,
+    expected: &'static str,
+) -> Result<T, ConfigError> {
+    match lookup(name) {
+        None => Ok(default),
+        Some(value) => value.trim().parse().map_err(|_| ConfigError::Invalid { name, value, expected }),
+    }
+}
+
+/// How `$connect` ties a sessionId to the caller's Cognito identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionBinding {
+    /// `require-identity` (default): the connection must carry a Cognito identity (IAM auth on
+    /// `$connect`) and the sessionId must be that identity id, or it followed by `.suffix`.
+    RequireIdentity,
+    /// `when-present`: bind as above when an identity is present; accept anonymous connections
+    /// (an API without IAM auth, as the Lex Web UI deploys it).
+    WhenPresent,
+    /// `off`: any valid sessionId is accepted. Anyone who knows a sessionId can read its stream.
+    Off,
+}
+
+impl std::str::FromStr for SessionBinding {
+    type Err = ();
+    fn from_str(value: &str) -> Result<Self, ()> {
+        match value {
+            "require-identity" => Ok(Self::RequireIdentity),
+            "when-present" => Ok(Self::WhenPresent),
+            "off" => Ok(Self::Off),
+            _ => Err(()),
+        }
+    }
+}
+
+/// Settings of the `ws-connect` Lambda.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectConfig {
+    /// `CONNECTIONS_TABLE`: the DynamoDB table (key `sessionId`).
+    pub table_name: String,
+    /// `SESSION_BINDING`: `require-identity` (default), `when-present` or `off`.
+    pub session_binding: SessionBinding,
+    /// `CONNECTION_TTL_SECONDS`: row lifetime (default 7500: API Gateway's 2 h cap plus margin).
+    pub ttl_seconds: i64,
+}
+
+impl ConnectConfig {
+    /// Reads the settings; an error names the variable.
+    pub fn from_lookup(lookup: impl Lookup) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table_name: required(
+                &lookup,
+                "CONNECTIONS_TABLE",
+                "the DynamoDB table mapping sessionId to connectionId",
+            )?,
+            session_binding: parsed(
+                &lookup,
+                "SESSION_BINDING",
+                SessionBinding::RequireIdentity,
+                "require-identity, when-present or off",
+            )?,
+            ttl_seconds: parsed(&lookup, "CONNECTION_TTL_SECONDS", 7500, "a number of seconds")?,
+        })
+    }
+}
+
+/// Settings of the `lex-fulfillment` Lambda.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FulfillmentConfig {
+    /// `BEDROCK_MODEL_ID`: the model or inference profile to call.
+    pub model_id: String,
+    /// `SYSTEM_PROMPT`: the system prompt (default: a short helpful-assistant prompt).
+    pub system_prompt: String,
+    /// `MAX_TOKENS` (default 1024).
+    pub max_tokens: u32,
+    /// `TEMPERATURE` (default 0.5).
+    pub temperature: f32,
+    /// `STREAM_DEADLINE_SECONDS`: stop generating and answer with what exists after this long
+    /// (default 25, under Lex's code-hook timeout).
+    pub deadline: Duration,
+    /// `ANSWER_CONTENT_TYPE`: `CustomPayload` (default; Markdown the widget renders) or `PlainText`.
+    pub answer_content_type: MessageContentType,
+    /// `HISTORY_MAX_BYTES`: most bytes of past turns kept in the session (default 6000).
+    pub history_max_bytes: usize,
+    /// `STREAMING_TABLE`: if set, the only table the `streamingDynamoDbTable` session attribute
+    /// may name (session attributes come from the client).
+    pub allowed_table: Option<String>,
+    /// `STREAMING_ENDPOINT`: if set, the only endpoint `streamingEndpoint` may name.
+    pub allowed_endpoint: Option<String>,
+}
+
+/// The system prompt used when `SYSTEM_PROMPT` is not set.
+pub const DEFAULT_SYSTEM_PROMPT: &str =
+    "You are a helpful assistant on a company website. Answer concisely in Markdown.";
+
+impl FulfillmentConfig {
+    /// Reads the settings; an error names the variable.
+    pub fn from_lookup(lookup: impl Lookup) -> Result<Self, ConfigError> {
+        let answer_content_type = match lookup("ANSWER_CONTENT_TYPE").as_deref() {
+            None | Some("CustomPayload") => MessageContentType::CustomPayload,
+            Some("PlainText") => MessageContentType::PlainText,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "ANSWER_CONTENT_TYPE",
+                    value: other.to_owned(),
+                    expected: "CustomPayload or PlainText",
+                });
+            }
+        };
+        Ok(Self {
+            model_id: required(&lookup, "BEDROCK_MODEL_ID", "the Bedrock model or inference profile id")?,
+            system_prompt: lookup("SYSTEM_PROMPT").unwrap_or_else(|| DEFAULT_SYSTEM_PROMPT.to_owned()),
+            max_tokens: parsed(&lookup, "MAX_TOKENS", 1024, "a positive integer")?,
+            temperature: parsed(&lookup, "TEMPERATURE", 0.5, "a number between 0 and 1")?,
+            deadline: Duration::from_secs(parsed(
+                &lookup,
+                "STREAM_DEADLINE_SECONDS",
+                25,
+                "a number of seconds",
+            )?),
+            answer_content_type,
+            history_max_bytes: parsed(&lookup, "HISTORY_MAX_BYTES", 6000, "a number of bytes")?,
+            allowed_table: lookup("STREAMING_TABLE"),
+            allowed_endpoint: lookup("STREAMING_ENDPOINT"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Lookup {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name: &str| map.get(name).cloned()
+    }
+
+    #[test]
+    fn missing_required_values_are_named() {
+        let error = ConnectConfig::from_lookup(lookup(&[])).unwrap_err();
+        assert!(error.to_string().contains("CONNECTIONS_TABLE"), "{error}");
+        let error = FulfillmentConfig::from_lookup(lookup(&[])).unwrap_err();
+        assert!(error.to_string().contains("BEDROCK_MODEL_ID"), "{error}");
+    }
+
+    #[test]
+    fn invalid_values_say_what_is_expected() {
+        let error =
+            ConnectConfig::from_lookup(lookup(&[("CONNECTIONS_TABLE", "t"), ("SESSION_BINDING", "maybe")]))
+                .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "environment variable SESSION_BINDING=\"maybe\" is invalid: expected require-identity, when-present or off"
+        );
+        let error =
+            FulfillmentConfig::from_lookup(lookup(&[("BEDROCK_MODEL_ID", "m"), ("MAX_TOKENS", "lots")]))
+                .unwrap_err();
+        assert!(error.to_string().contains("MAX_TOKENS"), "{error}");
+    }
+
+    #[test]
+    fn defaults_are_safe() {
+        let connect = ConnectConfig::from_lookup(lookup(&[("CONNECTIONS_TABLE", "t")])).unwrap();
+        assert_eq!(connect.session_binding, SessionBinding::RequireIdentity);
+        let fulfillment = FulfillmentConfig::from_lookup(lookup(&[("BEDROCK_MODEL_ID", "m")])).unwrap();
+        assert_eq!(fulfillment.answer_content_type, MessageContentType::CustomPayload);
+        assert_eq!(fulfillment.deadline, Duration::from_secs(25));
+    }
+}

@@ -1,0 +1,121 @@
+//! The `ws-connect` Lambda: WebSocket `$connect`, `$disconnect` and `ping` routes.
+//!
+//! `$connect` checks the `sessionId` query parameter (the Lex Web UI's name), ties it to the
+//! caller's Cognito identity when the API uses IAM auth, and records
+//! `{sessionId, connectionId, ttl}`. `$disconnect` removes the row only if it still names this
+//! connection, so a newer tab of the same session keeps its stream.
+
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use aws_lambda_events::encodings::Body;
+
+use crate::config::{ConnectConfig, SessionBinding};
+use crate::ports::{ConnectionRecord, ConnectionStore};
+use crate::session_id;
+
+/// Route keys of the WebSocket API this Lambda serves.
+pub mod routes {
+    /// Connection opened.
+    pub const CONNECT: &str = "$connect";
+    /// Connection closed.
+    pub const DISCONNECT: &str = "$disconnect";
+    /// Keep-alive from the widget (`{"action":"ping"}`).
+    pub const PING: &str = "ping";
+}
+
+/// A response for API Gateway: status and a short text body.
+fn respond(status: i64, body: &str) -> ApiGatewayProxyResponse {
+    let mut response = ApiGatewayProxyResponse::default();
+    response.status_code = status;
+    response.body = Some(Body::Text(body.to_owned()));
+    response
+}
+
+/// Seconds since the epoch, for TTLs.
+fn now_epoch_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Handles one WebSocket route event.
+pub async fn handle_websocket_event<S: ConnectionStore>(
+    event: ApiGatewayWebsocketProxyRequest,
+    store: &S,
+    config: &ConnectConfig,
+) -> ApiGatewayProxyResponse {
+    let context = &event.request_context;
+    let Some(connection_id) = context.connection_id.clone() else {
+        return respond(400, "the event has no connectionId");
+    };
+    match context.route_key.as_deref() {
+        Some(routes::CONNECT) => handle_connect(&event, connection_id, store, config).await,
+        Some(routes::DISCONNECT) => handle_disconnect(&connection_id, store).await,
+        Some(routes::PING) => respond(200, "pong"),
+        other => respond(400, &format!("unsupported route {}", other.unwrap_or("(none)"))),
+    }
+}
+
+async fn handle_connect<S: ConnectionStore>(
+    event: &ApiGatewayWebsocketProxyRequest,
+    connection_id: String,
+    store: &S,
+    config: &ConnectConfig,
+) -> ApiGatewayProxyResponse {
+    let session_id = match session_id::validate(event.query_string_parameters.first("sessionId")) {
+        Ok(session_id) => session_id.to_owned(),
+        Err(reason) => {
+            tracing::info!(%reason, "connection refused");
+            return respond(400, &reason.to_string());
+        }
+    };
+    let identity = event.request_context.identity.cognito_identity_id.as_deref().filter(|id| !id.is_empty());
+    let refusal = match (config.session_binding, identity) {
+        (SessionBinding::Off, _) | (SessionBinding::WhenPresent, None) => None,
+        (SessionBinding::RequireIdentity, None) => {
+            Some("this API requires a Cognito identity (IAM auth on $connect)".to_owned())
+        }
+        (_, Some(identity)) if session_id::is_bound_to(&session_id, identity) => None,
+        (_, Some(_)) => Some("sessionId does not belong to the caller's identity".to_owned()),
+    };
+    if let Some(reason) = refusal {
+        tracing::warn!(%session_id, %reason, "connection refused");
+        return respond(403, &reason);
+    }
+    let record = ConnectionRecord {
+        session_id: session_id.clone(),
+        connection_id: connection_id.clone(),
+        ttl: now_epoch_seconds() + config.ttl_seconds,
+    };
+    match store.put(&record).await {
+        Ok(()) => {
+            tracing::info!(%session_id, %connection_id, "connected");
+            respond(200, "connected")
+        }
+        Err(error) => {
+            tracing::error!(%session_id, %error, "could not record the connection");
+            respond(500, "could not record the connection")
+        }
+    }
+}
+
+async fn handle_disconnect<S: ConnectionStore>(connection_id: &str, store: &S) -> ApiGatewayProxyResponse {
+    let session_id = match store.session_of(connection_id).await {
+        Ok(Some(session_id)) => session_id,
+        Ok(None) => {
+            tracing::info!(%connection_id, "disconnected; no row to remove");
+            return respond(200, "disconnected");
+        }
+        Err(error) => {
+            tracing::error!(%connection_id, %error, "could not look up the connection; its row expires by TTL");
+            return respond(200, "disconnected");
+        }
+    };
+    match store.delete_if_current(&session_id, connection_id).await {
+        Ok(true) => tracing::info!(%session_id, %connection_id, "disconnected; row removed"),
+        Ok(false) => {
+            tracing::info!(%session_id, %connection_id, "disconnected; a newer connection keeps the row");
+        }
+        Err(error) => tracing::error!(%session_id, %error, "could not remove the connection row"),
+    }
+    respond(200, "disconnected")
+}

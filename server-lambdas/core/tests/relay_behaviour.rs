@@ -1,0 +1,183 @@
+//! The relay over channels and fakes, in Tokio's paused (virtual, deterministic) time.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+use std::time::Duration;
+
+use lexstream_lambda_core::memory::MemoryConnectionStore;
+use lexstream_lambda_core::ports::{ConnectionRecord, ConnectionStore, ModelRequest, ModelStream};
+use lexstream_lambda_core::relay::{GenerationEnd, RelayLimits, StreamTarget, relay};
+use lexstream_lambda_core::testing::{RecordingPusher, ScriptStep, ScriptedModel};
+use lexstream_lambda_core::{ModelError, ModelErrorKind};
+use lexstream_protocol::{Incoming, StreamAssembler, parse_incoming};
+use tokio::time::Instant;
+
+const SESSION: &str = "us-east-1:visitor";
+
+fn request() -> ModelRequest {
+    ModelRequest { model_id: "m".into(), system: None, messages: vec![], max_tokens: 10, temperature: 0.0 }
+}
+
+async fn store_with(connection_id: &str) -> MemoryConnectionStore {
+    let store = MemoryConnectionStore::default();
+    let record = ConnectionRecord { session_id: SESSION.into(), connection_id: connection_id.into(), ttl: 0 };
+    store.put(&record).await.unwrap();
+    store
+}
+
+/// Feeds messages to the widget's assembler the way the widget would.
+fn assemble<'a>(messages: impl IntoIterator<Item = &'a String>) -> StreamAssembler {
+    let mut turn = StreamAssembler::new("t1");
+    for message in messages {
+        match parse_incoming(message) {
+            Incoming::Frame(frame) => {
+                turn.accept(frame);
+            }
+            other => panic!("relay sent a non-frame: {other:?}"),
+        }
+    }
+    turn
+}
+
+fn words(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("w{i} ")).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn slow_posts_coalesce_so_the_stream_ends_one_round_trip_after_the_model() {
+    let chunks = words(100);
+    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
+    let model = ScriptedModel::chunks(&refs, Duration::from_millis(10)); // 1 s of generation
+    let pusher = RecordingPusher::with_latency(Duration::from_millis(100));
+    let store = store_with("c1").await;
+    let target =
+        StreamTarget { store: &store, pusher: &pusher, session_id: SESSION, connection_id: "c1".into() };
+
+    let started = Instant::now();
+    let outcome =
+        relay(model.stream(request()).await.unwrap(), Some(target), "t1", RelayLimits::default()).await;
+    let elapsed = started.elapsed();
+
+    assert_eq!(outcome.end, GenerationEnd::Complete);
+    assert_eq!(outcome.text, chunks.concat());
+    let received = pusher.received("c1");
+    let turn = assemble(&received);
+    assert_eq!(turn.text(), chunks.concat(), "the widget rebuilds the exact answer");
+    assert!(turn.is_complete());
+    // Posting each of the 100 chunks and waiting would take 10 s; coalescing takes the model's
+    // 1 s plus about one post round trip (the final chunk, then `done`).
+    assert!(received.len() <= 14, "{} posts for 100 chunks", received.len());
+    assert!(elapsed <= Duration::from_millis(1_350), "stream took {elapsed:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_widget_that_reconnected_gets_a_snapshot_and_the_rest_on_its_new_connection() {
+    let chunks = words(30);
+    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
+    let model = ScriptedModel::chunks(&refs, Duration::from_millis(20));
+    let pusher = RecordingPusher::with_latency(Duration::from_millis(5));
+    let store = store_with("old").await;
+    let target =
+        StreamTarget { store: &store, pusher: &pusher, session_id: SESSION, connection_id: "old".into() };
+
+    let stream = model.stream(request()).await.unwrap();
+    let reconnect = async {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        pusher.mark_gone("old");
+        let record = ConnectionRecord { session_id: SESSION.into(), connection_id: "new".into(), ttl: 0 };
+        store.put(&record).await.unwrap();
+    };
+    let (outcome, ()) = tokio::join!(relay(stream, Some(target), "t1", RelayLimits::default()), reconnect);
+
+    assert!(outcome.stream.moved_connection);
+    assert_eq!(outcome.stream.stopped, None);
+    let on_new = pusher.received("new");
+    assert!(on_new[0].contains("\"type\":\"snapshot\""), "first frame on the new connection: {}", on_new[0]);
+    // The widget keeps the turn's frames from both connections.
+    let turn = assemble(pusher.received("old").iter().chain(&on_new));
+    assert_eq!(turn.text(), chunks.concat());
+    assert!(turn.is_complete());
+    // The new connection alone carries the whole answer (what a reloaded page would show).
+    let fresh = assemble(&on_new);
+    assert_eq!(fresh.text(), chunks.concat());
+    assert!(fresh.is_complete());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_closed_connection_without_a_newer_one_stops_streaming_but_not_the_answer() {
+    let model = ScriptedModel::chunks(&["a", "b", "c", "d"], Duration::from_millis(50));
+    let pusher = RecordingPusher::with_latency(Duration::from_millis(1));
+    pusher.mark_gone("c1");
+    let store = store_with("c1").await;
+    let target =
+        StreamTarget { store: &store, pusher: &pusher, session_id: SESSION, connection_id: "c1".into() };
+    let outcome =
+        relay(model.stream(request()).await.unwrap(), Some(target), "t1", RelayLimits::default()).await;
+    assert_eq!(outcome.text, "abcd");
+    assert_eq!(outcome.end, GenerationEnd::Complete);
+    assert!(outcome.stream.stopped.as_deref().unwrap().contains("410"), "{:?}", outcome.stream);
+    assert_eq!(outcome.stream.posts, 1, "no further posts after giving up");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_model_failure_mid_stream_ends_with_an_error_frame_and_keeps_the_text() {
+    let mut model = ScriptedModel::chunks(&["Hello ", "wor"], Duration::from_millis(10));
+    let throttled = ModelError::new(ModelErrorKind::Throttled, "Too many requests");
+    model.steps.push(ScriptStep::Fail(Duration::from_millis(10), throttled.clone()));
+    let pusher = RecordingPusher::default();
+    let store = store_with("c1").await;
+    let target =
+        StreamTarget { store: &store, pusher: &pusher, session_id: SESSION, connection_id: "c1".into() };
+    let outcome =
+        relay(model.stream(request()).await.unwrap(), Some(target), "t1", RelayLimits::default()).await;
+    assert_eq!(outcome.text, "Hello wor");
+    assert_eq!(outcome.end, GenerationEnd::ModelFailed(throttled));
+    let turn = assemble(&pusher.received("c1"));
+    assert_eq!(turn.text(), "Hello wor");
+    assert!(turn.error().unwrap().contains("busy"), "{:?}", turn.error());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stalled_model_is_cut_at_the_deadline_with_what_it_said() {
+    let mut model = ScriptedModel::chunks(&["partial answer"], Duration::from_millis(10));
+    model.steps.push(ScriptStep::Stall);
+    let pusher = RecordingPusher::default();
+    let store = store_with("c1").await;
+    let target =
+        StreamTarget { store: &store, pusher: &pusher, session_id: SESSION, connection_id: "c1".into() };
+    let limits = RelayLimits { deadline: Duration::from_secs(3), ..RelayLimits::default() };
+    let started = Instant::now();
+    let outcome = relay(model.stream(request()).await.unwrap(), Some(target), "t1", limits).await;
+    assert_eq!(outcome.end, GenerationEnd::DeadlineReached);
+    assert_eq!(outcome.text, "partial answer");
+    assert!(started.elapsed() < Duration::from_millis(3_100));
+    assert!(assemble(&pusher.received("c1")).error().is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn text_over_the_frame_limit_is_split_into_frames_that_fit() {
+    let big = "é".repeat(40_000); // 80 KB of UTF-8
+    let model = ScriptedModel::chunks(&[&big], Duration::from_millis(1));
+    let pusher = RecordingPusher::default();
+    let store = store_with("c1").await;
+    let target =
+        StreamTarget { store: &store, pusher: &pusher, session_id: SESSION, connection_id: "c1".into() };
+    relay(model.stream(request()).await.unwrap(), Some(target), "t1", RelayLimits::default()).await;
+    let received = pusher.received("c1");
+    assert!(received.len() >= 4, "{} frames", received.len());
+    assert!(received.iter().all(|m| m.len() <= 32 * 1024));
+    assert_eq!(assemble(&received).text(), big);
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_target_nothing_is_posted_and_the_answer_is_complete() {
+    let model = ScriptedModel::chunks(&["x", "y"], Duration::from_millis(1));
+    let outcome = relay::<MemoryConnectionStore, RecordingPusher>(
+        model.stream(request()).await.unwrap(),
+        None,
+        "t1",
+        RelayLimits::default(),
+    )
+    .await;
+    assert_eq!(outcome.text, "xy");
+    assert_eq!(outcome.stream.posts, 0);
+}
