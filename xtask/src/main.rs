@@ -3,7 +3,9 @@
 //! - `cargo xtask setup` installs what building and testing need, skipping what is present.
 //! - `cargo xtask dev` builds the widget and runs it on the devstack.
 //! - `cargo xtask test` runs every test: native, wasm in headless Chromium, end to end.
+//! - `cargo xtask bench` runs the benchmarks and prints their figures.
 
+mod bench;
 mod dev;
 mod paths;
 mod process;
@@ -21,7 +23,8 @@ commands:
           Chromium + chromedriver, Python test tools), skipping what is already installed
   dev     setup, build the widget, and serve it on the devstack (http://127.0.0.1:8080)
           options: --release (size-optimized build), any devstack flag (--addr IP:PORT)
-  test    setup, then run every test: native, wasm in headless Chromium, end to end";
+  test    setup, then run every test: native, wasm in headless Chromium, end to end
+  bench   run the benchmarks and print their figures (relay vs post-and-wait)";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
         Some("setup") => setup::run(),
         Some("dev") => dev::run(&rest),
         Some("test") => test::run(),
+        Some("bench") => bench::run(),
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -2,6 +2,7 @@
 //! and the end-to-end tests can use them too.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -74,12 +75,13 @@ impl ModelStream for ScriptedModel {
     }
 }
 
-/// A pusher that records what each connection received, takes `latency` per post, and answers
-/// `410 Gone` for connections marked gone.
+/// A pusher that records what each connection received, takes a scripted time per post, and
+/// answers `410 Gone` for connections marked gone.
 #[derive(Debug, Clone, Default)]
 pub struct RecordingPusher {
-    /// Time each post takes.
-    pub latency: Duration,
+    /// Time each post takes, cycling through the list (empty: no delay).
+    latencies: Arc<Vec<Duration>>,
+    posts: Arc<AtomicUsize>,
     received: Arc<Mutex<HashMap<String, Vec<String>>>>,
     gone: Arc<Mutex<HashSet<String>>>,
 }
@@ -87,7 +89,12 @@ pub struct RecordingPusher {
 impl RecordingPusher {
     /// A pusher whose posts take `latency`.
     pub fn with_latency(latency: Duration) -> Self {
-        Self { latency, ..Self::default() }
+        Self::with_latencies(vec![latency])
+    }
+
+    /// A pusher whose successive posts take these times, cycling.
+    pub fn with_latencies(latencies: Vec<Duration>) -> Self {
+        Self { latencies: Arc::new(latencies), ..Self::default() }
     }
 
     /// From now on, posts to `connection_id` fail with `410 Gone`.
@@ -108,7 +115,10 @@ impl RecordingPusher {
 
 impl ConnectionPusher for RecordingPusher {
     async fn push(&self, connection_id: &str, payload: &[u8]) -> Result<(), PushError> {
-        tokio::time::sleep(self.latency).await;
+        let post = self.posts.fetch_add(1, Ordering::Relaxed);
+        if !self.latencies.is_empty() {
+            tokio::time::sleep(self.latencies[post % self.latencies.len()]).await;
+        }
         if self.gone.lock().unwrap_or_else(PoisonError::into_inner).contains(connection_id) {
             return Err(PushError::Gone(connection_id.to_owned()));
         }

@@ -9,6 +9,7 @@ use lexstream_lambda_core::relay::{GenerationEnd, RelayLimits, StreamTarget, rel
 use lexstream_lambda_core::testing::{RecordingPusher, ScriptStep, ScriptedModel};
 use lexstream_lambda_core::{ModelError, ModelErrorKind};
 use lexstream_protocol::{Incoming, StreamAssembler, parse_incoming};
+use proptest::prelude::*;
 use tokio::time::Instant;
 
 const SESSION: &str = "us-east-1:visitor";
@@ -180,4 +181,39 @@ async fn without_a_target_nothing_is_posted_and_the_answer_is_complete() {
     .await;
     assert_eq!(outcome.text, "xy");
     assert_eq!(outcome.stream.posts, 0);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Whatever the model's rhythm and the network's latency, the widget rebuilds exactly the
+    /// answer, in order, and coalescing never costs more posts than there were chunks.
+    #[test]
+    fn any_timing_delivers_the_exact_answer(
+        chunks in proptest::collection::vec(("(?s).{0,16}", 0u64..40), 0..40),
+        latencies in proptest::collection::vec(0u64..80, 1..6),
+    ) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+        runtime.block_on(async {
+            let steps = chunks
+                .iter()
+                .map(|(text, wait)| ScriptStep::Text(Duration::from_millis(*wait), text.clone()))
+                .collect();
+            let model = ScriptedModel { refuse: None, steps, requests: Default::default() };
+            let pusher = RecordingPusher::with_latencies(latencies.iter().map(|ms| Duration::from_millis(*ms)).collect());
+            let store = store_with("c1").await;
+            let target = StreamTarget { store: &store, pusher: &pusher, session_id: SESSION, connection_id: "c1".into() };
+            let outcome = relay(model.stream(request()).await.unwrap(), Some(target), "t1", RelayLimits::default()).await;
+
+            let expected: String = chunks.iter().map(|(text, _)| text.as_str()).collect();
+            prop_assert_eq!(&outcome.text, &expected);
+            let received = pusher.received("c1");
+            let turn = assemble(&received);
+            prop_assert_eq!(turn.text(), expected.as_str());
+            prop_assert!(turn.is_complete());
+            let nonempty = chunks.iter().filter(|(text, _)| !text.is_empty()).count();
+            prop_assert!(received.len() <= nonempty + 1, "{} posts for {} chunks", received.len(), nonempty);
+            Ok(())
+        })?;
+    }
 }
