@@ -4,7 +4,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::apigw::WebSocketLimits;
+use crate::auth::AuthMode;
 use crate::bedrock::DemoModelSettings;
+use crate::connection_table::DEFAULT_TABLE;
 use crate::faults::Faults;
 
 /// Where the devstack listens and what it serves.
@@ -18,8 +21,12 @@ pub struct DevstackConfig {
     pub stage: String,
     /// The demo model's pace (`--model-pace-ms`, default 35 ms per token).
     pub model: DemoModelSettings,
-    /// Largest message `@connections` accepts (API Gateway: 128 KB).
-    pub max_message_bytes: usize,
+    /// Request signing: `--auth sigv4` (default) or `--auth off`.
+    pub auth: AuthMode,
+    /// The WebSocket API's limits (`--idle-timeout-secs`, `--max-connection-secs`).
+    pub websocket_limits: WebSocketLimits,
+    /// The connection table's name (`CONNECTIONS_TABLE`, default `lexstream-connections`).
+    pub table_name: String,
     /// Faults in force at start (`--post-latency-ms`, `--fault-gone`, `--bedrock-throttle`).
     pub faults: Faults,
 }
@@ -31,7 +38,9 @@ impl Default for DevstackConfig {
             dist_dir: PathBuf::from("dist"),
             stage: "Prod".to_owned(),
             model: DemoModelSettings::default(),
-            max_message_bytes: lexstream_protocol::limits::APIGW_MAX_MESSAGE_BYTES,
+            auth: AuthMode::SigV4,
+            websocket_limits: WebSocketLimits::default(),
+            table_name: std::env::var("CONNECTIONS_TABLE").unwrap_or_else(|_| DEFAULT_TABLE.to_owned()),
             faults: Faults::default(),
         }
     }
@@ -54,6 +63,9 @@ pub enum ConfigError {
         /// What it got.
         value: String,
     },
+    /// `--auth` got something other than `sigv4` or `off`.
+    #[error("--auth {0:?} must be sigv4 or off")]
+    BadAuth(String),
     /// A flag the devstack does not know.
     #[error("unknown flag {0:?} (see --help)")]
     UnknownFlag(String),
@@ -69,6 +81,11 @@ usage: lexstream-devstack [flags]
   --dist DIR              the built widget to serve (default dist; `trunk build` makes it)
   --stage NAME            WebSocket API stage name (default Prod)
   --model-pace-ms N       demo model: milliseconds between streamed tokens (default 35)
+  --auth sigv4|off        require SigV4 signatures from issued credentials (default sigv4)
+  --idle-timeout-secs N   close idle WebSocket connections after N s (default 600)
+  --max-connection-secs N close WebSocket connections after N s (default 7200)
+environment: AWS_ENDPOINT_URL_DYNAMODB keeps connections in that DynamoDB (table
+  CONNECTIONS_TABLE, default lexstream-connections) instead of in memory
 faults (also settable at runtime: POST /_devstack/faults):
   --post-latency-ms N     every @connections post takes N ms longer
   --fault-gone            every @connections post answers 410 GoneException
@@ -90,6 +107,20 @@ impl DevstackConfig {
                 "--stage" => config.stage = value()?,
                 "--model-pace-ms" => {
                     config.model.token_interval = Duration::from_millis(number(&flag, value()?)?);
+                }
+                "--auth" => {
+                    config.auth = match value()?.as_str() {
+                        "sigv4" => AuthMode::SigV4,
+                        "off" => AuthMode::Off,
+                        other => return Err(ConfigError::BadAuth(other.to_owned())),
+                    };
+                }
+                "--idle-timeout-secs" => {
+                    config.websocket_limits.idle_timeout = Duration::from_secs(number(&flag, value()?)?);
+                }
+                "--max-connection-secs" => {
+                    config.websocket_limits.max_connection_age =
+                        Duration::from_secs(number(&flag, value()?)?);
                 }
                 "--post-latency-ms" => config.faults.post_latency_ms = number(&flag, value()?)?,
                 "--fault-gone" => config.faults.gone_on_post = true,

@@ -23,6 +23,9 @@ pub struct Faults {
     pub bedrock_fail_after_chunks: Option<u32>,
     /// Stop sending (but keep the stream open) after this many chunks.
     pub bedrock_stall_after_chunks: Option<u32>,
+    /// Drop each WebSocket connection (without a close handshake) once this many messages
+    /// have been delivered to it.
+    pub drop_websocket_after_frames: Option<u32>,
 }
 
 /// The faults, shared between handlers and changeable at runtime.

@@ -1,31 +1,49 @@
-//! The Lexstream devstack: one local server that serves the widget's demo page and, issue by
-//! issue, answers the requests AWS would (API Gateway WebSocket, Lex V2 runtime, Bedrock,
-//! Cognito identity, AppSync Events) so the widget and the Lambdas run unchanged offline.
+//! The Lexstream devstack: one local server that answers the requests AWS would, so the widget
+//! and the Lambdas run unchanged offline — only endpoints differ.
 //!
-//! Today it serves the built widget (`dist/`) with the content types browsers need
-//! (`application/wasm` for streaming compilation), Bedrock's `ConverseStream`/`Converse` with a
-//! demo model ([`bedrock`]), API Gateway's `@connections` management API over a registry of open
-//! connections ([`apigw`]), fault injection ([`faults`]) and a `/healthz` probe.
+//! On one address it serves the built widget (`dist/`) and dispatches the way AWS clients
+//! address services:
+//! - by path: Bedrock runtime (`/model/{id}/converse-stream`, [`bedrock`]), the WebSocket API
+//!   (`/{stage}` upgrade) and its management API (`/{stage}/@connections/{id}`, [`apigw`]);
+//! - by `X-Amz-Target` on `POST /`: Cognito identity (`GetId`, `GetCredentialsForIdentity`);
+//! - plus fault injection ([`faults`], `POST /_devstack/faults`) and `/healthz`.
+//!
+//! Requests to the WebSocket API and `@connections` must be SigV4-signed by credentials the
+//! devstack issued through Cognito or its service credentials ([`identities`]), unless
+//! `--auth off`. Connections are recorded in an embedded table, or in DynamoDB through the
+//! Lambdas' adapter when `AWS_ENDPOINT_URL_DYNAMODB` is set ([`connection_table`]).
 
 pub mod apigw;
+mod auth;
 mod aws_error;
 pub mod bedrock;
+mod cognito;
 mod config;
+pub mod connection_table;
 pub mod faults;
+pub mod identities;
 mod static_files;
 mod time_format;
 
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::routing::get;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use lexstream_lambda_core::config::{ConnectConfig, SessionBinding};
 use tokio::net::TcpListener;
 
-use crate::apigw::Connections;
-use crate::faults::SharedFaults;
-
+pub use auth::AuthMode;
 pub use config::{ConfigError, DevstackConfig, USAGE};
 pub use faults::Faults;
+
+use crate::apigw::{Connections, ManagementApi, WebSocketApi};
+use crate::aws_error::AwsError;
+use crate::connection_table::ConnectionTable;
+use crate::faults::SharedFaults;
+use crate::identities::Identities;
 
 /// The devstack's shared state: what tests and the admin endpoint can reach into.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +52,16 @@ pub struct DevstackState {
     pub connections: Connections,
     /// Faults in force.
     pub faults: SharedFaults,
+    /// Cognito identities and the credentials issued to them.
+    pub identities: Identities,
+    /// The connection table (`sessionId` → `connectionId`).
+    pub table: ConnectionTable,
+}
+
+fn epoch_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// Builds the devstack's HTTP routes over `state`.
@@ -41,17 +69,64 @@ pub fn router(config: &DevstackConfig, state: &DevstackState) -> Router {
     let admin = Router::new()
         .route("/_devstack/faults", get(faults::get_faults).post(faults::set_faults))
         .with_state(state.faults.clone());
+    let identities = state.identities.clone();
+    let aws_json = post(move |headers: HeaderMap, body: Bytes| {
+        let identities = identities.clone();
+        async move {
+            cognito::handle(&headers, &body, &identities, epoch_seconds()).unwrap_or_else(|| {
+                AwsError::new(
+                    StatusCode::BAD_REQUEST,
+                    "UnknownOperationException",
+                    "no X-Amz-Target the devstack emulates",
+                )
+                .into_response()
+            })
+        }
+    });
+    let websocket = WebSocketApi {
+        stage: config.stage.clone(),
+        auth: config.auth,
+        identities: state.identities.clone(),
+        connections: state.connections.clone(),
+        table: state.table.clone(),
+        connect_config: ConnectConfig {
+            table_name: config.table_name.clone(),
+            session_binding: match config.auth {
+                AuthMode::SigV4 => SessionBinding::RequireIdentity,
+                AuthMode::Off => SessionBinding::WhenPresent,
+            },
+            ttl_seconds: 7500,
+        },
+        faults: state.faults.clone(),
+        limits: config.websocket_limits,
+    };
+    let management = ManagementApi {
+        stage: config.stage.clone(),
+        connections: state.connections.clone(),
+        faults: state.faults.clone(),
+        max_message_bytes: config.websocket_limits.max_message_bytes,
+        auth: config.auth,
+        identities: state.identities.clone(),
+    };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/", static_files::service(config.dist_dir.clone()).merge(aws_json))
+        .route(&format!("/{}", config.stage), get(apigw::websocket_upgrade).with_state(websocket))
         .merge(admin)
         .merge(bedrock::routes(state.faults.clone(), config.model))
-        .merge(apigw::management_routes(
-            &config.stage,
-            state.connections.clone(),
-            state.faults.clone(),
-            config.max_message_bytes,
-        ))
+        .merge(apigw::management_routes(management))
         .fallback_service(static_files::service(config.dist_dir.clone()))
+}
+
+/// Why the devstack could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SpawnError {
+    /// The address could not be bound.
+    #[error("could not listen: {0}")]
+    Listen(#[from] std::io::Error),
+    /// The DynamoDB connection table could not be prepared.
+    #[error("connection table: {0}")]
+    Table(#[from] lexstream_lambda_core::StoreError),
 }
 
 /// A devstack running in the background (for tests and `cargo xtask dev`).
@@ -59,7 +134,7 @@ pub fn router(config: &DevstackConfig, state: &DevstackState) -> Router {
 pub struct RunningDevstack {
     /// The address it listens on (the real port when `:0` was asked for).
     pub addr: SocketAddr,
-    /// Its state (connections, faults).
+    /// Its state (connections, faults, identities, table).
     pub state: DevstackState,
     /// The API Gateway stage name it serves.
     pub stage: String,
@@ -84,12 +159,15 @@ impl RunningDevstack {
 }
 
 /// Binds `config.addr` and serves in a background task.
-pub async fn spawn(config: DevstackConfig) -> std::io::Result<RunningDevstack> {
+pub async fn spawn(config: DevstackConfig) -> Result<RunningDevstack, SpawnError> {
     let listener = TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
-    let state = DevstackState::default();
+    let state = DevstackState {
+        table: ConnectionTable::from_environment(&config.table_name).await?,
+        ..DevstackState::default()
+    };
     state.faults.set(config.faults.clone());
-    let app = router(&config, &state);
+    let app = router(&config, &state).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app).await {
             tracing::error!(%error, "devstack server stopped");

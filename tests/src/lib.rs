@@ -7,8 +7,10 @@
 
 mod browser;
 mod moto;
+mod visitor;
 mod widget_page;
 
 pub use browser::{Browser, ConsoleEntry};
 pub use moto::MotoServer;
+pub use visitor::{POOL_ID, Visitor};
 pub use widget_page::{WidgetPage, built_dist_dir, start_devstack};

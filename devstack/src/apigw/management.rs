@@ -5,32 +5,33 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 
 use super::connections::{Connections, DeliveryError};
+use crate::auth::{self, AuthMode, Incoming};
 use crate::aws_error::AwsError;
 use crate::faults::SharedFaults;
+use crate::identities::Identities;
 use crate::time_format::rfc3339;
 
+/// What the management API needs.
 #[derive(Clone)]
-struct ManagementState {
-    stage: String,
-    connections: Connections,
-    faults: SharedFaults,
-    max_message_bytes: usize,
+pub(crate) struct ManagementApi {
+    pub(crate) stage: String,
+    pub(crate) connections: Connections,
+    pub(crate) faults: SharedFaults,
+    pub(crate) max_message_bytes: usize,
+    pub(crate) auth: AuthMode,
+    pub(crate) identities: Identities,
 }
 
-/// The management API routes for `stage`.
-pub(crate) fn routes(
-    stage: &str,
-    connections: Connections,
-    faults: SharedFaults,
-    max_message_bytes: usize,
-) -> Router {
-    let state = ManagementState { stage: stage.to_owned(), connections, faults, max_message_bytes };
+type ManagementState = ManagementApi;
+
+/// The management API routes.
+pub(crate) fn routes(state: ManagementApi) -> Router {
     Router::new()
         .route(
             "/{stage}/@connections/{connection_id}",
@@ -44,21 +45,42 @@ fn gone(connection_id: &str) -> Response {
         .into_response()
 }
 
-/// API Gateway answers 403 for a stage that does not exist.
-fn check_stage(state: &ManagementState, stage: &str) -> Result<(), AwsError> {
-    if stage == state.stage {
-        Ok(())
-    } else {
-        Err(AwsError::new(StatusCode::FORBIDDEN, "ForbiddenException", format!("No stage {stage:?}")))
+/// API Gateway answers 403 for a stage that does not exist, and for an unsigned or badly
+/// signed call (the management API is IAM-authorized, service `execute-api`).
+fn check_access(state: &ManagementState, stage: &str, request: Incoming<'_>) -> Result<(), AwsError> {
+    if stage != state.stage {
+        return Err(AwsError::new(
+            StatusCode::FORBIDDEN,
+            "ForbiddenException",
+            format!("No stage {stage:?}"),
+        ));
     }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    auth::verify_headers(
+        state.auth,
+        &state.identities,
+        request,
+        "execute-api",
+        i64::try_from(now).unwrap_or(0),
+    )?;
+    Ok(())
 }
 
 async fn post_to_connection(
     State(state): State<ManagementState>,
     Path((stage, connection_id)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = check_stage(&state, &stage) {
+    let request = Incoming {
+        method: "POST",
+        path: uri.path(),
+        query: uri.query().unwrap_or(""),
+        headers: &headers,
+        body: &body,
+    };
+    if let Err(refused) = check_access(&state, &stage, request) {
         return refused.into_response();
     }
     let faults = state.faults.current();
@@ -86,8 +108,17 @@ async fn post_to_connection(
 async fn get_connection(
     State(state): State<ManagementState>,
     Path((stage, connection_id)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
 ) -> Response {
-    if let Err(refused) = check_stage(&state, &stage) {
+    let request = Incoming {
+        method: "GET",
+        path: uri.path(),
+        query: uri.query().unwrap_or(""),
+        headers: &headers,
+        body: &[],
+    };
+    if let Err(refused) = check_access(&state, &stage, request) {
         return refused.into_response();
     }
     match state.connections.info(&connection_id) {
@@ -104,8 +135,17 @@ async fn get_connection(
 async fn delete_connection(
     State(state): State<ManagementState>,
     Path((stage, connection_id)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
 ) -> Response {
-    if let Err(refused) = check_stage(&state, &stage) {
+    let request = Incoming {
+        method: "DELETE",
+        path: uri.path(),
+        query: uri.query().unwrap_or(""),
+        headers: &headers,
+        body: &[],
+    };
+    if let Err(refused) = check_access(&state, &stage, request) {
         return refused.into_response();
     }
     if state.connections.remove(&connection_id) {

@@ -1,0 +1,136 @@
+//! Who may call the devstack: temporary credentials issued to Cognito identities, and the
+//! static credentials the in-process Lambdas and local SDK clients use.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// The access key of the credentials the devstack's own Lambdas and local SDK clients sign with
+/// (`lexstream_lambda_core::aws::local_sdk_config`).
+pub const SERVICE_ACCESS_KEY: &str = "lexstream-local";
+/// Its secret.
+pub const SERVICE_SECRET_KEY: &str = "lexstream-local-secret";
+
+/// How long issued credentials stay valid (Cognito issues one hour).
+pub const CREDENTIALS_LIFETIME_SECS: i64 = 3600;
+
+/// Credentials the devstack issued or knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownKey {
+    /// The secret access key.
+    pub secret: String,
+    /// The session token that must accompany it, for temporary credentials.
+    pub session_token: Option<String>,
+    /// The Cognito identity they were issued to (none for service credentials).
+    pub identity_id: Option<String>,
+    /// When they expire (epoch seconds), if they do.
+    pub expires_at: Option<i64>,
+}
+
+/// Temporary credentials issued to an identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedCredentials {
+    /// Access key id (`ASIA…`).
+    pub access_key_id: String,
+    /// Secret access key.
+    pub secret_key: String,
+    /// Session token.
+    pub session_token: String,
+    /// Expiry, epoch seconds.
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Default)]
+struct Registry {
+    /// Identity id → identity pool id.
+    identities: HashMap<String, String>,
+    /// Access key id → what it is.
+    keys: HashMap<String, KnownKey>,
+}
+
+/// The identities and keys, shared by clones.
+#[derive(Debug, Clone)]
+pub struct Identities {
+    registry: Arc<Mutex<Registry>>,
+}
+
+impl Default for Identities {
+    fn default() -> Self {
+        let identities = Self { registry: Arc::default() };
+        identities.registry().keys.insert(
+            SERVICE_ACCESS_KEY.to_owned(),
+            KnownKey {
+                secret: SERVICE_SECRET_KEY.to_owned(),
+                session_token: None,
+                identity_id: None,
+                expires_at: None,
+            },
+        );
+        identities
+    }
+}
+
+fn random_token(bytes: usize) -> String {
+    use base64::Engine;
+    let mut buffer = Vec::with_capacity(bytes + 16);
+    while buffer.len() < bytes {
+        buffer.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    }
+    buffer.truncate(bytes);
+    base64::engine::general_purpose::STANDARD.encode(buffer)
+}
+
+/// A fresh API Gateway-style connection id (e.g. `L0SM9cOFvHcCIhw=`).
+pub fn new_connection_id() -> String {
+    random_token(11)
+}
+
+impl Identities {
+    fn registry(&self) -> std::sync::MutexGuard<'_, Registry> {
+        self.registry.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Creates an identity in `pool_id` (`region:guid`); returns its id (`region:uuid`).
+    pub fn create_identity(&self, pool_id: &str) -> String {
+        let region = pool_id.split(':').next().unwrap_or("us-east-1");
+        let identity_id = format!("{region}:{}", uuid::Uuid::new_v4());
+        self.registry().identities.insert(identity_id.clone(), pool_id.to_owned());
+        identity_id
+    }
+
+    /// Whether `identity_id` was created here.
+    pub fn has_identity(&self, identity_id: &str) -> bool {
+        self.registry().identities.contains_key(identity_id)
+    }
+
+    /// Issues temporary credentials to an existing identity, valid from `now` for an hour.
+    pub fn issue_credentials(&self, identity_id: &str, now: i64) -> Option<IssuedCredentials> {
+        let mut registry = self.registry();
+        if !registry.identities.contains_key(identity_id) {
+            return None;
+        }
+        let issued = IssuedCredentials {
+            access_key_id: format!(
+                "ASIA{}",
+                uuid::Uuid::new_v4().simple().to_string().to_uppercase().get(..16).unwrap_or("DEVSTACK")
+            ),
+            secret_key: random_token(30),
+            session_token: random_token(96),
+            expires_at: now + CREDENTIALS_LIFETIME_SECS,
+        };
+        registry.keys.insert(
+            issued.access_key_id.clone(),
+            KnownKey {
+                secret: issued.secret_key.clone(),
+                session_token: Some(issued.session_token.clone()),
+                identity_id: Some(identity_id.to_owned()),
+                expires_at: Some(issued.expires_at),
+            },
+        );
+        Some(issued)
+    }
+
+    /// What the devstack knows of an access key.
+    pub fn key(&self, access_key_id: &str) -> Option<KnownKey> {
+        self.registry().keys.get(access_key_id).cloned()
+    }
+}
