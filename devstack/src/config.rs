@@ -27,6 +27,13 @@ pub struct DevstackConfig {
     pub websocket_limits: WebSocketLimits,
     /// The connection table's name (`CONNECTIONS_TABLE`, default `lexstream-connections`).
     pub table_name: String,
+    /// The bot definition, JSON (`--bot FILE`, default the demo bot).
+    pub bot_json: String,
+    /// Where the fulfillment code hook runs: `None` in-process, or a Lambda invoke URL
+    /// (`--fulfillment-url`).
+    pub fulfillment_url: Option<String>,
+    /// How long Lex waits for the code hook (`--fulfillment-timeout-secs`, default 30).
+    pub fulfillment_timeout: Duration,
     /// Faults in force at start (`--post-latency-ms`, `--fault-gone`, `--bedrock-throttle`).
     pub faults: Faults,
 }
@@ -41,6 +48,9 @@ impl Default for DevstackConfig {
             auth: AuthMode::SigV4,
             websocket_limits: WebSocketLimits::default(),
             table_name: std::env::var("CONNECTIONS_TABLE").unwrap_or_else(|_| DEFAULT_TABLE.to_owned()),
+            bot_json: crate::lex::bot::DEMO_BOT.to_owned(),
+            fulfillment_url: None,
+            fulfillment_timeout: Duration::from_secs(30),
             faults: Faults::default(),
         }
     }
@@ -63,6 +73,9 @@ pub enum ConfigError {
         /// What it got.
         value: String,
     },
+    /// A file named by a flag cannot be read.
+    #[error("cannot read {0}: {1}")]
+    Unreadable(String, String),
     /// `--auth` got something other than `sigv4` or `off`.
     #[error("--auth {0:?} must be sigv4 or off")]
     BadAuth(String),
@@ -82,6 +95,10 @@ usage: lexstream-devstack [flags]
   --stage NAME            WebSocket API stage name (default Prod)
   --model-pace-ms N       demo model: milliseconds between streamed tokens (default 35)
   --auth sigv4|off        require SigV4 signatures from issued credentials (default sigv4)
+  --bot FILE              the bot Lex plays (JSON; default: the built-in demo bot)
+  --fulfillment-url URL   run the code hook at this Lambda invoke URL instead of in-process
+                          (e.g. http://127.0.0.1:9000/2015-03-31/functions/function/invocations)
+  --fulfillment-timeout-secs N  how long Lex waits for the code hook (default 30)
   --idle-timeout-secs N   close idle WebSocket connections after N s (default 600)
   --max-connection-secs N close WebSocket connections after N s (default 7200)
 environment: AWS_ENDPOINT_URL_DYNAMODB keeps connections in that DynamoDB (table
@@ -114,6 +131,15 @@ impl DevstackConfig {
                         "off" => AuthMode::Off,
                         other => return Err(ConfigError::BadAuth(other.to_owned())),
                     };
+                }
+                "--bot" => {
+                    let path = value()?;
+                    config.bot_json = std::fs::read_to_string(&path)
+                        .map_err(|e| ConfigError::Unreadable(path.clone(), e.to_string()))?;
+                }
+                "--fulfillment-url" => config.fulfillment_url = Some(value()?),
+                "--fulfillment-timeout-secs" => {
+                    config.fulfillment_timeout = Duration::from_secs(number(&flag, value()?)?);
                 }
                 "--idle-timeout-secs" => {
                     config.websocket_limits.idle_timeout = Duration::from_secs(number(&flag, value()?)?);

@@ -3,8 +3,9 @@
 //!
 //! On one address it serves the built widget (`dist/`) and dispatches the way AWS clients
 //! address services:
-//! - by path: Bedrock runtime (`/model/{id}/converse-stream`, [`bedrock`]), the WebSocket API
-//!   (`/{stage}` upgrade) and its management API (`/{stage}/@connections/{id}`, [`apigw`]);
+//! - by path: Lex V2 runtime `RecognizeText` ([`lex`]), Bedrock runtime
+//!   (`/model/{id}/converse-stream`, [`bedrock`]), the WebSocket API (`/{stage}` upgrade) and its
+//!   management API (`/{stage}/@connections/{id}`, [`apigw`]);
 //! - by `X-Amz-Target` on `POST /`: Cognito identity (`GetId`, `GetCredentialsForIdentity`);
 //! - plus fault injection ([`faults`], `POST /_devstack/faults`) and `/healthz`.
 //!
@@ -22,17 +23,20 @@ mod config;
 pub mod connection_table;
 pub mod faults;
 pub mod identities;
+pub mod lex;
 mod static_files;
 mod time_format;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use lexstream_lambda_core::config::{ConnectConfig, SessionBinding};
+use lexstream_lambda_core::aws::local_sdk_config;
+use lexstream_lambda_core::config::{ConnectConfig, FulfillmentConfig, SessionBinding, environment};
 use tokio::net::TcpListener;
 
 pub use auth::AuthMode;
@@ -44,6 +48,12 @@ use crate::aws_error::AwsError;
 use crate::connection_table::ConnectionTable;
 use crate::faults::SharedFaults;
 use crate::identities::Identities;
+use crate::lex::LexRuntime;
+use crate::lex::bot::BotDefinition;
+use crate::lex::fulfiller::Fulfiller;
+
+/// The model id the in-process fulfillment asks for when `BEDROCK_MODEL_ID` is not set.
+pub const DEMO_MODEL_ID: &str = "lexstream.devstack-demo-v1";
 
 /// The devstack's shared state: what tests and the admin endpoint can reach into.
 #[derive(Debug, Clone, Default)]
@@ -64,8 +74,21 @@ fn epoch_seconds() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// Builds the devstack's HTTP routes over `state`.
-pub fn router(config: &DevstackConfig, state: &DevstackState) -> Router {
+/// Builds the devstack's HTTP routes over `state`, with Lex playing `bot` and fulfilling through
+/// `fulfiller`.
+pub fn router(
+    config: &DevstackConfig,
+    state: &DevstackState,
+    bot: BotDefinition,
+    fulfiller: Fulfiller,
+) -> Router {
+    let lex_runtime = LexRuntime {
+        bot: Arc::new(bot),
+        fulfiller: Arc::new(fulfiller),
+        auth: config.auth,
+        identities: state.identities.clone(),
+        sessions: Arc::default(),
+    };
     let admin = Router::new()
         .route("/_devstack/faults", get(faults::get_faults).post(faults::set_faults))
         .with_state(state.faults.clone());
@@ -114,6 +137,7 @@ pub fn router(config: &DevstackConfig, state: &DevstackState) -> Router {
         .route(&format!("/{}", config.stage), get(apigw::websocket_upgrade).with_state(websocket))
         .merge(admin)
         .merge(bedrock::routes(state.faults.clone(), config.model))
+        .merge(lex::routes(lex_runtime))
         .merge(apigw::management_routes(management))
         .fallback_service(static_files::service(config.dist_dir.clone()))
 }
@@ -127,6 +151,12 @@ pub enum SpawnError {
     /// The DynamoDB connection table could not be prepared.
     #[error("connection table: {0}")]
     Table(#[from] lexstream_lambda_core::StoreError),
+    /// The bot file is unusable.
+    #[error(transparent)]
+    Bot(#[from] lex::bot::BotError),
+    /// The in-process fulfillment's settings are invalid.
+    #[error("fulfillment settings: {0}")]
+    Fulfillment(#[from] lexstream_lambda_core::config::ConfigError),
 }
 
 /// A devstack running in the background (for tests and `cargo xtask dev`).
@@ -167,7 +197,20 @@ pub async fn spawn(config: DevstackConfig) -> Result<RunningDevstack, SpawnError
         ..DevstackState::default()
     };
     state.faults.set(config.faults.clone());
-    let app = router(&config, &state).into_make_service_with_connect_info::<SocketAddr>();
+    let bot = BotDefinition::parse(&config.bot_json)?;
+    let fulfiller = match &config.fulfillment_url {
+        Some(url) => Fulfiller::Url { url: url.clone(), timeout: config.fulfillment_timeout },
+        None => {
+            // The in-process Lambda talks to this devstack (Bedrock, @connections) with the
+            // devstack's service credentials, like a deployed Lambda with its role.
+            let sdk_config = local_sdk_config(&format!("http://{addr}")).await;
+            let settings = FulfillmentConfig::from_lookup(|name: &str| {
+                environment(name).or_else(|| (name == "BEDROCK_MODEL_ID").then(|| DEMO_MODEL_ID.to_owned()))
+            })?;
+            Fulfiller::in_process(&sdk_config, state.table.clone(), settings)
+        }
+    };
+    let app = router(&config, &state, bot, fulfiller).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app).await {
             tracing::error!(%error, "devstack server stopped");

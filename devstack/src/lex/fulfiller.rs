@@ -1,0 +1,121 @@
+//! How the devstack's Lex runtime reaches the fulfillment code hook: the project's own
+//! `lex-fulfillment` handler in-process (against the devstack's Bedrock and `@connections`), or a
+//! Lambda at an invoke URL (`--fulfillment-url`, e.g. `cargo lambda watch` or the Lambda runtime
+//! interface emulator), so a bot developer's own code hook, in any language, can be tried.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use lexstream_lambda_core::aws::{ApiGatewayPusher, BedrockClient, BedrockModel, SdkConfig};
+use lexstream_lambda_core::config::FulfillmentConfig;
+use lexstream_lambda_core::fulfillment::handle_fulfillment;
+use lexstream_lambda_core::ports::StreamingBackend;
+use lexstream_protocol::lex::{CodeHookEvent, CodeHookResponse};
+
+use crate::connection_table::ConnectionTable;
+
+/// Why the code hook gave no usable answer (Lex answers `424`/`502` then).
+#[derive(Debug, thiserror::Error)]
+pub enum FulfillmentError {
+    /// The Lambda failed or answered something that is not a Lex response.
+    #[error("Invalid Lambda Response: {0}")]
+    InvalidResponse(String),
+    /// The Lambda did not answer in time.
+    #[error("Lambda timed out after {0:?}")]
+    TimedOut(Duration),
+}
+
+/// The in-process fulfillment's streaming backend: the devstack's own table and `@connections`.
+#[derive(Debug, Clone)]
+pub struct DevstackBackend {
+    table: ConnectionTable,
+    sdk_config: SdkConfig,
+}
+
+impl StreamingBackend for DevstackBackend {
+    type Store = ConnectionTable;
+    type Pusher = ApiGatewayPusher;
+
+    fn store(&self, _table: &str) -> ConnectionTable {
+        self.table.clone()
+    }
+
+    fn pusher(&self, endpoint: &str) -> ApiGatewayPusher {
+        ApiGatewayPusher::new(&self.sdk_config, endpoint)
+    }
+}
+
+/// The project's `lex-fulfillment` handler with what it needs.
+#[derive(Debug, Clone)]
+pub struct InProcessFulfillment {
+    /// Bedrock (the devstack's own emulation, through the real SDK client).
+    model: BedrockModel,
+    /// Table and pusher.
+    backend: DevstackBackend,
+    /// The handler's settings.
+    config: FulfillmentConfig,
+}
+
+/// Where fulfillment happens.
+#[derive(Debug, Clone)]
+pub enum Fulfiller {
+    /// The project's `lex-fulfillment` handler, called in-process.
+    InProcess(Box<InProcessFulfillment>),
+    /// A Lambda behind an invoke URL.
+    Url {
+        /// e.g. `http://127.0.0.1:9000/2015-03-31/functions/function/invocations`.
+        url: String,
+        /// How long Lex waits.
+        timeout: Duration,
+    },
+}
+
+impl Fulfiller {
+    /// The in-process fulfiller: SDK clients with the devstack's service credentials.
+    pub fn in_process(sdk_config: &SdkConfig, table: ConnectionTable, config: FulfillmentConfig) -> Self {
+        Self::InProcess(Box::new(InProcessFulfillment {
+            model: BedrockModel::new(BedrockClient::new(sdk_config)),
+            backend: DevstackBackend { table, sdk_config: sdk_config.clone() },
+            config,
+        }))
+    }
+
+    /// Runs the code hook for `event`.
+    pub async fn fulfill(&self, event: CodeHookEvent) -> Result<CodeHookResponse, FulfillmentError> {
+        match self {
+            Self::InProcess(local) => {
+                Ok(handle_fulfillment(event, &local.model, &local.backend, &local.config).await)
+            }
+            Self::Url { url, timeout } => tokio::time::timeout(*timeout, invoke_url(url, &event))
+                .await
+                .map_err(|_| FulfillmentError::TimedOut(*timeout))?,
+        }
+    }
+}
+
+async fn invoke_url(url: &str, event: &CodeHookEvent) -> Result<CodeHookResponse, FulfillmentError> {
+    let failed = |what: String| FulfillmentError::InvalidResponse(what);
+    let body = serde_json::to_vec(event).map_err(|e| failed(e.to_string()))?;
+    let request = axum::http::Request::post(url)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| failed(format!("bad --fulfillment-url {url:?}: {e}")))?;
+    let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let response = client.request(request).await.map_err(|e| failed(format!("calling {url}: {e}")))?;
+    let status = response.status();
+    let function_error = response.headers().get("x-amz-function-error").is_some();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| failed(format!("reading the answer of {url}: {e}")))?
+        .to_bytes();
+    if !status.is_success() || function_error {
+        return Err(failed(format!("the Lambda failed ({status}): {}", String::from_utf8_lossy(&bytes))));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| failed(format!("{e}: {}", String::from_utf8_lossy(&bytes))))
+}
