@@ -21,6 +21,9 @@ pub struct DevstackConfig {
     pub stage: String,
     /// The demo model's pace (`--model-pace-ms`, default 35 ms per token).
     pub model: DemoModelSettings,
+    /// An OpenAI-compatible server answering instead of the demo model (`--model-proxy URL`),
+    /// and the model name to ask it for (`--model-proxy-model`).
+    pub model_proxy: Option<(String, Option<String>)>,
     /// Request signing: `--auth sigv4` (default) or `--auth off`.
     pub auth: AuthMode,
     /// The WebSocket API's limits (`--idle-timeout-secs`, `--max-connection-secs`).
@@ -45,6 +48,7 @@ impl Default for DevstackConfig {
             dist_dir: PathBuf::from("dist"),
             stage: "Prod".to_owned(),
             model: DemoModelSettings::default(),
+            model_proxy: None,
             auth: AuthMode::SigV4,
             websocket_limits: WebSocketLimits::default(),
             table_name: std::env::var("CONNECTIONS_TABLE").unwrap_or_else(|_| DEFAULT_TABLE.to_owned()),
@@ -94,6 +98,9 @@ usage: lexstream-devstack [flags]
   --dist DIR              the built widget to serve (default dist; `trunk build` makes it)
   --stage NAME            WebSocket API stage name (default Prod)
   --model-pace-ms N       demo model: milliseconds between streamed tokens (default 35)
+  --model-proxy URL       answer with an OpenAI-compatible server instead of the demo model
+                          (e.g. http://127.0.0.1:11434/v1 for Ollama)
+  --model-proxy-model M   the model name to ask the proxy for (default: the request's model id)
   --auth sigv4|off        require SigV4 signatures from issued credentials (default sigv4)
   --bot FILE              the bot Lex plays (JSON; default: the built-in demo bot)
   --fulfillment-url URL   run the code hook at this Lambda invoke URL instead of in-process
@@ -137,6 +144,14 @@ impl DevstackConfig {
                     config.bot_json = std::fs::read_to_string(&path)
                         .map_err(|e| ConfigError::Unreadable(path.clone(), e.to_string()))?;
                 }
+                "--model-proxy" => {
+                    let model = config.model_proxy.take().and_then(|(_, model)| model);
+                    config.model_proxy = Some((value()?, model));
+                }
+                "--model-proxy-model" => {
+                    let url = config.model_proxy.take().map(|(url, _)| url).unwrap_or_default();
+                    config.model_proxy = Some((url, Some(value()?)));
+                }
                 "--fulfillment-url" => config.fulfillment_url = Some(value()?),
                 "--fulfillment-timeout-secs" => {
                     config.fulfillment_timeout = Duration::from_secs(number(&flag, value()?)?);
@@ -155,7 +170,20 @@ impl DevstackConfig {
                 _ => return Err(ConfigError::UnknownFlag(flag)),
             }
         }
+        if config.model_proxy.as_ref().is_some_and(|(url, _)| url.is_empty()) {
+            return Err(ConfigError::MissingValue("--model-proxy (needed by --model-proxy-model)".into()));
+        }
         Ok(config)
+    }
+
+    /// Which model answers Bedrock calls.
+    pub fn model_source(&self) -> crate::bedrock::ModelSource {
+        match &self.model_proxy {
+            Some((base_url, model)) => {
+                crate::bedrock::ModelSource::Proxy { base_url: base_url.clone(), model: model.clone() }
+            }
+            None => crate::bedrock::ModelSource::Demo { token_interval: self.model.token_interval },
+        }
     }
 }
 

@@ -136,7 +136,7 @@ pub fn router(
         .route("/", static_files::service(config.dist_dir.clone()).merge(aws_json))
         .route(&format!("/{}", config.stage), get(apigw::websocket_upgrade).with_state(websocket))
         .merge(admin)
-        .merge(bedrock::routes(state.faults.clone(), config.model))
+        .merge(bedrock::routes(state.faults.clone(), config.model_source()))
         .merge(lex::routes(lex_runtime))
         .merge(apigw::management_routes(management))
         .fallback_service(static_files::service(config.dist_dir.clone()))

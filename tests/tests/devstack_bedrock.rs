@@ -101,3 +101,71 @@ async fn invoke_stream_faults_arrive_as_modeled_exceptions() {
     assert!(error.into_service_error().is_throttling_exception());
     devstack.stop();
 }
+
+/// A stand-in for a local OpenAI-compatible server (Ollama, llama.cpp) that streams three deltas
+/// and remembers the request it got.
+async fn fake_openai_server(seen: std::sync::Arc<std::sync::Mutex<Option<serde_json::Value>>>) -> String {
+    use axum::routing::post;
+    let app = axum::Router::new().route(
+        "/v1/chat/completions",
+        post(move |axum::Json(request): axum::Json<serde_json::Value>| {
+            *seen.lock().unwrap() = Some(request);
+            async move {
+                let events = ["Hello", " from", " the proxy"]
+                    .iter()
+                    .map(|text| {
+                        format!(
+                            "data: {}\n\n",
+                            serde_json::json!({"choices": [{"delta": {"content": text}}]})
+                        )
+                    })
+                    .chain(std::iter::once("data: [DONE]\n\n".to_owned()))
+                    .collect::<String>();
+                ([("content-type", "text/event-stream")], events)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+#[tokio::test]
+async fn a_model_proxy_answers_through_converse_stream_with_the_whole_conversation() {
+    use futures_util::StreamExt;
+    use lexstream_lambda_core::aws::{BedrockClient, BedrockModel};
+    use lexstream_lambda_core::ports::{ChatMessage, ModelRequest, ModelStream, Role};
+
+    let seen = std::sync::Arc::default();
+    let proxy = fake_openai_server(std::sync::Arc::clone(&seen)).await;
+    let mut config = DevstackConfig { addr: "127.0.0.1:0".parse().unwrap(), ..DevstackConfig::default() };
+    config.model_proxy = Some((proxy, Some("llama3.2".into())));
+    let devstack = lexstream_devstack::spawn(config).await.unwrap();
+
+    let model = BedrockModel::new(BedrockClient::new(&local_sdk_config(&devstack.url()).await));
+    let request = ModelRequest {
+        model_id: MODEL.into(),
+        system: Some("Answer briefly.".into()),
+        messages: vec![
+            ChatMessage { role: Role::User, text: "Hi".into() },
+            ChatMessage { role: Role::Assistant, text: "Hello!".into() },
+            ChatMessage { role: Role::User, text: "Who are you?".into() },
+        ],
+        max_tokens: 100,
+        temperature: 0.1,
+    };
+    let mut deltas = model.stream(request).await.unwrap();
+    let mut text = String::new();
+    while let Some(delta) = deltas.next().await {
+        text.push_str(&delta.unwrap());
+    }
+    assert_eq!(text, "Hello from the proxy");
+
+    let forwarded = seen.lock().unwrap().clone().unwrap();
+    assert_eq!(forwarded["model"], "llama3.2");
+    assert_eq!(forwarded["stream"], true);
+    assert_eq!(forwarded["messages"][0], serde_json::json!({"role": "system", "content": "Answer briefly."}));
+    assert_eq!(forwarded["messages"][3], serde_json::json!({"role": "user", "content": "Who are you?"}));
+    devstack.stop();
+}

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::streaming::{self, Framing};
-use super::{BedrockState, demo_model, event_stream, request, throttled};
+use super::{BedrockState, complete_answer, event_stream, request, throttled, unavailable};
 
 /// ConverseStream's events: `messageStart`, `contentBlockDelta`…, `contentBlockStop`,
 /// `messageStop`, `metadata` (no `contentBlockStart` for text, as Bedrock sends it).
@@ -45,15 +45,18 @@ pub(super) async fn converse(
     Path(model_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let prompt = match request::prompt(&body) {
-        Ok(prompt) => prompt,
+    let conversation = match request::conversation(&body) {
+        Ok(conversation) => conversation,
         Err(error) => return error.into_response(),
     };
     if state.faults.current().bedrock_throttle {
         return throttled().into_response();
     }
-    let text = demo_model::answer(&prompt);
-    let tokens = demo_model::tokens(&text).len();
+    let text = match complete_answer(&state.source, &model_id, &conversation).await {
+        Ok(text) => text,
+        Err(error) => return error.into_response(),
+    };
+    let tokens = text.split_whitespace().count();
     tracing::info!(%model_id, tokens, "Converse answered");
     Json(json!({
         "output": { "message": { "role": "assistant", "content": [{ "text": text }] } },
@@ -69,15 +72,18 @@ pub(super) async fn converse_stream(
     Path(model_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let prompt = match request::prompt(&body) {
-        Ok(prompt) => prompt,
+    let conversation = match request::conversation(&body) {
+        Ok(conversation) => conversation,
         Err(error) => return error.into_response(),
     };
     let faults = state.faults.current();
     if faults.bedrock_throttle {
         return throttled().into_response();
     }
-    let tokens = demo_model::tokens(&demo_model::answer(&prompt));
-    tracing::info!(%model_id, tokens = tokens.len(), "ConverseStream started");
-    streaming::response(tokens, faults, state.model, ConverseFraming)
+    let tokens = match state.source.answer(&model_id, &conversation).await {
+        Ok(tokens) => tokens,
+        Err(message) => return unavailable(message).into_response(),
+    };
+    tracing::info!(%model_id, "ConverseStream started");
+    streaming::response(tokens, faults, ConverseFraming)
 }

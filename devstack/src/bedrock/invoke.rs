@@ -9,7 +9,7 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use super::streaming::{self, Framing};
-use super::{BedrockState, demo_model, event_stream, request, throttled};
+use super::{BedrockState, complete_answer, event_stream, request, throttled, unavailable};
 
 /// Anthropic's streaming events, each wrapped in a Bedrock `chunk`.
 struct AnthropicFraming {
@@ -69,15 +69,18 @@ pub(super) async fn invoke(
     Path(model_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let prompt = match request::prompt(&body) {
-        Ok(prompt) => prompt,
+    let conversation = match request::conversation(&body) {
+        Ok(conversation) => conversation,
         Err(error) => return error.into_response(),
     };
     if state.faults.current().bedrock_throttle {
         return throttled().into_response();
     }
-    let text = demo_model::answer(&prompt);
-    let tokens = demo_model::tokens(&text).len();
+    let text = match complete_answer(&state.source, &model_id, &conversation).await {
+        Ok(text) => text,
+        Err(error) => return error.into_response(),
+    };
+    let tokens = text.split_whitespace().count();
     tracing::info!(%model_id, tokens, "InvokeModel answered");
     Json(json!({
         "id": format!("msg_devstack_{}", uuid::Uuid::new_v4().simple()),
@@ -97,15 +100,18 @@ pub(super) async fn invoke_with_response_stream(
     Path(model_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let prompt = match request::prompt(&body) {
-        Ok(prompt) => prompt,
+    let conversation = match request::conversation(&body) {
+        Ok(conversation) => conversation,
         Err(error) => return error.into_response(),
     };
     let faults = state.faults.current();
     if faults.bedrock_throttle {
         return throttled().into_response();
     }
-    let tokens = demo_model::tokens(&demo_model::answer(&prompt));
-    tracing::info!(%model_id, tokens = tokens.len(), "InvokeModelWithResponseStream started");
-    streaming::response(tokens, faults, state.model, AnthropicFraming { model_id })
+    let tokens = match state.source.answer(&model_id, &conversation).await {
+        Ok(tokens) => tokens,
+        Err(message) => return unavailable(message).into_response(),
+    };
+    tracing::info!(%model_id, "InvokeModelWithResponseStream started");
+    streaming::response(tokens, faults, AnthropicFraming { model_id })
 }

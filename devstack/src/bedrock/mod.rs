@@ -6,6 +6,7 @@ mod converse;
 mod demo_model;
 mod event_stream;
 mod invoke;
+mod models;
 mod request;
 mod streaming;
 
@@ -31,10 +32,34 @@ impl Default for DemoModelSettings {
     }
 }
 
+pub use models::ModelSource;
+
 #[derive(Clone)]
 struct BedrockState {
     faults: SharedFaults,
-    model: DemoModelSettings,
+    source: ModelSource,
+}
+
+/// The whole answer of a non-streaming call, or the error Bedrock would give.
+async fn complete_answer(
+    source: &ModelSource,
+    model_id: &str,
+    conversation: &request::Conversation,
+) -> Result<String, AwsError> {
+    use futures_util::StreamExt;
+    let mut tokens = source.answer(model_id, conversation).await.map_err(unavailable)?;
+    let mut text = String::new();
+    while let Some(token) = tokens.next().await {
+        text.push_str(&token.map_err(|message| {
+            AwsError::new(StatusCode::FAILED_DEPENDENCY, "ModelErrorException", message)
+        })?);
+    }
+    Ok(text)
+}
+
+/// The error for a model that could not start answering (e.g. an unreachable `--model-proxy`).
+fn unavailable(message: String) -> AwsError {
+    AwsError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailableException", message)
 }
 
 fn throttled() -> AwsError {
@@ -46,11 +71,11 @@ fn throttled() -> AwsError {
 }
 
 /// The Bedrock runtime routes.
-pub(crate) fn routes(faults: SharedFaults, model: DemoModelSettings) -> Router {
+pub(crate) fn routes(faults: SharedFaults, source: ModelSource) -> Router {
     Router::new()
         .route("/model/{model_id}/converse-stream", post(converse::converse_stream))
         .route("/model/{model_id}/converse", post(converse::converse))
         .route("/model/{model_id}/invoke-with-response-stream", post(invoke::invoke_with_response_stream))
         .route("/model/{model_id}/invoke", post(invoke::invoke))
-        .with_state(BedrockState { faults, model })
+        .with_state(BedrockState { faults, source })
 }

@@ -1,5 +1,6 @@
-//! What the demo model reads from a request: the last user message, from a Converse body
-//! (`content: [{text}]`) or an Anthropic messages body (`content: "…"` or `[{type, text}]`).
+//! What the models read from a request: the conversation (system prompt and messages), from a
+//! Converse body (`content: [{text}]`) or an Anthropic messages body (`content: "…"` or
+//! `[{type, text}]`).
 
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -10,6 +11,8 @@ use crate::aws_error::AwsError;
 #[derive(Debug, Deserialize)]
 struct Body {
     messages: Vec<RequestMessage>,
+    #[serde(default)]
+    system: serde_json::Value,
 }
 
 #[derive(Debug, Deserialize)]
@@ -17,6 +20,22 @@ struct RequestMessage {
     role: String,
     #[serde(default)]
     content: serde_json::Value,
+}
+
+/// A conversation as the models see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Conversation {
+    /// The system prompt, if any.
+    pub(super) system: Option<String>,
+    /// `(role, text)`, oldest first.
+    pub(super) messages: Vec<(String, String)>,
+}
+
+impl Conversation {
+    /// The last user message.
+    pub(super) fn prompt(&self) -> &str {
+        self.messages.iter().rev().find(|(role, _)| role == "user").map_or("", |(_, text)| text.as_str())
+    }
 }
 
 fn text_of(content: &serde_json::Value) -> String {
@@ -29,8 +48,8 @@ fn text_of(content: &serde_json::Value) -> String {
     }
 }
 
-/// The prompt of a Converse or Anthropic messages request body.
-pub(super) fn prompt(body: &Bytes) -> Result<String, AwsError> {
+/// The conversation of a Converse or Anthropic messages request body.
+pub(super) fn conversation(body: &Bytes) -> Result<Conversation, AwsError> {
     let request: Body = serde_json::from_slice(body).map_err(|e| {
         AwsError::new(StatusCode::BAD_REQUEST, "ValidationException", format!("Malformed input request: {e}"))
     })?;
@@ -41,13 +60,9 @@ pub(super) fn prompt(body: &Bytes) -> Result<String, AwsError> {
             "messages must not be empty",
         ));
     }
-    Ok(request
-        .messages
-        .iter()
-        .rev()
-        .find(|m| m.role == "user")
-        .map(|m| text_of(&m.content))
-        .unwrap_or_default())
+    let system = Some(text_of(&request.system)).filter(|text| !text.is_empty());
+    let messages = request.messages.iter().map(|m| (m.role.clone(), text_of(&m.content))).collect();
+    Ok(Conversation { system, messages })
 }
 
 #[cfg(test)]
@@ -55,19 +70,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn both_body_shapes_give_the_last_user_message() {
+    fn both_body_shapes_give_the_conversation() {
         let converse = Bytes::from(
-            r#"{"messages":[{"role":"user","content":[{"text":"a"}]},{"role":"assistant","content":[{"text":"b"}]},{"role":"user","content":[{"text":"c"}]}]}"#,
+            r#"{"system":[{"text":"be brief"}],"messages":[{"role":"user","content":[{"text":"a"}]},{"role":"assistant","content":[{"text":"b"}]},{"role":"user","content":[{"text":"c"}]}]}"#,
         );
-        assert_eq!(prompt(&converse).unwrap(), "c");
+        let parsed = conversation(&converse).unwrap();
+        assert_eq!(parsed.prompt(), "c");
+        assert_eq!(parsed.system.as_deref(), Some("be brief"));
+        assert_eq!(parsed.messages.len(), 3);
         let anthropic = Bytes::from(
-            r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":50,"messages":[{"role":"user","content":"plain"}]}"#,
+            r#"{"anthropic_version":"bedrock-2023-05-31","system":"sys","max_tokens":50,"messages":[{"role":"user","content":"plain"}]}"#,
         );
-        assert_eq!(prompt(&anthropic).unwrap(), "plain");
-        let blocks =
-            Bytes::from(r#"{"messages":[{"role":"user","content":[{"type":"text","text":"typed"}]}]}"#);
-        assert_eq!(prompt(&blocks).unwrap(), "typed");
-        assert!(prompt(&Bytes::from("{}")).is_err());
-        assert!(prompt(&Bytes::from(r#"{"messages":[]}"#)).is_err());
+        let parsed = conversation(&anthropic).unwrap();
+        assert_eq!(parsed.prompt(), "plain");
+        assert_eq!(parsed.system.as_deref(), Some("sys"));
+        assert!(conversation(&Bytes::from("{}")).is_err());
+        assert!(conversation(&Bytes::from(r#"{"messages":[]}"#)).is_err());
     }
 }

@@ -6,10 +6,11 @@ use std::time::Instant;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
+use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use super::DemoModelSettings;
 use super::event_stream;
+use super::models::Tokens;
 use crate::faults::Faults;
 
 /// How one API frames a streamed answer.
@@ -22,15 +23,10 @@ pub(super) trait Framing: Send + 'static {
     fn end(&self, tokens: usize, latency_ms: u64) -> Vec<Bytes>;
 }
 
-/// An event-stream response that streams `tokens` at the model's pace, obeying `faults`.
-pub(super) fn response(
-    tokens: Vec<String>,
-    faults: Faults,
-    model: DemoModelSettings,
-    framing: impl Framing,
-) -> Response {
+/// An event-stream response that streams `tokens` as the model produces them, obeying `faults`.
+pub(super) fn response(tokens: Tokens, faults: Faults, framing: impl Framing) -> Response {
     let (sender, receiver) = mpsc::channel::<Result<Bytes, Infallible>>(16);
-    tokio::spawn(stream_answer(tokens, faults, model, framing, sender));
+    tokio::spawn(stream_answer(tokens, faults, framing, sender));
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|item| (item, receiver))
     });
@@ -43,9 +39,8 @@ pub(super) fn response(
 
 /// Sends the frames of one answer; stops early when the client goes away.
 async fn stream_answer(
-    tokens: Vec<String>,
+    mut tokens: Tokens,
     faults: Faults,
-    model: DemoModelSettings,
     framing: impl Framing,
     sender: mpsc::Sender<Result<Bytes, Infallible>>,
 ) {
@@ -55,7 +50,8 @@ async fn stream_answer(
             return;
         }
     }
-    for (index, token) in tokens.iter().enumerate() {
+    let mut index = 0;
+    loop {
         let sent = u32::try_from(index).unwrap_or(u32::MAX);
         if faults.bedrock_throttle_after_chunks == Some(sent) {
             let frame = event_stream::exception(
@@ -76,14 +72,23 @@ async fn stream_answer(
             sender.closed().await;
             return;
         }
-        tokio::time::sleep(model.token_interval).await;
-        if sender.send(Ok(framing.token(index, token))).await.is_err() {
+        let frame = match tokens.next().await {
+            None => break,
+            Some(Ok(token)) => framing.token(index, &token),
+            Some(Err(message)) => {
+                tracing::warn!(%message, "the model failed mid-stream");
+                let _ = sender.send(Ok(event_stream::exception("modelStreamErrorException", &message))).await;
+                return;
+            }
+        };
+        if sender.send(Ok(frame)).await.is_err() {
             tracing::info!(sent, "streaming client went away");
             return;
         }
+        index += 1;
     }
     let latency = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    for frame in framing.end(tokens.len(), latency) {
+    for frame in framing.end(index, latency) {
         if sender.send(Ok(frame)).await.is_err() {
             return;
         }
