@@ -18,13 +18,48 @@ async fn main() -> anyhow::Result<()> {
         }
         Err(error) => anyhow::bail!("{error}\n\n{}", lexstream_devstack::USAGE),
     };
-    let dist = config.dist_dir.display().to_string();
     let running = lexstream_devstack::spawn(config.clone())
         .await
-        .with_context(|| format!("could not listen on {}", config.addr))?;
-    tracing::info!(url = %running.url(), %dist, "devstack ready: open the URL to chat with the widget");
+        .with_context(|| format!("could not start the devstack on {}", config.addr))?;
+    println!("{}", banner(&config, &running));
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
     tracing::info!("devstack stopping");
     running.stop();
     Ok(())
+}
+
+/// What a developer needs to point the widget, an SDK or a Lambda at this devstack.
+fn banner(config: &DevstackConfig, running: &lexstream_devstack::RunningDevstack) -> String {
+    let url = running.url();
+    let fulfillment = config.fulfillment_url.as_deref().unwrap_or("in-process (the lex-fulfillment handler)");
+    let model = match &config.model_proxy {
+        Some((proxy, _)) => format!("proxied to {proxy}"),
+        None => format!("demo model, {} ms per token", config.model.token_interval.as_millis()),
+    };
+    let bot = lexstream_devstack::lex::bot::BotDefinition::parse(&config.bot_json).map_or_else(
+        |error| error.to_string(),
+        |bot| {
+            let aliases: Vec<&str> = bot.aliases.keys().map(String::as_str).collect();
+            format!("bot {}, alias {}, locale {}", bot.bot_id, aliases.join("|"), bot.locales.join("|"))
+        },
+    );
+    let auth = match config.auth {
+        lexstream_devstack::AuthMode::SigV4 => "SigV4 required (credentials from Cognito GetCredentialsForIdentity)",
+        lexstream_devstack::AuthMode::Off => "off",
+    };
+    format!(
+        "\nLexstream devstack is running; the demo page with the widget is at {url}/\n\
+         \n  demo page        {url}/ (serving {dist})\
+         \n  Cognito identity {url} (any pool id such as us-east-1:00000000-0000-0000-0000-000000000000)\
+         \n  Lex V2 runtime   {url} ({bot})\
+         \n  WebSocket API    {ws}/{stage}?sessionId=<Cognito identity id> (stage URL {url}/{stage})\
+         \n  Bedrock runtime  {url} ({model})\
+         \n  fulfillment      {fulfillment}\
+         \n  auth             {auth}\
+         \n  faults           GET/POST {url}/_devstack/faults\
+         \n\nPress Ctrl-C to stop.",
+        dist = config.dist_dir.display(),
+        ws = url.replace("http://", "ws://"),
+        stage = running.stage,
+    )
 }
