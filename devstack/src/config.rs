@@ -30,6 +30,9 @@ pub struct DevstackConfig {
     pub websocket_limits: WebSocketLimits,
     /// The connection table's name (`CONNECTIONS_TABLE`, default `lexstream-connections`).
     pub table_name: String,
+    /// A local DynamoDB-compatible server for the table (`AWS_ENDPOINT_URL_DYNAMODB`); embedded
+    /// when unset.
+    pub dynamodb_endpoint: Option<String>,
     /// The bot definition, JSON (`--bot FILE`, default the demo bot).
     pub bot_json: String,
     /// Where the fulfillment code hook runs: `None` in-process, or a Lambda invoke URL
@@ -52,6 +55,7 @@ impl Default for DevstackConfig {
             auth: AuthMode::SigV4,
             websocket_limits: WebSocketLimits::default(),
             table_name: std::env::var("CONNECTIONS_TABLE").unwrap_or_else(|_| DEFAULT_TABLE.to_owned()),
+            dynamodb_endpoint: std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok().filter(|url| !url.is_empty()),
             bot_json: crate::lex::bot::DEMO_BOT.to_owned(),
             fulfillment_url: None,
             fulfillment_timeout: Duration::from_secs(30),

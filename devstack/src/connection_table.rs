@@ -1,11 +1,12 @@
-//! The connection table behind the devstack's WebSocket API: embedded in memory by default, or
-//! DynamoDB through the Lambdas' own adapter when `AWS_ENDPOINT_URL_DYNAMODB` is set.
+//! The connection table behind the devstack's WebSocket API: embedded in memory by default, or a
+//! local DynamoDB-compatible server (moto, DynamoDB Local) through the Lambdas' own adapter when
+//! `AWS_ENDPOINT_URL_DYNAMODB` is set.
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
 use lexstream_lambda_core::StoreError;
-use lexstream_lambda_core::aws::{DynamoDbClient, DynamoDbConnectionStore, load_sdk_config};
+use lexstream_lambda_core::aws::{DynamoDbClient, DynamoDbConnectionStore, local_sdk_config};
 use lexstream_lambda_core::memory::MemoryConnectionStore;
 use lexstream_lambda_core::ports::{ConnectionRecord, ConnectionStore};
 
@@ -28,13 +29,11 @@ impl Default for ConnectionTable {
 }
 
 impl ConnectionTable {
-    /// DynamoDB when `AWS_ENDPOINT_URL_DYNAMODB` is set (creating `table` if missing), else
-    /// embedded.
-    pub async fn from_environment(table: &str) -> Result<Self, StoreError> {
-        if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_none() {
-            return Ok(Self::default());
-        }
-        let client = DynamoDbClient::new(&load_sdk_config().await);
+    /// DynamoDB at `endpoint` (creating `table` if missing), else embedded. The server is a
+    /// local one; requests are signed with the devstack's local credentials.
+    pub async fn open(endpoint: Option<&str>, table: &str) -> Result<Self, StoreError> {
+        let Some(endpoint) = endpoint else { return Ok(Self::default()) };
+        let client = DynamoDbClient::new(&local_sdk_config(endpoint).await);
         let created = client
             .create_table()
             .table_name(table)

@@ -193,7 +193,7 @@ pub async fn spawn(config: DevstackConfig) -> Result<RunningDevstack, SpawnError
     let listener = TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     let state = DevstackState {
-        table: ConnectionTable::from_environment(&config.table_name).await?,
+        table: ConnectionTable::open(config.dynamodb_endpoint.as_deref(), &config.table_name).await?,
         ..DevstackState::default()
     };
     state.faults.set(config.faults.clone());

@@ -44,7 +44,9 @@ fn banner(config: &DevstackConfig, running: &lexstream_devstack::RunningDevstack
         },
     );
     let auth = match config.auth {
-        lexstream_devstack::AuthMode::SigV4 => "SigV4 required (credentials from Cognito GetCredentialsForIdentity)",
+        lexstream_devstack::AuthMode::SigV4 => {
+            "SigV4 required (credentials from Cognito GetCredentialsForIdentity)"
+        }
         lexstream_devstack::AuthMode::Off => "off",
     };
     format!(
