@@ -5,5 +5,10 @@
 //! attaches a shadow root with the widget's stylesheet and mounts [`components::Widget`] there.
 //! Nothing heavy happens until the visitor opens the chat.
 
+pub mod aws;
+mod chat;
 pub mod components;
+pub mod config;
 pub mod embed;
+pub mod transcript;
+pub mod transport;

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every test of the workspace, in three stages, with one summary at the end.
 //!
-//! 1. native: `cargo test` for the pure and server-side crates (unit, integration, doc tests);
+//! 1. native: `cargo test` for every crate but the end-to-end one (unit, integration, doc tests;
+//!    the widget's configuration and transcript logic too);
 //! 2. wasm: the widget's `wasm-bindgen-test`s inside headless Chromium;
 //! 3. end to end: the release build (`trunk build --release`, wasm-opt 132) served by the
 //!    devstack and driven in headless Chromium through chromedriver; the Lambdas' AWS adapters
@@ -27,10 +28,8 @@ pub(crate) fn run() -> Result<(), String> {
     let chromium = paths::chromium().to_string_lossy().into_owned();
     let mut stages = Vec::new();
 
-    let native = command(
-        "cargo",
-        &["test", "--workspace", "--exclude", "lexstream-client", "--exclude", "lexstream-e2e"],
-    );
+    // The widget's pure logic (config, transcript) runs natively too; its browser tests in stage 2.
+    let native = command("cargo", &["test", "--workspace", "--exclude", "lexstream-e2e"]);
     run_stage(&mut stages, "native", native)?;
 
     let mut wasm = command(

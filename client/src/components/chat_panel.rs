@@ -1,25 +1,33 @@
-//! The chat panel: header with title and close button, and the conversation log.
+//! The chat panel: header with title and close button, the conversation, the composer.
 
 use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
 
-use super::PANEL_ID;
+use super::{Composer, PANEL_ID, TranscriptView};
+use crate::transcript::Transcript;
 
-/// The open chat. Focus moves to its close button when it opens; Escape closes it.
+/// The open chat. Focus moves to the message box when it opens; Escape closes it.
 #[component]
 pub fn ChatPanel(
     /// Title shown in the header and used as the dialog's accessible name.
     title: String,
-    /// Greeting shown while the conversation is empty.
-    greeting: String,
+    /// The conversation.
+    transcript: RwSignal<Transcript>,
+    /// Sends a message (None when the chat is not configured).
+    on_send: Option<Callback<String>>,
     /// Called when the visitor closes the panel (button or Escape).
     on_close: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
+    let input_ref = NodeRef::<html::Textarea>::new();
     let close_ref = NodeRef::<html::Button>::new();
-    let dialog_label = title.clone();
+    let enabled = on_send.is_some();
     Effect::new(move |_| {
-        if let Some(button) = close_ref.get() {
+        if enabled {
+            if let Some(input) = input_ref.get() {
+                let _ = input.focus();
+            }
+        } else if let Some(button) = close_ref.get() {
             let _ = button.focus();
         }
     });
@@ -31,6 +39,8 @@ pub fn ChatPanel(
             }
         }
     };
+    let send = on_send.unwrap_or_else(|| Callback::new(|_: String| {}));
+    let dialog_label = title.clone();
 
     view! {
         <section
@@ -54,9 +64,8 @@ pub fn ChatPanel(
                     "×"
                 </button>
             </header>
-            <div class="lxs-log" role="log" aria-live="polite" data-testid="transcript">
-                <p class="lxs-bubble lxs-bot">{greeting}</p>
-            </div>
+            <TranscriptView transcript=transcript on_choose=send />
+            <Composer on_send=send enabled=enabled node_ref=input_ref />
         </section>
     }
 }

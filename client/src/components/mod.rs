@@ -3,11 +3,15 @@
 #![allow(unreachable_pub)]
 
 mod chat_panel;
+mod composer;
 mod launcher;
+mod transcript_view;
 mod widget;
 
 pub use chat_panel::ChatPanel;
+pub use composer::Composer;
 pub use launcher::Launcher;
+pub use transcript_view::TranscriptView;
 pub use widget::Widget;
 
 /// Element id of the chat panel, referenced by the launcher's `aria-controls`.

@@ -1,11 +1,17 @@
 //! The whole widget: the launcher and, while open, the chat panel.
 
+use std::sync::Arc;
+
 use leptos::html;
 use leptos::prelude::*;
 
 use super::{ChatPanel, Launcher};
+use crate::config::WidgetConfig;
+use crate::transcript::Transcript;
 
-/// The widget root. Owns the open/closed state and returns focus to the launcher on close.
+/// The widget root. Owns the open/closed state and the conversation, and returns focus to the
+/// launcher on close. The conversation survives closing and reopening the panel.
+#[allow(clippy::needless_pass_by_value)] // component props are owned values
 #[component]
 pub fn Widget(
     /// Title shown in the panel header.
@@ -14,8 +20,11 @@ pub fn Widget(
     /// Greeting shown in an empty conversation.
     #[prop(into)]
     greeting: String,
+    /// Where to chat; `None` shows the panel without a way to send.
+    config: Option<Arc<WidgetConfig>>,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
+    let transcript = RwSignal::new(Transcript::with_greeting(&greeting));
     let launcher_ref = NodeRef::<html::Button>::new();
     let close = move || {
         open.set(false);
@@ -23,11 +32,16 @@ pub fn Widget(
             let _ = launcher.focus();
         }
     };
+    let on_send = config.map(|config| {
+        Callback::new(move |text: String| {
+            leptos::task::spawn_local(crate::chat::send(Arc::clone(&config), transcript, text));
+        })
+    });
 
     view! {
         <div class="lxs-root">
             <Show when=move || open.get()>
-                <ChatPanel title=title.clone() greeting=greeting.clone() on_close=close />
+                <ChatPanel title=title.clone() transcript=transcript on_send=on_send on_close=close />
             </Show>
             <Launcher open=open node_ref=launcher_ref />
         </div>

@@ -1,0 +1,85 @@
+//! Cognito identity from the browser: an unauthenticated identity and its temporary credentials
+//! (`GetId`, `GetCredentialsForIdentity`), the identity kept for the tab's session.
+
+use lexstream_protocol::sigv4::Credentials;
+use serde_json::{Value, json};
+
+use super::fetch::post;
+use crate::config::WidgetConfig;
+
+/// A visitor's identity and credentials.
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    /// The Cognito identity id, also the Lex session id.
+    pub identity_id: String,
+    /// Temporary credentials.
+    pub credentials: Credentials,
+    /// When they expire (epoch seconds).
+    pub expires_at: i64,
+}
+
+/// `sessionStorage` key of the identity, so a reload continues the same Lex session.
+const IDENTITY_KEY: &str = "lexstream.identityId";
+
+async fn call(config: &WidgetConfig, operation: &str, body: Value) -> Result<Value, String> {
+    let headers = [
+        ("content-type".to_owned(), "application/x-amz-json-1.1".to_owned()),
+        ("x-amz-target".to_owned(), format!("AWSCognitoIdentityService.{operation}")),
+    ];
+    let (status, text) = post(&config.cognito_endpoint, &headers, &body.to_string())
+        .await
+        .map_err(|e| format!("could not reach Cognito ({e})"))?;
+    let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    if status != 200 {
+        let message = value["message"].as_str().unwrap_or(&text);
+        return Err(format!("Cognito {operation} failed ({status}): {message}"));
+    }
+    Ok(value)
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// Gets (or reuses) the visitor's identity and fresh credentials for it. A stored identity the
+/// pool no longer knows (a new pool, a restarted devstack) is replaced by a new one.
+pub async fn sign_in(config: &WidgetConfig) -> Result<Visitor, String> {
+    let stored = session_storage().and_then(|storage| storage.get_item(IDENTITY_KEY).ok()?);
+    match stored {
+        Some(identity_id) => match credentials_for(config, identity_id).await {
+            Err(error) if error.contains("not found") => {
+                if let Some(storage) = session_storage() {
+                    let _ = storage.remove_item(IDENTITY_KEY);
+                }
+                credentials_for(config, new_identity(config).await?).await
+            }
+            other => other,
+        },
+        None => credentials_for(config, new_identity(config).await?).await,
+    }
+}
+
+async fn new_identity(config: &WidgetConfig) -> Result<String, String> {
+    let answer = call(config, "GetId", json!({ "IdentityPoolId": config.identity_pool_id })).await?;
+    Ok(answer["IdentityId"].as_str().ok_or("Cognito GetId returned no IdentityId")?.to_owned())
+}
+
+async fn credentials_for(config: &WidgetConfig, identity_id: String) -> Result<Visitor, String> {
+    let answer = call(config, "GetCredentialsForIdentity", json!({ "IdentityId": identity_id })).await?;
+    let credentials = &answer["Credentials"];
+    let field = |name: &str| {
+        credentials[name].as_str().map(str::to_owned).ok_or(format!("Cognito credentials lack {name}"))
+    };
+    if let Some(storage) = session_storage() {
+        let _ = storage.set_item(IDENTITY_KEY, &identity_id);
+    }
+    Ok(Visitor {
+        credentials: Credentials {
+            access_key_id: field("AccessKeyId")?,
+            secret_access_key: field("SecretKey")?,
+            session_token: Some(field("SessionToken")?),
+        },
+        expires_at: credentials["Expiration"].as_f64().map_or(0, |seconds| seconds as i64),
+        identity_id,
+    })
+}

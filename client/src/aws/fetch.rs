@@ -1,0 +1,42 @@
+//! `fetch` from Rust: a POST with headers and a text body, answering status and text.
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, RequestInit, Response};
+
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(describe)`
+fn describe(error: JsValue) -> String {
+    error
+        .as_string()
+        .or_else(|| js_sys::JSON::stringify(&error).ok().and_then(|s| s.as_string()))
+        .unwrap_or_else(|| "network error".into())
+}
+
+/// POSTs `body` to `url`; a network failure is an `Err`, any HTTP answer is `Ok((status, text))`.
+pub(crate) async fn post(
+    url: &str,
+    headers: &[(String, String)],
+    body: &str,
+) -> Result<(u16, String), String> {
+    let header_map = Headers::new().map_err(describe)?;
+    for (name, value) in headers {
+        header_map.set(name, value).map_err(describe)?;
+    }
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&header_map);
+    init.set_body(&JsValue::from_str(body));
+    let request = Request::new_with_str_and_init(url, &init).map_err(describe)?;
+    let window = web_sys::window().ok_or("no window")?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(describe)?
+        .dyn_into()
+        .map_err(describe)?;
+    let text = JsFuture::from(response.text().map_err(describe)?)
+        .await
+        .map_err(describe)?
+        .as_string()
+        .unwrap_or_default();
+    Ok((response.status(), text))
+}

@@ -1,0 +1,97 @@
+//! Lex V2 `RecognizeText` from the browser, SigV4-signed (service `lex`).
+
+use std::collections::BTreeMap;
+
+use lexstream_protocol::calendar::UtcDateTime;
+use lexstream_protocol::lex::{
+    RecognizeTextRequest, RecognizeTextResponse, SessionState, recognize_text_path,
+};
+use lexstream_protocol::sigv4::{self, Request, Scope, uri_encode};
+
+use super::cognito::Visitor;
+use super::fetch::post;
+use super::{authority_and_path, now_epoch_seconds};
+use crate::config::WidgetConfig;
+
+/// One question to Lex.
+#[derive(Debug, Clone)]
+pub struct Question<'a> {
+    /// What the visitor typed.
+    pub text: &'a str,
+    /// Session attributes to send (the previous answer's, plus the streaming ones).
+    pub session_attributes: BTreeMap<String, String>,
+    /// Request attributes (`streamingTurnId`).
+    pub request_attributes: BTreeMap<String, String>,
+}
+
+/// Whether Lex's error is worth retrying (throttling, server errors).
+fn retryable(status: u16) -> bool {
+    status == 429 || status >= 500
+}
+
+/// Asks Lex; retries throttling and server errors twice with backoff.
+pub async fn recognize_text(
+    config: &WidgetConfig,
+    visitor: &Visitor,
+    question: &Question<'_>,
+) -> Result<RecognizeTextResponse, String> {
+    let path = recognize_text_path(
+        &uri_encode(&config.bot_id, true),
+        &uri_encode(&config.bot_alias_id, true),
+        &uri_encode(&config.locale_id, true),
+        &uri_encode(&visitor.identity_id, true),
+    );
+    let body = serde_json::to_string(&RecognizeTextRequest {
+        text: question.text.to_owned(),
+        session_state: Some(SessionState {
+            session_attributes: Some(question.session_attributes.clone()),
+            ..SessionState::default()
+        }),
+        request_attributes: Some(question.request_attributes.clone()),
+    })
+    .map_err(|e| e.to_string())?;
+    let (host, base_path) = authority_and_path(&config.lex_endpoint);
+    let full_path = format!("{}{path}", base_path.trim_end_matches('/'));
+    let url = format!("{}{path}", config.lex_endpoint.trim_end_matches('/'));
+
+    let mut delay_ms = 300;
+    for attempt in 0..3 {
+        let headers = [("host", host), ("content-type", "application/json")];
+        let request =
+            Request { method: "POST", path: &full_path, query: "", headers: &headers, body: body.as_bytes() };
+        let scope = Scope { region: &config.region, service: "lex" };
+        let signed = sigv4::sign_headers(
+            request,
+            &visitor.credentials,
+            scope,
+            UtcDateTime::from_epoch_seconds(now_epoch_seconds()),
+        );
+        let mut send_headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+        send_headers.extend(signed);
+        let (status, text) =
+            post(&url, &send_headers, &body).await.map_err(|e| format!("could not reach the bot ({e})"))?;
+        if status == 200 {
+            return serde_json::from_str(&text).map_err(|e| format!("the bot's answer was unreadable: {e}"));
+        }
+        if !retryable(status) || attempt == 2 {
+            let message = serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|value| value["message"].as_str().map(str::to_owned))
+                .unwrap_or(text);
+            return Err(format!("the bot could not answer ({status}): {message}"));
+        }
+        sleep_ms(delay_ms).await;
+        delay_ms *= 3;
+    }
+    Err("the bot could not answer".to_owned())
+}
+
+/// Waits `ms` milliseconds (a `setTimeout` promise).
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

@@ -1,0 +1,97 @@
+//! The conversation's side effects: sign in, open the stream, ask Lex, feed the transcript.
+//! The browser is single-threaded, so the session (credentials, socket) lives in a thread-local.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use lexstream_protocol::lex::{ATTR_STREAMING_ENDPOINT, ATTR_STREAMING_TABLE, ATTR_STREAMING_TURN_ID};
+use lexstream_protocol::parse_incoming;
+
+use crate::aws::cognito::{self, Visitor};
+use crate::aws::lex::{self, Question};
+use crate::aws::now_epoch_seconds;
+use crate::config::WidgetConfig;
+use crate::transcript::Transcript;
+use crate::transport::websocket::{self, StreamSocket};
+
+#[derive(Default)]
+struct Session {
+    visitor: Option<Visitor>,
+    socket: Option<StreamSocket>,
+    session_attributes: BTreeMap<String, String>,
+    turns: u64,
+}
+
+thread_local! {
+    static SESSION: RefCell<Session> = RefCell::new(Session::default());
+}
+
+/// Credentials valid for at least another minute, signing in again when needed.
+async fn visitor(config: &WidgetConfig) -> Result<Visitor, String> {
+    let cached = SESSION.with_borrow(|session| session.visitor.clone());
+    if let Some(visitor) = cached.filter(|v| v.expires_at > now_epoch_seconds() + 60) {
+        return Ok(visitor);
+    }
+    let visitor = cognito::sign_in(config).await?;
+    SESSION.with_borrow_mut(|session| session.visitor = Some(visitor.clone()));
+    Ok(visitor)
+}
+
+/// Opens the stream unless it is open; failures only mean no streaming (the answer still comes).
+async fn ensure_stream(config: &WidgetConfig, visitor: &Visitor, transcript: RwSignal<Transcript>) {
+    let Some(stage_url) = config.websocket_url.as_deref().filter(|_| config.streaming) else { return };
+    if SESSION.with_borrow(|session| session.socket.as_ref().is_some_and(StreamSocket::is_open)) {
+        return;
+    }
+    let url = websocket::presigned_url(stage_url, &config.region, visitor, &visitor.identity_id);
+    match websocket::open(&url, move |message| transcript.update(|t| t.on_incoming(parse_incoming(&message))))
+        .await
+    {
+        Ok(socket) => SESSION.with_borrow_mut(|session| session.socket = Some(socket)),
+        Err(error) => web_sys::console::warn_1(
+            &format!("Lexstream: {error}; answers will arrive without streaming").into(),
+        ),
+    }
+}
+
+/// Sends what the visitor typed and fills in the answer.
+pub(crate) async fn send(config: Arc<WidgetConfig>, transcript: RwSignal<Transcript>, text: String) {
+    let turn = SESSION.with_borrow_mut(|session| {
+        session.turns += 1;
+        format!("turn-{}-{}", session.turns, (js_sys::Math::random() * 1e9) as u64)
+    });
+    transcript.update(|t| t.ask(&text, &turn));
+    let result = async {
+        let visitor = visitor(&config).await?;
+        ensure_stream(&config, &visitor, transcript).await;
+        let mut session_attributes = SESSION.with_borrow(|session| session.session_attributes.clone());
+        if let (true, Some(stage_url)) = (config.streaming, &config.websocket_url) {
+            session_attributes.insert(ATTR_STREAMING_ENDPOINT.to_owned(), stage_url.clone());
+            if let Some(table) = &config.streaming_table {
+                session_attributes.insert(ATTR_STREAMING_TABLE.to_owned(), table.clone());
+            }
+        }
+        let request_attributes = BTreeMap::from([(ATTR_STREAMING_TURN_ID.to_owned(), turn.clone())]);
+        let question = Question { text: &text, session_attributes, request_attributes };
+        lex::recognize_text(&config, &visitor, &question).await
+    }
+    .await;
+    match result {
+        Ok(answer) => {
+            if let Some(attributes) =
+                answer.session_state.as_ref().and_then(|state| state.session_attributes.clone())
+            {
+                SESSION.with_borrow_mut(|session| session.session_attributes = attributes);
+            }
+            let messages = answer.messages.unwrap_or_default();
+            transcript.update(|t| t.finalize(&turn, &messages));
+        }
+        Err(error) => {
+            web_sys::console::error_1(&format!("Lexstream: {error}").into());
+            transcript
+                .update(|t| t.fail(&turn, "Sorry — the assistant could not be reached. Please try again."));
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! Where the visitor types: Enter sends, Shift+Enter makes a new line.
+
+use leptos::ev::KeyboardEvent;
+use leptos::html;
+use leptos::prelude::*;
+
+/// The message box and its send button.
+#[component]
+pub fn Composer(
+    /// Called with the trimmed text when the visitor sends.
+    on_send: Callback<String>,
+    /// False when the chat cannot send (no configuration).
+    enabled: bool,
+    /// Focused when the panel opens.
+    node_ref: NodeRef<html::Textarea>,
+) -> impl IntoView {
+    let draft = RwSignal::new(String::new());
+    let send = move || {
+        let text = draft.get_untracked().trim().to_owned();
+        if !text.is_empty() {
+            draft.set(String::new());
+            on_send.run(text);
+        }
+    };
+    let on_keydown = move |event: KeyboardEvent| {
+        if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
+            event.prevent_default();
+            send();
+        }
+    };
+    view! {
+        <form class="lxs-composer" on:submit=move |event| { event.prevent_default(); send(); }>
+            <textarea
+                class="lxs-input"
+                data-testid="input"
+                rows="1"
+                aria-label="Message"
+                placeholder=if enabled { "Type a message…" } else { "Chat is not configured" }
+                disabled=!enabled
+                node_ref=node_ref
+                prop:value=move || draft.get()
+                on:input=move |event| draft.set(event_target_value(&event))
+                on:keydown=on_keydown
+            ></textarea>
+            <button
+                type="submit"
+                class="lxs-send"
+                data-testid="send"
+                aria-label="Send"
+                disabled=move || !enabled || draft.with(|text| text.trim().is_empty())
+            >
+                "➤"
+            </button>
+        </form>
+    }
+}

@@ -1,0 +1,209 @@
+//! The widget's configuration: the Lex Web UI's config keys where they mean the same thing, read
+//! from a JSON object, with one clear error naming the key that is missing or wrong.
+
+use serde_json::Value;
+
+/// Everything the widget needs to talk to Cognito, Lex and the streaming WebSocket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WidgetConfig {
+    /// `region`.
+    pub region: String,
+    /// `cognito.poolId`: the identity pool for unauthenticated visitors.
+    pub identity_pool_id: String,
+    /// `lex.v2BotId`.
+    pub bot_id: String,
+    /// `lex.v2BotAliasId`.
+    pub bot_alias_id: String,
+    /// `lex.v2BotLocaleId` (default `en_US`).
+    pub locale_id: String,
+    /// `lex.allowStreamingResponses` (default true when a WebSocket endpoint is set).
+    pub streaming: bool,
+    /// `lex.streamingWebSocketEndpoint`: the WebSocket stage URL (`wss://…/Prod`).
+    pub websocket_url: Option<String>,
+    /// `lex.streamingDynamoDbTable`: passed to the fulfillment in a session attribute.
+    pub streaming_table: Option<String>,
+    /// `lex.initialText`: the greeting.
+    pub initial_text: String,
+    /// `ui.toolbarTitle`.
+    pub title: String,
+    /// `endpoints.cognito`: Cognito identity's URL (default AWS's for the region).
+    pub cognito_endpoint: String,
+    /// `endpoints.lex`: the Lex V2 runtime's URL (default AWS's for the region).
+    pub lex_endpoint: String,
+}
+
+/// A configuration value that is missing or unusable; the message names its key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A required key is absent or empty.
+    #[error("Lexstream config: `{0}` is required")]
+    Missing(&'static str),
+    /// A key has a value of the wrong kind or shape.
+    #[error("Lexstream config: `{key}` {problem}")]
+    Invalid {
+        /// The key.
+        key: &'static str,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+fn lookup<'a>(config: &'a Value, key: &str) -> Option<&'a Value> {
+    key.split('.').try_fold(config, |value, part| value.get(part))
+}
+
+fn text(config: &Value, key: &'static str) -> Result<Option<String>, ConfigError> {
+    match lookup(config, key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
+        Some(other) => Err(ConfigError::Invalid { key, problem: format!("must be a string, not {other}") }),
+    }
+}
+
+fn required(config: &Value, key: &'static str) -> Result<String, ConfigError> {
+    text(config, key)?.ok_or(ConfigError::Missing(key))
+}
+
+/// Resolves a URL that may be relative (`/Prod`) against the page's origin, turning `http` into
+/// `ws` when `websocket` is set.
+pub fn resolve_url(url: &str, page_origin: &str, websocket: bool) -> String {
+    if url.contains("://") {
+        return url.to_owned();
+    }
+    let absolute = format!("{}/{}", page_origin.trim_end_matches('/'), url.trim_start_matches('/'));
+    if websocket {
+        absolute.replacen("https://", "wss://", 1).replacen("http://", "ws://", 1)
+    } else {
+        absolute
+    }
+}
+
+impl WidgetConfig {
+    /// Reads the config object; relative URLs resolve against `page_origin`.
+    pub fn from_json(config: &Value, page_origin: &str) -> Result<Self, ConfigError> {
+        let region = required(config, "region")?;
+        let identity_pool_id = required(config, "cognito.poolId")?;
+        if !identity_pool_id.starts_with(&format!("{region}:")) {
+            return Err(ConfigError::Invalid {
+                key: "cognito.poolId",
+                problem: format!("must be an identity pool of region {region} (\"{region}:…\")"),
+            });
+        }
+        let websocket_url =
+            text(config, "lex.streamingWebSocketEndpoint")?.map(|url| resolve_url(&url, page_origin, true));
+        if let Some(url) = &websocket_url
+            && !(url.starts_with("wss://") || url.starts_with("ws://"))
+        {
+            return Err(ConfigError::Invalid {
+                key: "lex.streamingWebSocketEndpoint",
+                problem: "must be a wss:// URL".into(),
+            });
+        }
+        let streaming = match lookup(config, "lex.allowStreamingResponses") {
+            None | Some(Value::Null) => websocket_url.is_some(),
+            Some(Value::Bool(allowed)) => *allowed,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    key: "lex.allowStreamingResponses",
+                    problem: format!("must be true or false, not {other}"),
+                });
+            }
+        };
+        if streaming && websocket_url.is_none() {
+            return Err(ConfigError::Missing("lex.streamingWebSocketEndpoint"));
+        }
+        let endpoint = |key: &'static str, default: String| -> Result<String, ConfigError> {
+            Ok(text(config, key)?.map_or(default, |url| resolve_url(&url, page_origin, false)))
+        };
+        Ok(Self {
+            cognito_endpoint: endpoint(
+                "endpoints.cognito",
+                format!("https://cognito-identity.{region}.amazonaws.com"),
+            )?,
+            lex_endpoint: endpoint(
+                "endpoints.lex",
+                format!("https://runtime-v2-lex.{region}.amazonaws.com"),
+            )?,
+            identity_pool_id,
+            bot_id: required(config, "lex.v2BotId")?,
+            bot_alias_id: required(config, "lex.v2BotAliasId")?,
+            locale_id: text(config, "lex.v2BotLocaleId")?.unwrap_or_else(|| "en_US".to_owned()),
+            streaming,
+            websocket_url,
+            streaming_table: text(config, "lex.streamingDynamoDbTable")?,
+            initial_text: text(config, "lex.initialText")?
+                .unwrap_or_else(|| "Hi! How can I help you today?".to_owned()),
+            title: text(config, "ui.toolbarTitle")?.unwrap_or_else(|| "Chat".to_owned()),
+            region,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn lex_web_ui_config() -> Value {
+        json!({
+            "region": "us-east-1",
+            "cognito": { "poolId": "us-east-1:0d2a8f6c-1111-2222-3333-444455556666" },
+            "lex": {
+                "v2BotId": "LXSDEMOBOT", "v2BotAliasId": "TSTALIASID", "v2BotLocaleId": "en_US",
+                "streamingWebSocketEndpoint": "wss://abc.execute-api.us-east-1.amazonaws.com/Prod",
+                "streamingDynamoDbTable": "streaming-table", "initialText": "Welcome!"
+            },
+            "ui": { "toolbarTitle": "Support" }
+        })
+    }
+
+    #[test]
+    fn a_lex_web_ui_config_is_read_with_aws_endpoints() {
+        let config = WidgetConfig::from_json(&lex_web_ui_config(), "https://shop.example").unwrap();
+        assert_eq!(config.title, "Support");
+        assert_eq!(config.initial_text, "Welcome!");
+        assert!(config.streaming);
+        assert_eq!(config.lex_endpoint, "https://runtime-v2-lex.us-east-1.amazonaws.com");
+        assert_eq!(config.cognito_endpoint, "https://cognito-identity.us-east-1.amazonaws.com");
+    }
+
+    #[test]
+    fn relative_endpoints_resolve_against_the_page() {
+        let mut json = lex_web_ui_config();
+        json["lex"]["streamingWebSocketEndpoint"] = "/Prod".into();
+        json["endpoints"] = json!({ "cognito": "/", "lex": "/" });
+        let config = WidgetConfig::from_json(&json, "http://127.0.0.1:8080").unwrap();
+        assert_eq!(config.websocket_url.as_deref(), Some("ws://127.0.0.1:8080/Prod"));
+        assert_eq!(config.lex_endpoint, "http://127.0.0.1:8080/");
+    }
+
+    #[test]
+    fn each_problem_names_its_key() {
+        let mut json = lex_web_ui_config();
+        json["lex"]["v2BotId"] = Value::Null;
+        assert_eq!(
+            WidgetConfig::from_json(&json, "").unwrap_err().to_string(),
+            "Lexstream config: `lex.v2BotId` is required"
+        );
+        let mut json = lex_web_ui_config();
+        json["cognito"]["poolId"] = "eu-west-1:abc".into();
+        assert!(WidgetConfig::from_json(&json, "").unwrap_err().to_string().contains("`cognito.poolId`"));
+        let mut json = lex_web_ui_config();
+        json["lex"]["allowStreamingResponses"] = "yes".into();
+        assert!(
+            WidgetConfig::from_json(&json, "")
+                .unwrap_err()
+                .to_string()
+                .contains("`lex.allowStreamingResponses`")
+        );
+        let mut json = lex_web_ui_config();
+        json["lex"]["streamingWebSocketEndpoint"] = Value::Null;
+        json["lex"]["allowStreamingResponses"] = true.into();
+        assert_eq!(
+            WidgetConfig::from_json(&json, "").unwrap_err(),
+            ConfigError::Missing("lex.streamingWebSocketEndpoint")
+        );
+    }
+}

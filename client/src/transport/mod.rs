@@ -1,0 +1,4 @@
+//! How streamed frames reach the widget. Transports only deliver messages; the transcript
+//! interprets them the same way whatever the transport.
+
+pub mod websocket;
