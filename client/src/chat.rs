@@ -13,19 +13,52 @@ use crate::aws::cognito::{self, Visitor};
 use crate::aws::lex::{self, Question};
 use crate::aws::now_epoch_seconds;
 use crate::config::WidgetConfig;
+use crate::persistence;
 use crate::transcript::Transcript;
 use crate::transport::websocket::{self, StreamSocket};
 
-#[derive(Default)]
 struct Session {
     visitor: Option<Visitor>,
     socket: Option<StreamSocket>,
     session_attributes: BTreeMap<String, String>,
+    conversation: u32,
     turns: u64,
 }
 
 thread_local! {
-    static SESSION: RefCell<Session> = RefCell::new(Session::default());
+    static SESSION: RefCell<Session> = RefCell::new(Session {
+        visitor: None,
+        socket: None,
+        session_attributes: persistence::load_session_attributes(),
+        conversation: persistence::load_conversation(),
+        turns: 0,
+    });
+}
+
+/// The Lex session id: the visitor's identity id for the first conversation, then
+/// `identity.N` (the form `ws-connect` accepts as the same visitor's).
+fn session_id(visitor: &Visitor) -> String {
+    match SESSION.with_borrow(|session| session.conversation) {
+        0 => visitor.identity_id.clone(),
+        n => format!("{}.{n}", visitor.identity_id),
+    }
+}
+
+/// The conversation to show when the widget starts: the tab's saved one, or the greeting.
+pub(crate) fn initial_transcript(greeting: &str) -> Transcript {
+    persistence::load_transcript().map_or_else(|| Transcript::with_greeting(greeting), Transcript::restored)
+}
+
+/// Starts a new conversation: a new Lex session, an empty transcript with the greeting.
+pub(crate) fn new_conversation(transcript: RwSignal<Transcript>, greeting: &str) {
+    let number = SESSION.with_borrow_mut(|session| {
+        session.conversation += 1;
+        session.socket = None;
+        session.session_attributes.clear();
+        session.conversation
+    });
+    persistence::start_conversation(number);
+    transcript.set(Transcript::with_greeting(greeting));
 }
 
 /// Credentials valid for at least another minute, signing in again when needed.
@@ -45,7 +78,7 @@ async fn ensure_stream(config: &WidgetConfig, visitor: &Visitor, transcript: RwS
     if SESSION.with_borrow(|session| session.socket.as_ref().is_some_and(StreamSocket::is_open)) {
         return;
     }
-    let url = websocket::presigned_url(stage_url, &config.region, visitor, &visitor.identity_id);
+    let url = websocket::presigned_url(stage_url, &config.region, visitor, &session_id(visitor));
     match websocket::open(&url, move |message| transcript.update(|t| t.on_incoming(parse_incoming(&message))))
         .await
     {
@@ -74,7 +107,12 @@ pub(crate) async fn send(config: Arc<WidgetConfig>, transcript: RwSignal<Transcr
             }
         }
         let request_attributes = BTreeMap::from([(ATTR_STREAMING_TURN_ID.to_owned(), turn.clone())]);
-        let question = Question { text: &text, session_attributes, request_attributes };
+        let question = Question {
+            session_id: session_id(&visitor),
+            text: &text,
+            session_attributes,
+            request_attributes,
+        };
         lex::recognize_text(&config, &visitor, &question).await
     }
     .await;
@@ -83,6 +121,7 @@ pub(crate) async fn send(config: Arc<WidgetConfig>, transcript: RwSignal<Transcr
             if let Some(attributes) =
                 answer.session_state.as_ref().and_then(|state| state.session_attributes.clone())
             {
+                persistence::save_session_attributes(&attributes);
                 SESSION.with_borrow_mut(|session| session.session_attributes = attributes);
             }
             let messages = answer.messages.unwrap_or_default();
@@ -94,4 +133,5 @@ pub(crate) async fn send(config: Arc<WidgetConfig>, transcript: RwSignal<Transcr
                 .update(|t| t.fail(&turn, "Sorry — the assistant could not be reached. Please try again."));
         }
     }
+    transcript.with_untracked(|t| persistence::save_transcript(&t.saved()));
 }

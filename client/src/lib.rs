@@ -10,5 +10,6 @@ mod chat;
 pub mod components;
 pub mod config;
 pub mod embed;
+mod persistence;
 pub mod transcript;
 pub mod transport;

@@ -7,7 +7,7 @@ use lexstream_protocol::render::{escape_text, render_markdown, sanitize_html};
 use lexstream_protocol::{Incoming, StreamAssembler};
 
 /// One piece of a final bot answer, ready to show.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AnswerPart {
     /// Sanitized HTML (rendered Markdown, an HTML answer, or escaped plain text).
     Html(String),
@@ -104,7 +104,52 @@ fn strip_tags(ssml: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A finished line of the conversation, as kept across reloads of the tab.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SavedEntry {
+    /// What the visitor sent.
+    Visitor(String),
+    /// A final bot answer.
+    Answer(Vec<AnswerPart>),
+    /// A failed turn: the message and what had streamed.
+    Failed(String, String),
+}
+
 impl Transcript {
+    /// The finished entries, for saving (replies still under way are left out).
+    pub fn saved(&self) -> Vec<SavedEntry> {
+        self.entries
+            .iter()
+            .filter_map(|entry| match entry {
+                Entry::Visitor(text) => Some(SavedEntry::Visitor(text.clone())),
+                Entry::Bot { reply: Reply::Final(parts), .. } => Some(SavedEntry::Answer(parts.clone())),
+                Entry::Bot { reply: Reply::Failed { message, partial }, .. } => {
+                    Some(SavedEntry::Failed(message.clone(), partial.clone()))
+                }
+                Entry::Bot { .. } => None,
+            })
+            .collect()
+    }
+
+    /// A conversation restored from saved entries.
+    pub fn restored(saved: Vec<SavedEntry>) -> Self {
+        let entries = saved
+            .into_iter()
+            .enumerate()
+            .map(|(index, entry)| match entry {
+                SavedEntry::Visitor(text) => Entry::Visitor(text),
+                SavedEntry::Answer(parts) => {
+                    Entry::Bot { turn: format!("restored-{index}"), reply: Reply::Final(parts) }
+                }
+                SavedEntry::Failed(message, partial) => Entry::Bot {
+                    turn: format!("restored-{index}"),
+                    reply: Reply::Failed { message, partial },
+                },
+            })
+            .collect();
+        Self { entries, ignored_frames: 0 }
+    }
+
     /// A conversation that opens with the bot's greeting.
     pub fn with_greeting(greeting: &str) -> Self {
         let part = AnswerPart::Html(escape_text(greeting));
@@ -260,6 +305,20 @@ mod tests {
             transcript.entries().last(),
             Some(Entry::Bot { reply: Reply::Failed { partial, .. }, .. }) if partial == "partial"
         ));
+    }
+
+    #[test]
+    fn finished_entries_survive_a_save_and_restore() {
+        let mut transcript = Transcript::with_greeting("Hi");
+        transcript.ask("q1", "t1");
+        transcript.finalize("t1", &[Message::text(MessageContentType::PlainText, "a1")]);
+        transcript.ask("q2", "t2");
+        transcript.on_incoming(chunk("t2", 0, "still streaming"));
+        let saved = transcript.saved();
+        assert_eq!(saved.len(), 4, "greeting, q1, a1, q2: the reply under way is not saved");
+        let json = serde_json::to_string(&saved).unwrap();
+        let restored = Transcript::restored(serde_json::from_str(&json).unwrap());
+        assert_eq!(restored.saved(), saved);
     }
 
     #[test]

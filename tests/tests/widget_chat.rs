@@ -117,3 +117,63 @@ async fn card_buttons_send_their_value() -> anyhow::Result<()> {
     devstack.stop();
     result
 }
+
+/// Texts of all visitor and bot bubbles, in order.
+const ALL_MESSAGES: &str = r#"
+    const root = document.querySelector('[data-lexstream-host]').shadowRoot;
+    return [...root.querySelectorAll('[data-testid="visitor-message"], [data-testid="bot-message"]')]
+        .map(node => node.innerText);
+"#;
+
+async fn ask(page: &WidgetPage<'_>, text: &str) -> anyhow::Result<()> {
+    let input = page.wait_for("input", LOAD_TIMEOUT).await?;
+    input.send_keys(text).await?;
+    input.send_keys(&char::from(Key::Enter).to_string()).await?;
+    Ok(())
+}
+
+async fn wait_for_final_containing(browser: &Browser, needle: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + ANSWER_TIMEOUT;
+    loop {
+        let value = browser.client.execute(LAST_BOT_MESSAGE, vec![]).await?;
+        if value[0] == "final" && value[1].as_str().is_some_and(|t| t.contains(needle)) {
+            return Ok(());
+        }
+        anyhow::ensure!(Instant::now() < deadline, "no final answer containing {needle:?}: {value}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_reload_keeps_the_conversation_and_new_conversation_starts_over() -> anyhow::Result<()> {
+    let devstack = start_devstack().await?;
+    let browser = Browser::start().await?;
+    let result = async {
+        let page = WidgetPage::open(&browser, &devstack.url(), LOAD_TIMEOUT).await?;
+        page.wait_for("launcher", LOAD_TIMEOUT).await?.click().await?;
+        ask(&page, "hello").await?;
+        wait_for_final_containing(&browser, "Hello!").await?;
+
+        browser.client.refresh().await?;
+        let page = WidgetPage::open(&browser, &devstack.url(), LOAD_TIMEOUT).await?;
+        page.wait_for("launcher", LOAD_TIMEOUT).await?.click().await?;
+        page.wait_for("transcript", LOAD_TIMEOUT).await?;
+        let messages = browser.client.execute(ALL_MESSAGES, vec![]).await?;
+        let texts: Vec<&str> = messages.as_array().unwrap().iter().filter_map(|m| m.as_str()).collect();
+        assert_eq!(texts.len(), 3, "greeting, question, answer after the reload: {texts:?}");
+        assert_eq!(texts[1], "hello");
+        assert!(texts[2].contains("Hello!"), "{texts:?}");
+
+        page.wait_for("new-conversation", LOAD_TIMEOUT).await?.click().await?;
+        let messages = browser.client.execute(ALL_MESSAGES, vec![]).await?;
+        assert_eq!(messages.as_array().unwrap().len(), 1, "only the greeting: {messages}");
+        // The new conversation (a new Lex session of the same visitor) still streams.
+        ask(&page, "How does streaming work?").await?;
+        wait_for_final_containing(&browser, "devstack demo model").await?;
+        anyhow::Ok(())
+    }
+    .await;
+    browser.close().await;
+    devstack.stop();
+    result
+}

@@ -73,7 +73,10 @@ async fn hostile_html_and_markdown_in_an_answer_execute_nothing() -> anyhow::Res
         };
         // Give any handler a chance to fire before checking.
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let pwned = browser.client.execute("return window.__pwned === undefined ? null : window.__pwned;", vec![]).await?;
+        let pwned = browser
+            .client
+            .execute("return window.__pwned === undefined ? null : window.__pwned;", vec![])
+            .await?;
         assert!(pwned.is_null(), "hostile content executed: {pwned}");
         let lower = html.to_ascii_lowercase();
         for forbidden in ["onerror", "onclick", "onload", "<script", "<svg", "<iframe", "javascript:"] {

@@ -16,6 +16,8 @@ use crate::config::WidgetConfig;
 /// One question to Lex.
 #[derive(Debug, Clone)]
 pub struct Question<'a> {
+    /// The Lex session id.
+    pub session_id: String,
     /// What the visitor typed.
     pub text: &'a str,
     /// Session attributes to send (the previous answer's, plus the streaming ones).
@@ -39,7 +41,7 @@ pub async fn recognize_text(
         &uri_encode(&config.bot_id, true),
         &uri_encode(&config.bot_alias_id, true),
         &uri_encode(&config.locale_id, true),
-        &uri_encode(&visitor.identity_id, true),
+        &uri_encode(&question.session_id, true),
     );
     let body = serde_json::to_string(&RecognizeTextRequest {
         text: question.text.to_owned(),

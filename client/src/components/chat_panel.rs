@@ -16,6 +16,8 @@ pub fn ChatPanel(
     transcript: RwSignal<Transcript>,
     /// Sends a message (None when the chat is not configured).
     on_send: Option<Callback<String>>,
+    /// Starts a new conversation (None when the chat is not configured).
+    on_new_conversation: Option<Callback<()>>,
     /// Called when the visitor closes the panel (button or Escape).
     on_close: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -53,6 +55,18 @@ pub fn ChatPanel(
         >
             <header class="lxs-header">
                 <h2 class="lxs-title">{title}</h2>
+                {on_new_conversation.map(|start| view! {
+                    <button
+                        type="button"
+                        class="lxs-new"
+                        data-testid="new-conversation"
+                        aria-label="Start a new conversation"
+                        title="New conversation"
+                        on:click=move |_| start.run(())
+                    >
+                        "↺"
+                    </button>
+                })}
                 <button
                     type="button"
                     class="lxs-close"

@@ -24,7 +24,11 @@ pub fn Widget(
     config: Option<Arc<WidgetConfig>>,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
-    let transcript = RwSignal::new(Transcript::with_greeting(&greeting));
+    let transcript = RwSignal::new(if config.is_some() {
+        crate::chat::initial_transcript(&greeting)
+    } else {
+        Transcript::with_greeting(&greeting)
+    });
     let launcher_ref = NodeRef::<html::Button>::new();
     let close = move || {
         open.set(false);
@@ -32,6 +36,10 @@ pub fn Widget(
             let _ = launcher.focus();
         }
     };
+    let on_new_conversation = config.as_ref().map(|_| {
+        let greeting = greeting.clone();
+        Callback::new(move |()| crate::chat::new_conversation(transcript, &greeting))
+    });
     let on_send = config.map(|config| {
         Callback::new(move |text: String| {
             leptos::task::spawn_local(crate::chat::send(Arc::clone(&config), transcript, text));
@@ -41,7 +49,13 @@ pub fn Widget(
     view! {
         <div class="lxs-root">
             <Show when=move || open.get()>
-                <ChatPanel title=title.clone() transcript=transcript on_send=on_send on_close=close />
+                <ChatPanel
+                    title=title.clone()
+                    transcript=transcript
+                    on_send=on_send
+                    on_new_conversation=on_new_conversation
+                    on_close=close
+                />
             </Show>
             <Launcher open=open node_ref=launcher_ref />
         </div>

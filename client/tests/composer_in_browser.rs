@@ -1,0 +1,74 @@
+//! The composer in a real Chromium: Enter sends the trimmed text, Shift+Enter does not, an empty
+//! message is never sent.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+use std::sync::{Arc, Mutex};
+
+use leptos::prelude::*;
+use lexstream_client::components::Composer;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Event, HtmlTextAreaElement, KeyboardEvent, KeyboardEventInit};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+async fn tick() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+fn type_into(input: &HtmlTextAreaElement, text: &str) {
+    input.set_value(text);
+    input.dispatch_event(&Event::new("input").unwrap()).unwrap();
+}
+
+fn press_enter(input: &HtmlTextAreaElement, shift: bool) {
+    let init = KeyboardEventInit::new();
+    init.set_key("Enter");
+    init.set_shift_key(shift);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    input
+        .dispatch_event(&KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap())
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn enter_sends_and_shift_enter_does_not() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    let sent: Arc<Mutex<Vec<String>>> = Arc::default();
+    let record = Arc::clone(&sent);
+    let on_send = Callback::new(move |text: String| record.lock().unwrap().push(text));
+    let handle = leptos::mount::mount_to(host.clone().unchecked_into(), move || {
+        view! { <Composer on_send=on_send enabled=true node_ref=NodeRef::new() /> }
+    });
+    tick().await;
+    let input: HtmlTextAreaElement =
+        host.query_selector("[data-testid='input']").unwrap().unwrap().unchecked_into();
+
+    type_into(&input, "   ");
+    press_enter(&input, false);
+    tick().await;
+    assert!(sent.lock().unwrap().is_empty(), "blank messages are not sent");
+
+    type_into(&input, "first line");
+    press_enter(&input, true);
+    tick().await;
+    assert!(sent.lock().unwrap().is_empty(), "Shift+Enter is a new line, not send");
+
+    type_into(&input, "  Where is my order?  ");
+    press_enter(&input, false);
+    tick().await;
+    assert_eq!(*sent.lock().unwrap(), vec!["Where is my order?".to_owned()]);
+    assert_eq!(input.value(), "", "the box empties after sending");
+    drop(handle);
+    host.remove();
+}
