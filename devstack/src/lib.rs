@@ -21,6 +21,7 @@ pub mod bedrock;
 mod cognito;
 mod config;
 pub mod connection_table;
+mod cors;
 pub mod faults;
 pub mod identities;
 pub mod lex;
@@ -140,6 +141,7 @@ pub fn router(
         .merge(lex::routes(lex_runtime))
         .merge(apigw::management_routes(management))
         .fallback_service(static_files::service(config.dist_dir.clone()))
+        .layer(axum::middleware::from_fn(cors::allow_any_origin))
 }
 
 /// Why the devstack could not start.

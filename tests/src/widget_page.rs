@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use fantoccini::Locator;
 use fantoccini::elements::Element;
+use fantoccini::key::Key;
 use lexstream_devstack::{DevstackConfig, RunningDevstack};
 
 use crate::Browser;
@@ -83,5 +84,62 @@ impl<'a> WidgetPage<'a> {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Ok(())
+    }
+}
+
+/// The newest bot bubble's `data-state`, text and HTML, read inside the widget's shadow root.
+const LAST_BOT_MESSAGE: &str = r#"
+    const root = document.querySelector('[data-lexstream-host]').shadowRoot;
+    const bubbles = root.querySelectorAll('[data-testid="bot-message"]');
+    const last = bubbles[bubbles.length - 1];
+    return last ? [last.dataset.state, last.innerText, last.innerHTML] : null;
+"#;
+
+/// What a visitor saw of one answer.
+#[derive(Debug, Clone)]
+pub struct SeenAnswer {
+    /// The texts shown while the answer streamed, in order (one per poll).
+    pub streamed: Vec<String>,
+    /// The final answer's HTML.
+    pub final_html: String,
+    /// The final answer's visible text.
+    pub final_text: String,
+}
+
+impl WidgetPage<'_> {
+    /// Types `text` in the message box and presses Enter.
+    pub async fn ask(&self, text: &str) -> anyhow::Result<()> {
+        let input = self.wait_for("input", Duration::from_secs(10)).await?;
+        input.send_keys(text).await?;
+        input.send_keys(&char::from(Key::Enter).to_string()).await?;
+        Ok(())
+    }
+
+    /// The newest bot bubble: `(state, text, html)`.
+    pub async fn last_bot_message(&self) -> anyhow::Result<Option<(String, String, String)>> {
+        let value = self.browser.client.execute(LAST_BOT_MESSAGE, vec![]).await?;
+        let field = |index: usize| value[index].as_str().unwrap_or_default().to_owned();
+        Ok(value.is_array().then(|| (field(0), field(1), field(2))))
+    }
+
+    /// Watches the newest reply until it is final and its text contains `needle`, recording what
+    /// streamed before.
+    pub async fn wait_for_answer(&self, needle: &str, timeout: Duration) -> anyhow::Result<SeenAnswer> {
+        let deadline = Instant::now() + timeout;
+        let mut streamed = Vec::new();
+        loop {
+            match self.last_bot_message().await? {
+                Some((state, text, _)) if state == "streaming" => streamed.push(text),
+                Some((state, text, html)) if state == "final" && text.contains(needle) => {
+                    return Ok(SeenAnswer { streamed, final_html: html, final_text: text });
+                }
+                Some((state, text, _)) if state == "failed" => bail!("the turn failed: {text}"),
+                _ => {}
+            }
+            if Instant::now() > deadline {
+                bail!("no final answer containing {needle:?} within {timeout:?}; streamed {streamed:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(40)).await;
+        }
     }
 }

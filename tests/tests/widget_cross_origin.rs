@@ -1,0 +1,66 @@
+//! End to end: a site on another origin embeds the widget with one script tag, under a strict
+//! Content-Security-Policy, and a visitor gets a streamed answer — no CSP violation, no error.
+
+use std::time::Duration;
+
+use lexstream_e2e::{Browser, WidgetPage, start_devstack};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The host site's page: the widget's origin is allowed for scripts and connections only.
+fn host_page(widget_origin: &str) -> String {
+    let ws_origin = widget_origin.replace("http://", "ws://");
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src {widget_origin} 'wasm-unsafe-eval'; connect-src {widget_origin} {ws_origin}; style-src 'none'; img-src 'none'; base-uri 'none'">
+<title>Another shop</title>
+<script type="application/json" id="lexstream-config">
+{{
+  "region": "us-east-1",
+  "cognito": {{ "poolId": "us-east-1:00000000-0000-0000-0000-000000000000" }},
+  "lex": {{
+    "v2BotId": "LXSDEMOBOT", "v2BotAliasId": "TSTALIASID", "v2BotLocaleId": "en_US",
+    "streamingWebSocketEndpoint": "{ws_origin}/Prod",
+    "streamingDynamoDbTable": "lexstream-connections"
+  }},
+  "ui": {{ "toolbarTitle": "Another shop" }},
+  "endpoints": {{ "cognito": "{widget_origin}/", "lex": "{widget_origin}/" }}
+}}
+</script>
+<script type="module" src="{widget_origin}/lexstream.js"></script>
+</head>
+<body><h1>Another shop</h1><p>This page is not served by the devstack.</p></body>
+</html>"#
+    )
+}
+
+#[tokio::test]
+async fn the_widget_embedded_from_another_origin_under_a_strict_csp_streams() -> anyhow::Result<()> {
+    let devstack = start_devstack().await?;
+    let page_html = host_page(&devstack.url());
+    let app = axum::Router::new()
+        .route("/", axum::routing::get(move || async move { axum::response::Html(page_html) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let site = format!("http://{}/", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let browser = Browser::start().await?;
+    let result = async {
+        let page = WidgetPage::open(&browser, &site, TIMEOUT).await?;
+        page.wait_for("launcher", TIMEOUT).await?.click().await?;
+        page.ask("How does streaming work?").await?;
+        let answer = page.wait_for_answer("devstack demo model", TIMEOUT).await?;
+        assert!(answer.streamed.iter().any(|s| !s.is_empty()), "the answer streamed across origins");
+        assert!(answer.final_html.contains("<strong>"), "{}", answer.final_html);
+        let errors: Vec<_> = browser.console().await?.into_iter().filter(|e| e.level == "SEVERE").collect();
+        assert!(errors.is_empty(), "console errors or CSP violations: {errors:#?}");
+        anyhow::Ok(())
+    }
+    .await;
+    browser.close().await;
+    devstack.stop();
+    result
+}
