@@ -73,20 +73,63 @@ async fn visitor(config: &WidgetConfig) -> Result<Visitor, String> {
 }
 
 /// Opens the stream unless it is open; failures only mean no streaming (the answer still comes).
-async fn ensure_stream(config: &WidgetConfig, visitor: &Visitor, transcript: RwSignal<Transcript>) {
-    let Some(stage_url) = config.websocket_url.as_deref().filter(|_| config.streaming) else { return };
+/// Returns whether the stream is open.
+async fn ensure_stream(
+    config: &Arc<WidgetConfig>,
+    visitor: &Visitor,
+    transcript: RwSignal<Transcript>,
+) -> bool {
+    let Some(stage_url) = config.websocket_url.as_deref().filter(|_| config.streaming) else { return false };
     if SESSION.with_borrow(|session| session.socket.as_ref().is_some_and(StreamSocket::is_open)) {
-        return;
+        return true;
     }
     let url = websocket::presigned_url(stage_url, &config.region, visitor, &session_id(visitor));
-    match websocket::open(&url, move |message| transcript.update(|t| t.on_incoming(parse_incoming(&message))))
-        .await
-    {
-        Ok(socket) => SESSION.with_borrow_mut(|session| session.socket = Some(socket)),
-        Err(error) => web_sys::console::warn_1(
-            &format!("Lexstream: {error}; answers will arrive without streaming").into(),
-        ),
+    let on_message = move |message: String| transcript.update(|t| t.on_incoming(parse_incoming(&message)));
+    let reconnect_config = Arc::clone(config);
+    let on_close = move || {
+        SESSION.with_borrow_mut(|session| session.socket = None);
+        leptos::task::spawn_local(reconnect(Arc::clone(&reconnect_config), transcript));
+    };
+    match websocket::open(&url, on_message, on_close).await {
+        Ok(socket) => {
+            SESSION.with_borrow_mut(|session| session.socket = Some(socket));
+            true
+        }
+        Err(error) => {
+            web_sys::console::warn_1(
+                &format!("Lexstream: {error}; answers will arrive without streaming").into(),
+            );
+            false
+        }
     }
+}
+
+/// After an unexpected close: reopen with growing, jittered delays, so an answer under way can
+/// resume on the new connection (the relay moves to it with a snapshot).
+async fn reconnect(config: Arc<WidgetConfig>, transcript: RwSignal<Transcript>) {
+    for attempt in 0..8 {
+        sleep_ms(websocket::reconnect_delay_ms(attempt, js_sys::Math::random())).await;
+        if SESSION.with_borrow(|session| session.socket.is_some()) {
+            return;
+        }
+        let Ok(visitor) = visitor(&config).await else { continue };
+        if ensure_stream(&config, &visitor, transcript).await {
+            return;
+        }
+    }
+    web_sys::console::warn_1(
+        &"Lexstream: the streaming connection could not be restored; the next question retries".into(),
+    );
+}
+
+async fn sleep_ms(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let delay = i32::try_from(ms).unwrap_or(i32::MAX);
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, delay);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// Sends what the visitor typed and fills in the answer.

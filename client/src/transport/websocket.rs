@@ -11,10 +11,13 @@ use web_sys::{MessageEvent, WebSocket};
 use crate::aws::cognito::Visitor;
 use crate::aws::{authority_and_path, now_epoch_seconds};
 
+}
+
 /// An open streaming socket; closing happens when it is dropped.
 pub struct StreamSocket {
     socket: WebSocket,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_close: Closure<dyn FnMut()>,
     keepalive: Option<i32>,
     _keepalive_callback: Closure<dyn FnMut()>,
 }
@@ -38,6 +41,8 @@ impl Drop for StreamSocket {
             window.clear_interval_with_handle(handle);
         }
         self.socket.set_onmessage(None);
+        // Closing on purpose is not a drop to recover from.
+        self.socket.set_onclose(None);
         let _ = self.socket.close();
     }
 }
@@ -60,8 +65,21 @@ pub fn presigned_url(stage_url: &str, region: &str, visitor: &Visitor, session_i
     format!("{scheme}://{host}{path}?{signed}")
 }
 
-/// Opens the socket and waits until it is open; every text message goes to `on_message`.
-pub async fn open(url: &str, on_message: impl Fn(String) + 'static) -> Result<StreamSocket, String> {
+/// The wait before reconnect attempt `attempt` (from 0): 0.5 s doubling to at most 30 s, with
+/// ±50 % jitter (`random` in 0..1) so many widgets do not reconnect in lockstep.
+pub fn reconnect_delay_ms(attempt: u32, random: f64) -> u32 {
+    let base = 500_f64 * 2_f64.powi(i32::try_from(attempt.min(6)).unwrap_or(6));
+    (base.min(30_000.0) * (0.5 + random)) as u32
+}
+
+/// Opens the socket and waits until it is open; every text message goes to `on_message`, and
+/// `on_close` runs if the connection closes other than by dropping the `StreamSocket` (a network
+/// drop, API Gateway's 2-hour limit).
+pub async fn open(
+    url: &str,
+    on_message: impl Fn(String) + 'static,
+    on_close: impl Fn() + 'static,
+) -> Result<StreamSocket, String> {
     let socket =
         WebSocket::new(url).map_err(|_| "the streaming connection could not be created".to_owned())?;
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -79,6 +97,8 @@ pub async fn open(url: &str, on_message: impl Fn(String) + 'static) -> Result<St
         .map_err(|_| "the streaming connection was refused".to_owned())?;
     socket.set_onopen(None);
     socket.set_onerror(None);
+    let on_close = Closure::<dyn FnMut()>::new(on_close);
+    socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
 
     let pinger = socket.clone();
     let keepalive_callback = Closure::<dyn FnMut()>::new(move || {
@@ -92,5 +112,24 @@ pub async fn open(url: &str, on_message: impl Fn(String) + 'static) -> Result<St
             )
             .ok()
     });
-    Ok(StreamSocket { socket, _on_message: on_message, keepalive, _keepalive_callback: keepalive_callback })
+    Ok(StreamSocket {
+        socket,
+        _on_message: on_message,
+        _on_close: on_close,
+        keepalive,
+        _keepalive_callback: keepalive_callback,
+    })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::reconnect_delay_ms;
+
+    #[test]
+    fn reconnect_delays_grow_cap_and_jitter() {
+        assert_eq!(reconnect_delay_ms(0, 0.5), 500);
+        assert_eq!(reconnect_delay_ms(1, 0.5), 1000);
+        assert_eq!(reconnect_delay_ms(20, 0.5), 30_000);
+        assert_eq!(reconnect_delay_ms(0, 0.0), 250);
+        assert!(reconnect_delay_ms(3, 0.999) < 6000);
+    }
