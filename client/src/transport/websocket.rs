@@ -11,8 +11,6 @@ use web_sys::{MessageEvent, WebSocket};
 use crate::aws::cognito::Visitor;
 use crate::aws::{authority_and_path, now_epoch_seconds};
 
-}
-
 /// An open streaming socket; closing happens when it is dropped.
 pub struct StreamSocket {
     socket: WebSocket,
@@ -133,3 +131,4 @@ mod tests {
         assert_eq!(reconnect_delay_ms(0, 0.0), 250);
         assert!(reconnect_delay_ms(3, 0.999) < 6000);
     }
+}
