@@ -18,6 +18,7 @@ pub mod apigw;
 mod auth;
 mod aws_error;
 pub mod bedrock;
+mod clock;
 mod cognito;
 mod config;
 pub mod connection_table;
@@ -69,12 +70,6 @@ pub struct DevstackState {
     pub table: ConnectionTable,
 }
 
-fn epoch_seconds() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// Builds the devstack's HTTP routes over `state`, with Lex playing `bot` and fulfilling through
 /// `fulfiller`.
 pub fn router(
@@ -97,7 +92,7 @@ pub fn router(
     let aws_json = post(move |headers: HeaderMap, body: Bytes| {
         let identities = identities.clone();
         async move {
-            cognito::handle(&headers, &body, &identities, epoch_seconds()).unwrap_or_else(|| {
+            cognito::handle(&headers, &body, &identities, clock::epoch_seconds()).unwrap_or_else(|| {
                 AwsError::new(
                     StatusCode::BAD_REQUEST,
                     "UnknownOperationException",

@@ -55,13 +55,12 @@ fn check_access(state: &ManagementState, stage: &str, request: Incoming<'_>) -> 
             format!("No stage {stage:?}"),
         ));
     }
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     auth::verify_headers(
         state.auth,
         &state.identities,
         request,
         "execute-api",
-        i64::try_from(now).unwrap_or(0),
+        crate::clock::epoch_seconds(),
     )?;
     Ok(())
 }

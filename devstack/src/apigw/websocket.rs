@@ -4,7 +4,7 @@
 //! time and connection age.
 
 use std::net::SocketAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use aws_lambda_events::encodings::Body;
@@ -14,12 +14,14 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use lexstream_lambda_core::config::ConnectConfig;
 use lexstream_lambda_core::connect::handle_websocket_event;
+use lexstream_protocol::sigv4::query_decode;
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
 use super::connections::Connections;
 use crate::auth::{self, AuthMode, Caller, Incoming};
 use crate::aws_error::AwsError;
+use crate::clock::{epoch_millis, epoch_seconds};
 use crate::connection_table::ConnectionTable;
 use crate::faults::SharedFaults;
 use crate::identities::{Identities, new_connection_id};
@@ -60,12 +62,6 @@ pub(crate) struct WebSocketApi {
     pub(crate) connect_config: ConnectConfig,
     pub(crate) faults: SharedFaults,
     pub(crate) limits: WebSocketLimits,
-}
-
-fn epoch_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// The facts about a connection that go into every event API Gateway sends for it.
@@ -152,7 +148,7 @@ fn query_objects(query: &str) -> (Map<String, Value>, Map<String, Value>) {
     let mut multi: Map<String, Value> = Map::new();
     for pair in query.split('&').filter(|pair| !pair.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let (name, value) = (decode(name), decode(value));
+        let (name, value) = (query_decode(name), query_decode(value));
         single.insert(name.clone(), value.clone().into());
         match multi.entry(name).or_insert_with(|| Value::Array(Vec::new())) {
             Value::Array(values) => values.push(value.into()),
@@ -160,27 +156,6 @@ fn query_objects(query: &str) -> (Map<String, Value>, Map<String, Value>) {
         }
     }
     (single, multi)
-}
-
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        let escaped = (bytes[index] == b'%')
-            .then(|| bytes.get(index + 1..index + 3))
-            .flatten()
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        if let Some(value) = escaped {
-            out.push(value);
-            index += 3;
-        } else {
-            out.push(if bytes[index] == b'+' { b' ' } else { bytes[index] });
-            index += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn header_objects(headers: &HeaderMap) -> (Map<String, Value>, Map<String, Value>) {
@@ -207,7 +182,7 @@ pub(crate) async fn upgrade(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let query = uri.query().unwrap_or("");
-    let now = epoch_millis() / 1000;
+    let now = epoch_seconds();
     let incoming = Incoming { method: "GET", path: uri.path(), query, headers: &headers, body: &[] };
     let caller = match auth::verify_presigned(api.auth, &api.identities, incoming, "execute-api", now) {
         Ok(caller) => caller,

@@ -6,8 +6,8 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::streaming::{self, Framing};
-use super::{BedrockState, complete_answer, event_stream, request, throttled, unavailable};
+use super::streaming::Framing;
+use super::{BedrockState, event_stream, stream_call, whole_answer};
 
 /// ConverseStream's events: `messageStart`, `contentBlockDelta`…, `contentBlockStop`,
 /// `messageStop`, `metadata` (no `contentBlockStart` for text, as Bedrock sends it).
@@ -45,19 +45,11 @@ pub(super) async fn converse(
     Path(model_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let conversation = match request::conversation(&body) {
-        Ok(conversation) => conversation,
-        Err(error) => return error.into_response(),
-    };
-    if state.faults.current().bedrock_throttle {
-        return throttled().into_response();
-    }
-    let text = match complete_answer(&state.source, &model_id, &conversation).await {
+    let text = match whole_answer(&state, &model_id, &body).await {
         Ok(text) => text,
         Err(error) => return error.into_response(),
     };
     let tokens = text.split_whitespace().count();
-    tracing::info!(%model_id, tokens, "Converse answered");
     Json(json!({
         "output": { "message": { "role": "assistant", "content": [{ "text": text }] } },
         "stopReason": "end_turn",
@@ -72,18 +64,5 @@ pub(super) async fn converse_stream(
     Path(model_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let conversation = match request::conversation(&body) {
-        Ok(conversation) => conversation,
-        Err(error) => return error.into_response(),
-    };
-    let faults = state.faults.current();
-    if faults.bedrock_throttle {
-        return throttled().into_response();
-    }
-    let tokens = match state.source.answer(&model_id, &conversation).await {
-        Ok(tokens) => tokens,
-        Err(message) => return unavailable(message).into_response(),
-    };
-    tracing::info!(%model_id, "ConverseStream started");
-    streaming::response(tokens, faults, ConverseFraming)
+    stream_call(&state, &model_id, &body, ConverseFraming).await
 }

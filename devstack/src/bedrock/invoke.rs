@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde_json::{Value, json};
 
-use super::streaming::{self, Framing};
-use super::{BedrockState, complete_answer, event_stream, request, throttled, unavailable};
+use super::streaming::Framing;
+use super::{BedrockState, event_stream, stream_call, whole_answer};
 
 /// Anthropic's streaming events, each wrapped in a Bedrock `chunk`.
 struct AnthropicFraming {
@@ -69,19 +69,10 @@ pub(super) async fn invoke(
     Path(model_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let conversation = match request::conversation(&body) {
-        Ok(conversation) => conversation,
-        Err(error) => return error.into_response(),
-    };
-    if state.faults.current().bedrock_throttle {
-        return throttled().into_response();
-    }
-    let text = match complete_answer(&state.source, &model_id, &conversation).await {
+    let text = match whole_answer(&state, &model_id, &body).await {
         Ok(text) => text,
         Err(error) => return error.into_response(),
     };
-    let tokens = text.split_whitespace().count();
-    tracing::info!(%model_id, tokens, "InvokeModel answered");
     Json(json!({
         "id": format!("msg_devstack_{}", uuid::Uuid::new_v4().simple()),
         "type": "message",
@@ -90,7 +81,7 @@ pub(super) async fn invoke(
         "content": [{ "type": "text", "text": text }],
         "stop_reason": "end_turn",
         "stop_sequence": null,
-        "usage": { "input_tokens": 12, "output_tokens": tokens }
+        "usage": { "input_tokens": 12, "output_tokens": text.split_whitespace().count() }
     }))
     .into_response()
 }
@@ -100,18 +91,6 @@ pub(super) async fn invoke_with_response_stream(
     Path(model_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let conversation = match request::conversation(&body) {
-        Ok(conversation) => conversation,
-        Err(error) => return error.into_response(),
-    };
-    let faults = state.faults.current();
-    if faults.bedrock_throttle {
-        return throttled().into_response();
-    }
-    let tokens = match state.source.answer(&model_id, &conversation).await {
-        Ok(tokens) => tokens,
-        Err(message) => return unavailable(message).into_response(),
-    };
-    tracing::info!(%model_id, "InvokeModelWithResponseStream started");
-    streaming::response(tokens, faults, AnthropicFraming { model_id })
+    let framing = AnthropicFraming { model_id: model_id.clone() };
+    stream_call(&state, &model_id, &body, framing).await
 }

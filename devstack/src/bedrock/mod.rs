@@ -57,6 +57,20 @@ async fn complete_answer(
     Ok(text)
 }
 
+/// Reads a request and applies the "throttle before streaming" fault: the conversation and the
+/// faults in force, or the error response Bedrock would give.
+fn prepare(
+    state: &BedrockState,
+    body: &axum::body::Bytes,
+) -> Result<(request::Conversation, crate::faults::Faults), AwsError> {
+    let conversation = request::conversation(body)?;
+    let faults = state.faults.current();
+    if faults.bedrock_throttle {
+        return Err(throttled());
+    }
+    Ok((conversation, faults))
+}
+
 /// The error for a model that could not start answering (e.g. an unreachable `--model-proxy`).
 fn unavailable(message: String) -> AwsError {
     AwsError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailableException", message)
@@ -78,4 +92,37 @@ pub(crate) fn routes(faults: SharedFaults, source: ModelSource) -> Router {
         .route("/model/{model_id}/invoke-with-response-stream", post(invoke::invoke_with_response_stream))
         .route("/model/{model_id}/invoke", post(invoke::invoke))
         .with_state(BedrockState { faults, source })
+}
+
+/// A streaming call (`ConverseStream`, `InvokeModelWithResponseStream`) framed by `framing`.
+async fn stream_call(
+    state: &BedrockState,
+    model_id: &str,
+    body: &axum::body::Bytes,
+    framing: impl streaming::Framing,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (conversation, faults) = match prepare(state, body) {
+        Ok(prepared) => prepared,
+        Err(error) => return error.into_response(),
+    };
+    match state.source.answer(model_id, &conversation).await {
+        Ok(tokens) => {
+            tracing::info!(%model_id, "streaming answer started");
+            streaming::response(tokens, faults, framing)
+        }
+        Err(message) => unavailable(message).into_response(),
+    }
+}
+
+/// The whole text of a non-streaming call (`Converse`, `InvokeModel`), or Bedrock's error.
+async fn whole_answer(
+    state: &BedrockState,
+    model_id: &str,
+    body: &axum::body::Bytes,
+) -> Result<String, AwsError> {
+    let (conversation, _) = prepare(state, body)?;
+    let text = complete_answer(&state.source, model_id, &conversation).await?;
+    tracing::info!(%model_id, chars = text.len(), "answered");
+    Ok(text)
 }

@@ -60,9 +60,8 @@ pub(crate) async fn recognize_text(
         headers: &headers,
         body: &body,
     };
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     if let Err(refused) =
-        auth::verify_headers(lex.auth, &lex.identities, request, "lex", i64::try_from(now).unwrap_or(0))
+        auth::verify_headers(lex.auth, &lex.identities, request, "lex", crate::clock::epoch_seconds())
     {
         return refused.into_response();
     }

@@ -16,8 +16,8 @@ pub fn uri_encode(text: &str, encode_slash: bool) -> String {
     out
 }
 
-/// Decodes `%XX` escapes (and `+` as a space, as query strings are parsed).
-fn query_decode(text: &str) -> String {
+/// Decodes a query string's name or value: `%XX` escapes, and `+` as a space.
+pub fn query_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut index = 0;

@@ -11,7 +11,7 @@ mod parse;
 use hmac::{KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
-pub use canonical::{canonical_query, canonical_request, canonical_uri, uri_encode};
+pub use canonical::{canonical_query, canonical_request, canonical_uri, query_decode, uri_encode};
 pub use parse::{SignatureError, SignatureParts, parse_authorization_header, parse_presigned_query};
 
 use crate::calendar::UtcDateTime;
