@@ -79,6 +79,68 @@ pub fn resolve_url(url: &str, page_origin: &str, websocket: bool) -> String {
     }
 }
 
+/// The `data-*` attributes of the widget's script tag, and the config keys they set.
+pub const DATA_ATTRIBUTES: &[(&str, &str)] = &[
+    ("data-region", "region"),
+    ("data-cognito-pool-id", "cognito.poolId"),
+    ("data-bot-id", "lex.v2BotId"),
+    ("data-bot-alias-id", "lex.v2BotAliasId"),
+    ("data-locale-id", "lex.v2BotLocaleId"),
+    ("data-websocket-endpoint", "lex.streamingWebSocketEndpoint"),
+    ("data-streaming-table", "lex.streamingDynamoDbTable"),
+    ("data-initial-text", "lex.initialText"),
+    ("data-title", "ui.toolbarTitle"),
+    ("data-cognito-endpoint", "endpoints.cognito"),
+    ("data-lex-endpoint", "endpoints.lex"),
+];
+
+/// A config object from the script tag's `data-*` attributes (`(name, value)` pairs).
+pub fn from_data_attributes(attributes: &[(String, String)]) -> Value {
+    let mut config = Value::Object(serde_json::Map::new());
+    for (name, value) in attributes {
+        if let Some((_, key)) = DATA_ATTRIBUTES.iter().find(|(attribute, _)| attribute == name) {
+            set(&mut config, key, Value::String(value.clone()));
+        }
+    }
+    config
+}
+
+fn set(config: &mut Value, key: &str, value: Value) {
+    let mut node = config;
+    let mut parts = key.split('.').peekable();
+    while let Some(part) = parts.next() {
+        if !node.is_object() {
+            *node = Value::Object(serde_json::Map::new());
+        }
+        let Value::Object(map) = node else { return };
+        if parts.peek().is_none() {
+            map.insert(part.to_owned(), value);
+            return;
+        }
+        node = map.entry(part.to_owned()).or_insert_with(|| Value::Object(serde_json::Map::new()));
+    }
+}
+
+/// Merges config objects; later ones win key by key (a JSON config file, then the page's inline
+/// JSON, then the script tag's attributes).
+pub fn merge(layers: impl IntoIterator<Item = Value>) -> Value {
+    fn merge_into(base: &mut Value, overlay: Value) {
+        match (base, overlay) {
+            (Value::Object(base), Value::Object(overlay)) => {
+                for (key, value) in overlay {
+                    merge_into(base.entry(key).or_insert(Value::Null), value);
+                }
+            }
+            (base, overlay) => *base = overlay,
+        }
+    }
+    let mut merged = Value::Object(serde_json::Map::new());
+    for layer in layers {
+        merge_into(&mut merged, layer);
+    }
+    merged
+}
+
 impl WidgetConfig {
     /// Reads the config object; relative URLs resolve against `page_origin`.
     pub fn from_json(config: &Value, page_origin: &str) -> Result<Self, ConfigError> {
@@ -177,6 +239,37 @@ mod tests {
         let config = WidgetConfig::from_json(&json, "http://127.0.0.1:8080").unwrap();
         assert_eq!(config.websocket_url.as_deref(), Some("ws://127.0.0.1:8080/Prod"));
         assert_eq!(config.lex_endpoint, "http://127.0.0.1:8080/");
+    }
+
+    #[test]
+    fn data_attributes_override_the_json_key_by_key() {
+        let attributes = vec![
+            ("data-title".to_owned(), "From the tag".to_owned()),
+            ("data-bot-id".to_owned(), "OTHERBOT01".to_owned()),
+            ("data-unknown".to_owned(), "ignored".to_owned()),
+        ];
+        let merged = merge([lex_web_ui_config(), from_data_attributes(&attributes)]);
+        let config = WidgetConfig::from_json(&merged, "https://shop.example").unwrap();
+        assert_eq!(config.title, "From the tag");
+        assert_eq!(config.bot_id, "OTHERBOT01");
+        assert_eq!(config.bot_alias_id, "TSTALIASID", "keys the tag does not set stay");
+    }
+
+    #[test]
+    fn attributes_alone_are_a_whole_config() {
+        let attributes: Vec<(String, String)> = [
+            ("data-region", "eu-west-1"),
+            ("data-cognito-pool-id", "eu-west-1:abc"),
+            ("data-bot-id", "B"),
+            ("data-bot-alias-id", "A"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let config =
+            WidgetConfig::from_json(&from_data_attributes(&attributes), "https://x.example").unwrap();
+        assert!(!config.streaming, "no WebSocket endpoint: answers arrive without streaming");
+        assert_eq!(config.lex_endpoint, "https://runtime-v2-lex.eu-west-1.amazonaws.com");
     }
 
     #[test]

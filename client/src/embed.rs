@@ -36,10 +36,12 @@ impl Default for WidgetOptions {
 }
 
 impl WidgetOptions {
-    /// Reads the page's `<script type="application/json" id="lexstream-config">`; a missing or
-    /// invalid value is reported once on the console, naming the key.
-    pub fn from_page() -> Self {
-        match read_page_config() {
+    /// Reads the configuration: a JSON file named by the script tag's `data-config-url`, then the
+    /// page's `<script type="application/json" id="lexstream-config">`, then the script tag's
+    /// `data-*` attributes, later ones winning key by key. A missing or invalid value is reported
+    /// once on the console, naming the key.
+    pub async fn from_page() -> Self {
+        match read_page_config().await {
             Ok(config) => Self {
                 title: config.title.clone(),
                 greeting: config.initial_text.clone(),
@@ -53,16 +55,62 @@ impl WidgetOptions {
     }
 }
 
-fn read_page_config() -> Result<WidgetConfig, String> {
+/// The `<script>` that loaded the widget (its `src` ends in `lexstream.js`), if it is in the page.
+fn loader_script(document: &web_sys::Document) -> Option<web_sys::Element> {
+    document.query_selector("script[src$='lexstream.js']").ok()?
+}
+
+async fn fetch_json(url: &str) -> Result<serde_json::Value, String> {
+    use wasm_bindgen_futures::JsFuture;
+    let window = web_sys::window().ok_or("no window")?;
+    let failed = |why: String| format!("Lexstream config: data-config-url {url:?} {why}");
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|_| failed("could not be fetched".into()))?
+        .unchecked_into();
+    if !response.ok() {
+        return Err(failed(format!("answered {}", response.status())));
+    }
+    let text = JsFuture::from(response.text().map_err(|_| failed("has no body".into()))?)
+        .await
+        .map_err(|_| failed("could not be read".into()))?
+        .as_string()
+        .unwrap_or_default();
+    serde_json::from_str(&text).map_err(|e| failed(format!("is not valid JSON: {e}")))
+}
+
+async fn read_page_config() -> Result<WidgetConfig, String> {
     let window = web_sys::window().ok_or("Lexstream config: no window")?;
-    let element = window
-        .document()
-        .and_then(|document| document.get_element_by_id(CONFIG_ELEMENT_ID))
-        .ok_or_else(|| format!("Lexstream config: the page has no <script type=\"application/json\" id=\"{CONFIG_ELEMENT_ID}\">"))?;
-    let json: serde_json::Value = serde_json::from_str(&element.text_content().unwrap_or_default())
-        .map_err(|e| format!("Lexstream config: #{CONFIG_ELEMENT_ID} is not valid JSON: {e}"))?;
+    let document = window.document().ok_or("Lexstream config: no document")?;
+    let script = loader_script(&document);
+    let attributes: Vec<(String, String)> = script
+        .as_ref()
+        .map(|script| {
+            let names = script.get_attribute_names();
+            (0..names.length())
+                .filter_map(|index| names.get(index).as_string())
+                .filter_map(|name| Some((name.clone(), script.get_attribute(&name)?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut layers = Vec::new();
+    if let Some((_, url)) = attributes.iter().find(|(name, _)| name == "data-config-url") {
+        layers.push(fetch_json(url).await?);
+    }
+    if let Some(element) = document.get_element_by_id(CONFIG_ELEMENT_ID) {
+        let json = serde_json::from_str(&element.text_content().unwrap_or_default())
+            .map_err(|e| format!("Lexstream config: #{CONFIG_ELEMENT_ID} is not valid JSON: {e}"))?;
+        layers.push(json);
+    }
+    if layers.is_empty() && attributes.iter().all(|(name, _)| !name.starts_with("data-")) {
+        return Err(format!(
+            "Lexstream config: none found; add data-* attributes or data-config-url to the widget's \
+             script tag, or a <script type=\"application/json\" id=\"{CONFIG_ELEMENT_ID}\">"
+        ));
+    }
+    layers.push(crate::config::from_data_attributes(&attributes));
     let origin = window.location().origin().unwrap_or_default();
-    WidgetConfig::from_json(&json, &origin).map_err(|e| e.to_string())
+    WidgetConfig::from_json(&crate::config::merge(layers), &origin).map_err(|e| e.to_string())
 }
 
 /// A widget on the page: its host element and shadow root.
@@ -98,9 +146,12 @@ fn js_error(what: &str) -> impl Fn(JsValue) -> EmbedError + '_ {
 /// Mounts the widget on the current page; the entry point of the bundle.
 /// Reports a failure as one console error instead of panicking.
 pub fn start() {
-    if let Err(error) = mount_widget(WidgetOptions::from_page()) {
-        web_sys::console::error_1(&error.to_string().into());
-    }
+    // Leptos's executor starts with the first mount; this runs before it, on the browser's own.
+    wasm_bindgen_futures::spawn_local(async {
+        if let Err(error) = mount_widget(WidgetOptions::from_page().await) {
+            web_sys::console::error_1(&error.to_string().into());
+        }
+    });
 }
 
 /// Creates the host element at the end of `<body>`, attaches an open shadow root with the

@@ -64,3 +64,67 @@ async fn the_widget_embedded_from_another_origin_under_a_strict_csp_streams() ->
     devstack.stop();
     result
 }
+
+/// The Lex Web UI-style config file a site serves itself (absolute URLs of the widget's origin).
+fn config_file(widget_origin: &str) -> String {
+    let ws_origin = widget_origin.replace("http://", "ws://");
+    serde_json::json!({
+        "region": "us-east-1",
+        "cognito": { "poolId": "us-east-1:00000000-0000-0000-0000-000000000000" },
+        "lex": {
+            "v2BotId": "LXSDEMOBOT", "v2BotAliasId": "TSTALIASID",
+            "streamingWebSocketEndpoint": format!("{ws_origin}/Prod"),
+            "streamingDynamoDbTable": "lexstream-connections"
+        },
+        "ui": { "toolbarTitle": "From the file" },
+        "endpoints": { "cognito": format!("{widget_origin}/"), "lex": format!("{widget_origin}/") }
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_config_url_and_data_attributes_configure_the_widget() -> anyhow::Result<()> {
+    let devstack = start_devstack().await?;
+    let widget_origin = devstack.url();
+    let ws_origin = widget_origin.replace("http://", "ws://");
+    let page_html = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src {widget_origin} 'wasm-unsafe-eval'; connect-src 'self' {widget_origin} {ws_origin}; style-src 'none'">
+<title>Attributes</title>
+<script type="module" src="{widget_origin}/lexstream.js" data-config-url="/widget-config.json" data-title="Configured by attributes"></script>
+</head><body><h1>Attributes</h1></body></html>"#
+    );
+    let file = config_file(&widget_origin);
+    let app = axum::Router::new()
+        .route("/", axum::routing::get(move || async move { axum::response::Html(page_html) }))
+        .route(
+            "/widget-config.json",
+            axum::routing::get(move || async move { ([("content-type", "application/json")], file) }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let site = format!("http://{}/", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let browser = Browser::start().await?;
+    let result = async {
+        let page = WidgetPage::open(&browser, &site, TIMEOUT).await?;
+        page.wait_for("launcher", TIMEOUT).await?.click().await?;
+        let title = browser
+            .client
+            .execute(
+                "return document.querySelector('[data-lexstream-host]').shadowRoot.querySelector('.lxs-title').textContent;",
+                vec![],
+            )
+            .await?;
+        assert_eq!(title, "Configured by attributes", "the tag's attribute wins over the file");
+        page.ask("hello").await?;
+        page.wait_for_answer("Hello!", TIMEOUT).await?;
+        let errors: Vec<_> = browser.console().await?.into_iter().filter(|e| e.level == "SEVERE").collect();
+        assert!(errors.is_empty(), "console errors: {errors:#?}");
+        anyhow::Ok(())
+    }
+    .await;
+    browser.close().await;
+    devstack.stop();
+    result
+}
