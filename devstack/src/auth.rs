@@ -43,6 +43,18 @@ pub(crate) struct Incoming<'a> {
     pub(crate) body: &'a [u8],
 }
 
+impl<'a> Incoming<'a> {
+    /// The parts of a request as axum hands them over.
+    pub(crate) fn new(
+        method: &'a str,
+        uri: &'a axum::http::Uri,
+        headers: &'a HeaderMap,
+        body: &'a [u8],
+    ) -> Self {
+        Self { method, path: uri.path(), query: uri.query().unwrap_or(""), headers, body }
+    }
+}
+
 fn header_pairs(headers: &HeaderMap) -> Vec<(&str, &str)> {
     headers.iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))).collect()
 }

@@ -72,13 +72,7 @@ async fn post_to_connection(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let request = Incoming {
-        method: "POST",
-        path: uri.path(),
-        query: uri.query().unwrap_or(""),
-        headers: &headers,
-        body: &body,
-    };
+    let request = Incoming::new("POST", &uri, &headers, &body);
     if let Err(refused) = check_access(&state, &stage, request) {
         return refused.into_response();
     }
@@ -110,13 +104,7 @@ async fn get_connection(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let request = Incoming {
-        method: "GET",
-        path: uri.path(),
-        query: uri.query().unwrap_or(""),
-        headers: &headers,
-        body: &[],
-    };
+    let request = Incoming::new("GET", &uri, &headers, &[]);
     if let Err(refused) = check_access(&state, &stage, request) {
         return refused.into_response();
     }
@@ -137,13 +125,7 @@ async fn delete_connection(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let request = Incoming {
-        method: "DELETE",
-        path: uri.path(),
-        query: uri.query().unwrap_or(""),
-        headers: &headers,
-        body: &[],
-    };
+    let request = Incoming::new("DELETE", &uri, &headers, &[]);
     if let Err(refused) = check_access(&state, &stage, request) {
         return refused.into_response();
     }

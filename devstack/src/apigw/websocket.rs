@@ -183,7 +183,7 @@ pub(crate) async fn upgrade(
 ) -> Response {
     let query = uri.query().unwrap_or("");
     let now = epoch_seconds();
-    let incoming = Incoming { method: "GET", path: uri.path(), query, headers: &headers, body: &[] };
+    let incoming = Incoming::new("GET", &uri, &headers, &[]);
     let caller = match auth::verify_presigned(api.auth, &api.identities, incoming, "execute-api", now) {
         Ok(caller) => caller,
         Err(refused) => {

@@ -53,13 +53,7 @@ pub(crate) async fn recognize_text(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let request = Incoming {
-        method: "POST",
-        path: uri.path(),
-        query: uri.query().unwrap_or(""),
-        headers: &headers,
-        body: &body,
-    };
+    let request = Incoming::new("POST", &uri, &headers, &body);
     if let Err(refused) =
         auth::verify_headers(lex.auth, &lex.identities, request, "lex", crate::clock::epoch_seconds())
     {
