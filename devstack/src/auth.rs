@@ -59,6 +59,17 @@ fn header_pairs(headers: &HeaderMap) -> Vec<(&str, &str)> {
     headers.iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))).collect()
 }
 
+/// The refusal for a signature that is absent or not in SigV4's form.
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(unreadable)`
+fn unreadable(error: SignatureError) -> AwsError {
+    match error {
+        SignatureError::Missing => {
+            forbidden("MissingAuthenticationTokenException", "Missing Authentication Token")
+        }
+        SignatureError::Malformed(reason) => forbidden("IncompleteSignatureException", reason),
+    }
+}
+
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok())
 }
@@ -80,12 +91,7 @@ pub(crate) fn verify_headers(
         header(headers, "x-amz-date"),
         header(headers, "x-amz-security-token"),
     )
-    .map_err(|error| match error {
-        SignatureError::Missing => {
-            forbidden("MissingAuthenticationTokenException", "Missing Authentication Token")
-        }
-        SignatureError::Malformed(reason) => forbidden("IncompleteSignatureException", reason),
-    })?;
+    .map_err(unreadable)?;
     let signed_at = parts.signed_at().unwrap_or(0);
     if (now - signed_at).abs() > MAX_CLOCK_SKEW_SECS {
         return Err(forbidden(
@@ -107,12 +113,7 @@ pub(crate) fn verify_presigned(
     if mode == AuthMode::Off {
         return Ok(None);
     }
-    let parts = sigv4::parse_presigned_query(request.query).map_err(|error| match error {
-        SignatureError::Missing => {
-            forbidden("MissingAuthenticationTokenException", "Forbidden: the URL is not presigned")
-        }
-        SignatureError::Malformed(reason) => forbidden("IncompleteSignatureException", reason),
-    })?;
+    let parts = sigv4::parse_presigned_query(request.query).map_err(unreadable)?;
     let signed_at = parts.signed_at().unwrap_or(0);
     let expires = i64::from(parts.expires_seconds.unwrap_or(0));
     if now > signed_at + expires || signed_at > now + MAX_CLOCK_SKEW_SECS {

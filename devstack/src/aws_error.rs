@@ -10,15 +10,15 @@ pub(crate) struct AwsError {
     /// HTTP status.
     pub(crate) status: StatusCode,
     /// The error type, e.g. `GoneException`.
-    pub(crate) error_type: &'static str,
+    pub(crate) error_type: String,
     /// A readable message.
     pub(crate) message: String,
 }
 
 impl AwsError {
     /// An error of `error_type` with `status` and `message`.
-    pub(crate) fn new(status: StatusCode, error_type: &'static str, message: impl Into<String>) -> Self {
-        Self { status, error_type, message: message.into() }
+    pub(crate) fn new(status: StatusCode, error_type: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { status, error_type: error_type.into(), message: message.into() }
     }
 }
 
@@ -28,7 +28,9 @@ impl IntoResponse for AwsError {
         let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert("x-amzn-ErrorType", HeaderValue::from_static(self.error_type));
+        if let Ok(error_type) = HeaderValue::from_str(&self.error_type) {
+            headers.insert("x-amzn-ErrorType", error_type);
+        }
         response
     }
 }

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use lexstream_protocol::lex::{
     Bot, CodeHookEvent, CodeHookResponse, ConfidenceScore, ConfirmationState, DialogAction, DialogActionType,
     InputMode, Intent, IntentState, Interpretation, InterpretationSource, InvocationSource,
-    RecognizeTextRequest, RecognizeTextResponse, RuntimeInterpretation, SessionState,
+    LexRuntimeErrorCode, RecognizeTextRequest, RecognizeTextResponse, RuntimeInterpretation, SessionState,
 };
 
 use super::bot::{BotDefinition, IntentDefinition};
@@ -30,8 +30,11 @@ pub(crate) struct LexRuntime {
     pub(crate) sessions: Arc<Mutex<HashMap<String, SessionState>>>,
 }
 
-fn error(status: StatusCode, error_type: &'static str, message: impl Into<String>) -> AwsError {
-    AwsError::new(status, error_type, message)
+/// A Lex runtime error, with the status Lex answers it with.
+#[allow(clippy::needless_pass_by_value)] // called with enum literals
+fn error(code: LexRuntimeErrorCode, message: impl Into<String>) -> AwsError {
+    let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    AwsError::new(status, code.as_str(), message)
 }
 
 fn new_intent(name: &str, state: IntentState) -> Intent {
@@ -76,36 +79,20 @@ async fn recognize(
     let bot = &lex.bot;
     let Some(alias_name) = bot.aliases.get(alias_id).filter(|_| bot.bot_id == bot_id) else {
         return Err(error(
-            StatusCode::NOT_FOUND,
-            "ResourceNotFoundException",
+            LexRuntimeErrorCode::ResourceNotFound,
             format!("bot {bot_id} alias {alias_id} not found"),
         ));
     };
     if !bot.locales.iter().any(|locale| locale == locale_id) {
-        return Err(error(
-            StatusCode::NOT_FOUND,
-            "ResourceNotFoundException",
-            format!("locale {locale_id} not found"),
-        ));
+        return Err(error(LexRuntimeErrorCode::ResourceNotFound, format!("locale {locale_id} not found")));
     }
-    let valid_session = (2..=100).contains(&session_id.len())
-        && session_id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'));
-    if !valid_session {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "ValidationException",
-            "sessionId must match [0-9a-zA-Z._:-]{2,100}",
-        ));
-    }
-    let request: RecognizeTextRequest = serde_json::from_slice(body).map_err(|e| {
-        error(StatusCode::BAD_REQUEST, "ValidationException", format!("malformed request: {e}"))
-    })?;
+    // The same rule the ws-connect handler applies to the WebSocket's sessionId.
+    lexstream_lambda_core::session_id::validate(Some(session_id))
+        .map_err(|reason| error(LexRuntimeErrorCode::Validation, reason.to_string()))?;
+    let request: RecognizeTextRequest = serde_json::from_slice(body)
+        .map_err(|e| error(LexRuntimeErrorCode::Validation, format!("malformed request: {e}")))?;
     if request.text.trim().is_empty() || request.text.len() > 1024 {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "ValidationException",
-            "text must be 1 to 1024 characters",
-        ));
+        return Err(error(LexRuntimeErrorCode::Validation, "text must be 1 to 1024 characters"));
     }
     let key = format!("{bot_id}/{alias_id}/{locale_id}/{session_id}");
     let stored = lex.sessions.lock().unwrap_or_else(PoisonError::into_inner).get(&key).cloned();
@@ -126,11 +113,9 @@ async fn recognize(
             confidence,
         );
         lex.fulfiller.fulfill(event).await.map_err(|failure| match failure {
-            FulfillmentError::TimedOut(_) => {
-                error(StatusCode::BAD_GATEWAY, "BadGatewayException", failure.to_string())
-            }
+            FulfillmentError::TimedOut(_) => error(LexRuntimeErrorCode::BadGateway, failure.to_string()),
             FulfillmentError::InvalidResponse(_) => {
-                error(StatusCode::FAILED_DEPENDENCY, "DependencyFailedException", failure.to_string())
+                error(LexRuntimeErrorCode::DependencyFailed, failure.to_string())
             }
         })?
     } else {
