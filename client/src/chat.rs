@@ -61,6 +61,11 @@ pub(crate) fn new_conversation(transcript: RwSignal<Transcript>, greeting: &str)
     transcript.set(Transcript::with_greeting(greeting));
 }
 
+/// Ends the stream (the visitor closed the chat); the next question opens a new one.
+pub(crate) fn end_stream() {
+    SESSION.with_borrow_mut(|session| session.socket = None);
+}
+
 /// Credentials valid for at least another minute, signing in again when needed.
 async fn visitor(config: &WidgetConfig) -> Result<Visitor, String> {
     let cached = SESSION.with_borrow(|session| session.visitor.clone());

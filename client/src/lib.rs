@@ -11,5 +11,6 @@ pub mod components;
 pub mod config;
 pub mod embed;
 mod persistence;
+pub mod sanitize;
 pub mod transcript;
 pub mod transport;

@@ -1,16 +1,17 @@
 //! The conversation as the widget shows it: a plain struct with methods, tested without a
 //! browser. Streamed frames go through the protocol's assembler; the final Lex messages replace
-//! the streamed text, rendered and sanitized by the protocol crate.
+//! the streamed text as markup, which the view sanitizes (`crate::sanitize`) when it shows it.
 
 use lexstream_protocol::lex::{Message, MessageContentType};
-use lexstream_protocol::render::{escape_text, render_markdown, sanitize_html};
+use lexstream_protocol::render::{escape_text, render_markdown};
 use lexstream_protocol::{Incoming, StreamAssembler};
 
 /// One piece of a final bot answer, ready to show.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum AnswerPart {
-    /// Sanitized HTML (rendered Markdown, an HTML answer, or escaped plain text).
-    Html(String),
+    /// Bot markup (rendered Markdown, an HTML answer, or escaped plain text), **not yet
+    /// sanitized**: whoever shows it passes it through `crate::sanitize::sanitize_html`.
+    Markup(String),
     /// A card with buttons; a click sends the button's value.
     Card {
         /// Title.
@@ -65,13 +66,13 @@ pub struct Transcript {
 pub fn answer_part(message: &Message) -> Option<AnswerPart> {
     let content = message.content.as_deref().unwrap_or("");
     match &message.content_type {
-        MessageContentType::PlainText => Some(AnswerPart::Html(escape_text(content).replace('\n', "<br>"))),
-        MessageContentType::CustomPayload => Some(AnswerPart::Html(if looks_like_html(content) {
-            sanitize_html(content)
+        MessageContentType::PlainText => Some(AnswerPart::Markup(escape_text(content).replace('\n', "<br>"))),
+        MessageContentType::CustomPayload => Some(AnswerPart::Markup(if looks_like_html(content) {
+            content.to_owned()
         } else {
             render_markdown(content)
         })),
-        MessageContentType::Ssml => Some(AnswerPart::Html(escape_text(&strip_tags(content)))),
+        MessageContentType::Ssml => Some(AnswerPart::Markup(escape_text(&strip_tags(content)))),
         MessageContentType::ImageResponseCard => {
             message.image_response_card.as_ref().map(|card| AnswerPart::Card {
                 title: card.title.clone(),
@@ -152,7 +153,7 @@ impl Transcript {
 
     /// A conversation that opens with the bot's greeting.
     pub fn with_greeting(greeting: &str) -> Self {
-        let part = AnswerPart::Html(escape_text(greeting));
+        let part = AnswerPart::Markup(escape_text(greeting));
         Self {
             entries: vec![Entry::Bot { turn: "greeting".into(), reply: Reply::Final(vec![part]) }],
             ignored_frames: 0,
@@ -266,7 +267,7 @@ mod tests {
         transcript.finalize("t1", &[Message::text(MessageContentType::CustomPayload, "Hello **world**")]);
         match transcript.entries().last() {
             Some(Entry::Bot { reply: Reply::Final(parts), .. }) => {
-                assert_eq!(parts, &[AnswerPart::Html("<p>Hello <strong>world</strong></p>\n".into())]);
+                assert_eq!(parts, &[AnswerPart::Markup("<p>Hello <strong>world</strong></p>\n".into())]);
             }
             other => panic!("{other:?}"),
         }
@@ -322,18 +323,18 @@ mod tests {
     }
 
     #[test]
-    fn every_message_kind_renders_safely() {
+    fn every_message_kind_becomes_markup_with_text_escaped() {
         let plain =
             answer_part(&Message::text(MessageContentType::PlainText, "<script>x</script>\nline")).unwrap();
-        assert_eq!(plain, AnswerPart::Html("&lt;script&gt;x&lt;/script&gt;<br>line".into()));
+        assert_eq!(plain, AnswerPart::Markup("&lt;script&gt;x&lt;/script&gt;<br>line".into()));
         let html =
             answer_part(&Message::text(MessageContentType::CustomPayload, "<p onclick=\"x()\">ok</p>"))
                 .unwrap();
-        assert_eq!(html, AnswerPart::Html("<p>ok</p>".into()));
+        assert_eq!(html, AnswerPart::Markup("<p onclick=\"x()\">ok</p>".into()), "sanitized by the view");
         let ssml =
             answer_part(&Message::text(MessageContentType::Ssml, "<speak>Hello <break/> there</speak>"))
                 .unwrap();
-        assert_eq!(ssml, AnswerPart::Html("Hello there".into()));
+        assert_eq!(ssml, AnswerPart::Markup("Hello there".into()));
         let card = Message {
             content_type: MessageContentType::ImageResponseCard,
             content: None,

@@ -65,16 +65,18 @@ async fn clicking_the_launcher_opens_the_panel_with_the_greeting() {
 }
 
 #[wasm_bindgen_test]
-async fn close_button_and_escape_close_the_panel_and_return_focus() {
+async fn minimize_close_and_escape_hide_the_panel_and_return_focus() {
     let widget = mounted();
     tick().await;
-    find(&widget, "launcher").unwrap().click();
-    tick().await;
-    find(&widget, "close").unwrap().click();
-    tick().await;
-    assert!(find(&widget, "panel").is_none(), "close button closes");
-    let focused = widget.shadow.active_element().expect("focus stays in the widget");
-    assert_eq!(focused.get_attribute("data-testid").as_deref(), Some("launcher"));
+    for button in ["minimize", "close"] {
+        find(&widget, "launcher").unwrap().click();
+        tick().await;
+        find(&widget, button).unwrap().click();
+        tick().await;
+        assert!(find(&widget, "panel").is_none(), "{button} hides the panel");
+        let focused = widget.shadow.active_element().expect("focus stays in the widget");
+        assert_eq!(focused.get_attribute("data-testid").as_deref(), Some("launcher"), "after {button}");
+    }
 
     find(&widget, "launcher").unwrap().click();
     tick().await;
@@ -84,6 +86,6 @@ async fn close_button_and_escape_close_the_panel_and_return_focus() {
     let escape = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
     find(&widget, "close").unwrap().dispatch_event(&escape).unwrap();
     tick().await;
-    assert!(find(&widget, "panel").is_none(), "Escape closes");
+    assert!(find(&widget, "panel").is_none(), "Escape minimizes");
     widget.remove();
 }

@@ -28,10 +28,9 @@
 //! ```
 //!
 //! The crate also holds the Amazon Lex V2 types ([`lex`]), the AWS AppSync Events messages
-//! ([`appsync`]) and, with the default `render` feature, the one place where bot text becomes
-//! HTML ([`render`]): Markdown through pulldown-cmark, then ammonia, so only sanitized HTML
-//! ever reaches a page; and, with `sigv4`, the AWS Signature V4 signer and verifier the widget
-//! and the devstack share ([`sigv4`]).
+//! ([`appsync`]), the one allow-list bot markup is held to and, with the default `markdown`
+//! feature, Markdown rendered without raw HTML ([`render`]); and, with `sigv4`, the AWS
+//! Signature V4 signer and verifier the widget and the devstack share ([`sigv4`]).
 #![deny(missing_docs)]
 
 pub mod appsync;
@@ -40,7 +39,6 @@ pub mod calendar;
 mod frame;
 pub mod lex;
 pub mod limits;
-#[cfg(feature = "render")]
 pub mod render;
 #[cfg(feature = "sigv4")]
 pub mod sigv4;

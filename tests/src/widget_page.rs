@@ -115,6 +115,11 @@ impl WidgetPage<'_> {
         Ok(())
     }
 
+    /// Runs `script` in the page (it may read the widget's shadow root) and returns its result.
+    pub async fn run_script(&self, script: &str) -> anyhow::Result<serde_json::Value> {
+        Ok(self.browser.client.execute(script, vec![]).await?)
+    }
+
     /// The newest bot bubble: `(state, text, html)`.
     pub async fn last_bot_message(&self) -> anyhow::Result<Option<(String, String, String)>> {
         let value = self.browser.client.execute(LAST_BOT_MESSAGE, vec![]).await?;

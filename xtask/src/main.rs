@@ -4,12 +4,14 @@
 //! - `cargo xtask dev` builds the widget and runs it on the devstack.
 //! - `cargo xtask test` runs every test: native, wasm in headless Chromium, end to end.
 //! - `cargo xtask bench` runs the benchmarks and prints their figures.
+//! - `cargo xtask size` prints what a page downloads for the widget, against the budget.
 
 mod bench;
 mod dev;
 mod paths;
 mod process;
 mod setup;
+mod size;
 mod summary;
 mod test;
 
@@ -24,7 +26,9 @@ commands:
   dev     setup, build the widget, and serve it on the devstack (http://127.0.0.1:8080)
           options: --release (size-optimized build), any devstack flag (--addr IP:PORT)
   test    setup, then run every test: native, wasm in headless Chromium, end to end
-  bench   run the benchmarks and print their figures (relay vs post-and-wait)";
+  bench   run the benchmarks and print their figures (relay vs post-and-wait)
+  size    release-build the widget; print every file a page loads (raw, gzip -9, brotli),
+          the total against the 300 KB gzip budget, and the crates with the most code";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -35,6 +39,7 @@ fn main() -> ExitCode {
         Some("dev") => dev::run(&rest),
         Some("test") => test::run(),
         Some("bench") => bench::run(),
+        Some("size") => size::run(),
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

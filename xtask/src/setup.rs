@@ -25,6 +25,7 @@ pub(crate) fn run() -> Result<(), String> {
     cargo_tool("wasm-bindgen", "wasm-bindgen-cli", WASM_BINDGEN_VERSION, false)?;
     binaryen()?;
     browser()?;
+    brotli()?;
     python_venv(&paths::venv_dir(), PYTHON_TOOLS)?;
     python_venv(&paths::sam_venv_dir(), SAM_TOOLS)?;
     eprintln!("xtask: setup complete");
@@ -91,6 +92,15 @@ fn browser() -> Result<(), String> {
         return Ok(());
     }
     apt_install(DEBIAN_BROWSER_PACKAGES)
+}
+
+/// The `brotli` command, for `cargo xtask size` (what a CDN would serve).
+fn brotli() -> Result<(), String> {
+    if output(command("brotli", &["--version"])).is_some() {
+        present("brotli");
+        return Ok(());
+    }
+    apt_install(&["brotli"])
 }
 
 fn apt_install(packages: &[&str]) -> Result<(), String> {

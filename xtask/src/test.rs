@@ -4,7 +4,8 @@
 //!    the widget's configuration and transcript logic too);
 //! 2. wasm: the widget's `wasm-bindgen-test`s inside headless Chromium;
 //! 3. end to end: the release build (`trunk build --release`, wasm-opt 132) served by the
-//!    devstack and driven in headless Chromium through chromedriver; the Lambdas' AWS adapters
+//!    devstack and driven in headless Chromium through chromedriver (its download size checked
+//!    against the budget first, as `cargo xtask size` prints it); the Lambdas' AWS adapters
 //!    on the real SDK against moto (DynamoDB) and the devstack (Bedrock, `@connections`).
 //!
 //! A stage that runs no test fails the run: a green result must mean tests ran.
@@ -43,7 +44,7 @@ pub(crate) fn run() -> Result<(), String> {
     let started = Instant::now();
     run_command(command("trunk", &["build", "--release"]))?;
     eprintln!("xtask: release build of the widget took {:.1}s", started.elapsed().as_secs_f64());
-    report_bundle_size();
+    crate::size::report()?;
 
     let dist = paths::workspace_root().join("dist").to_string_lossy().into_owned();
     let mut e2e = command("cargo", &["test", "--package", "lexstream-e2e"]);
@@ -100,27 +101,4 @@ fn print_summary<'a>(stages: impl IntoIterator<Item = &'a Stage>) {
         total = total.add(stage.counts);
     }
     println!("tests: {} passed, {} failed", total.passed, total.failed);
-}
-
-/// Prints the raw and gzip sizes of the built widget's wasm and JS, so size changes are seen.
-fn report_bundle_size() {
-    let dist = paths::workspace_root().join("dist");
-    let Ok(entries) = std::fs::read_dir(&dist) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let is_bundle = matches!(path.extension().and_then(|e| e.to_str()), Some("wasm" | "js"));
-        if !is_bundle {
-            continue;
-        }
-        let raw = entry.metadata().map(|m| m.len()).unwrap_or(0);
-        let gzipped = crate::process::output(command(
-            "sh",
-            &["-c", &format!("gzip -9 -c '{}' | wc -c", path.display())],
-        ));
-        eprintln!(
-            "xtask: bundle {}: {raw} bytes, {} bytes gzip -9",
-            path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
-            gzipped.unwrap_or_else(|| "?".into())
-        );
-    }
 }

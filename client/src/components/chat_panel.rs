@@ -1,4 +1,5 @@
-//! The chat panel: header with title and close button, the conversation, the composer.
+//! The chat panel: header with title, new-conversation, minimize and close buttons, the
+//! conversation, the composer.
 
 use leptos::ev::KeyboardEvent;
 use leptos::html;
@@ -7,7 +8,7 @@ use leptos::prelude::*;
 use super::{Composer, PANEL_ID, TranscriptView};
 use crate::transcript::Transcript;
 
-/// The open chat. Focus moves to the message box when it opens; Escape closes it.
+/// The open chat. Focus moves to the message box when it opens; Escape minimizes it.
 #[component]
 pub fn ChatPanel(
     /// Title shown in the header and used as the dialog's accessible name.
@@ -18,8 +19,10 @@ pub fn ChatPanel(
     on_send: Option<Callback<String>>,
     /// Starts a new conversation (None when the chat is not configured).
     on_new_conversation: Option<Callback<()>>,
-    /// Called when the visitor closes the panel (button or Escape).
-    on_close: impl Fn() + Clone + Send + Sync + 'static,
+    /// Hides the panel; the conversation and its stream go on (button or Escape).
+    on_minimize: impl Fn() + Clone + Send + Sync + 'static,
+    /// Hides the panel and ends the stream; the conversation is kept for the next visit.
+    on_close: impl Fn() + Send + Sync + 'static,
 ) -> impl IntoView {
     let input_ref = NodeRef::<html::Textarea>::new();
     let close_ref = NodeRef::<html::Button>::new();
@@ -34,10 +37,10 @@ pub fn ChatPanel(
         }
     });
     let on_keydown = {
-        let on_close = on_close.clone();
+        let on_minimize = on_minimize.clone();
         move |event: KeyboardEvent| {
             if event.key() == "Escape" {
-                on_close();
+                on_minimize();
             }
         }
     };
@@ -70,7 +73,18 @@ pub fn ChatPanel(
                 <button
                     type="button"
                     class="lxs-close"
+                    data-testid="minimize"
+                    aria-label="Minimize chat"
+                    title="Minimize"
+                    on:click=move |_| on_minimize()
+                >
+                    "–"
+                </button>
+                <button
+                    type="button"
+                    class="lxs-close"
                     data-testid="close"
+                    title="Close"
                     aria-label="Close chat"
                     node_ref=close_ref
                     on:click=move |_| on_close()

@@ -10,10 +10,17 @@ use super::PANEL_ID;
 pub fn Launcher(
     /// Whether the panel is open; the launcher flips it.
     open: RwSignal<bool>,
+    /// Whether a reply finished while the panel was hidden.
+    #[prop(into)]
+    unread: Signal<bool>,
     /// Lets the widget move focus back here when the panel closes.
     node_ref: NodeRef<html::Button>,
 ) -> impl IntoView {
-    let label = move || if open.get() { "Close chat" } else { "Open chat" };
+    let label = move || match (open.get(), unread.get()) {
+        (true, _) => "Hide chat",
+        (false, true) => "Open chat (new reply)",
+        (false, false) => "Open chat",
+    };
     view! {
         <button
             type="button"
@@ -28,6 +35,9 @@ pub fn Launcher(
             <span class="lxs-launcher-icon" aria-hidden="true">
                 {move || if open.get() { "×" } else { "💬" }}
             </span>
+            <Show when=move || unread.get()>
+                <span class="lxs-unread" data-testid="unread" aria-hidden="true"></span>
+            </Show>
         </button>
     }
 }

@@ -1,9 +1,12 @@
 //! The conversation log: visitor and bot bubbles, the typing indicator, streamed text, final
 //! answers (sanitized HTML), cards with buttons, and a polite status line for screen readers.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
+
 use leptos::html;
 use leptos::prelude::*;
 
+use crate::sanitize::sanitize_html;
 use crate::transcript::{AnswerPart, Entry, Reply, Transcript};
 
 /// Shows the transcript; a card button sends its value through `on_choose`.
@@ -26,28 +29,71 @@ pub fn TranscriptView(
             _ => "",
         })
     };
-    // Follow new text while the visitor is at the bottom; stop when they scroll up to read.
+    // Follow new text while the visitor is at the bottom; stop when they scroll up to read,
+    // and follow again once they send something.
     let log_ref = NodeRef::<html::Div>::new();
     let follow = StoredValue::new(true);
+    let entries_seen = StoredValue::new(0_usize);
+    // Where our own last scroll left the log: the scroll event it fires is not the visitor's.
+    let our_scroll_top = StoredValue::new(-1_i32);
     Effect::new(move |_| {
-        transcript.track();
-        if let Some(log) = log_ref.get()
-            && follow.get_value()
-        {
-            log.set_scroll_top(log.scroll_height());
+        let sent_since = transcript.with(|t| {
+            let entries = t.entries();
+            let new = entries.get(entries_seen.get_value()..).unwrap_or_default();
+            entries_seen.set_value(entries.len());
+            new.iter().any(|entry| matches!(entry, Entry::Visitor(_)))
+        });
+        if sent_since {
+            follow.set_value(true);
         }
+        // After this update reaches the DOM, so the new height counts.
+        request_animation_frame(move || {
+            if let Some(log) = log_ref.get_untracked()
+                && follow.get_value()
+            {
+                log.set_scroll_top(log.scroll_height());
+                our_scroll_top.set_value(log.scroll_top());
+            }
+        });
     });
     let on_scroll = move |_| {
-        if let Some(log) = log_ref.get_untracked() {
+        if let Some(log) = log_ref.get_untracked()
+            && (log.scroll_top() - our_scroll_top.get_value()).abs() > 1
+        {
             follow.set_value(log.scroll_height() - log.scroll_top() - log.client_height() < 40);
         }
     };
     view! {
         <div class="lxs-log" role="log" aria-live="off" data-testid="transcript" node_ref=log_ref on:scroll=on_scroll>
-            {move || transcript.with(|t| t.entries().iter().map(|entry| entry_view(entry, on_choose)).collect_view())}
+            <For
+                each=move || transcript.with(|t| t.entries().iter().map(fingerprint).enumerate().collect::<Vec<_>>())
+                key=|keyed| *keyed
+                children=move |(index, _)| {
+                    transcript.with_untracked(|t| t.entries().get(index).map(|entry| entry_view(entry, on_choose)))
+                }
+            />
         </div>
         <p class="lxs-sr-only" role="status" aria-live="polite" data-testid="status">{status}</p>
     }
+}
+
+/// What an entry shows, hashed: a bubble is rebuilt only when its own content changed, so a
+/// streamed frame touches one bubble, not the whole log (and answers aren't re-sanitized).
+fn fingerprint(entry: &Entry) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    match entry {
+        Entry::Visitor(text) => (0_u8, text).hash(&mut hasher),
+        Entry::Bot { turn, reply } => {
+            turn.hash(&mut hasher);
+            match reply {
+                Reply::Waiting => 1_u8.hash(&mut hasher),
+                Reply::Streaming(assembler) => (2_u8, assembler.text(), assembler.status()).hash(&mut hasher),
+                Reply::Final(parts) => (3_u8, parts).hash(&mut hasher),
+                Reply::Failed { message, partial } => (4_u8, message, partial).hash(&mut hasher),
+            }
+        }
+    }
+    hasher.finish()
 }
 
 fn entry_view(entry: &Entry, on_choose: Callback<String>) -> AnyView {
@@ -88,8 +134,9 @@ fn entry_view(entry: &Entry, on_choose: Callback<String>) -> AnyView {
 
 fn part_view(part: &AnswerPart, on_choose: Callback<String>) -> AnyView {
     match part {
-        // Sanitized by the protocol crate (ammonia) before it gets here.
-        AnswerPart::Html(html) => view! { <div class="lxs-answer" inner_html=html.clone()></div> }.into_any(),
+        AnswerPart::Markup(markup) => {
+            view! { <div class="lxs-answer" inner_html=sanitize_html(markup)></div> }.into_any()
+        }
         AnswerPart::Card { title, subtitle, buttons } => {
             let buttons = buttons
                 .iter()

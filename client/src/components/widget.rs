@@ -7,10 +7,12 @@ use leptos::prelude::*;
 
 use super::{ChatPanel, Launcher};
 use crate::config::WidgetConfig;
-use crate::transcript::Transcript;
+use crate::transcript::{Entry, Reply, Transcript};
 
 /// The widget root. Owns the open/closed state and the conversation, and returns focus to the
-/// launcher on close. The conversation survives closing and reopening the panel.
+/// launcher when the panel hides. Minimizing keeps the stream open (an answer under way goes on,
+/// and the launcher shows a badge when it completes); closing also ends the stream. The
+/// conversation survives both.
 #[allow(clippy::needless_pass_by_value)] // component props are owned values
 #[component]
 pub fn Widget(
@@ -30,12 +32,17 @@ pub fn Widget(
         Transcript::with_greeting(&greeting)
     });
     let launcher_ref = NodeRef::<html::Button>::new();
-    let close = move || {
+    let minimize = move || {
         open.set(false);
         if let Some(launcher) = launcher_ref.get_untracked() {
             let _ = launcher.focus();
         }
     };
+    let close = move || {
+        crate::chat::end_stream();
+        minimize();
+    };
+    let unread = unread_replies(open, transcript);
     let on_new_conversation = config.as_ref().map(|_| {
         let greeting = greeting.clone();
         Callback::new(move |()| crate::chat::new_conversation(transcript, &greeting))
@@ -54,10 +61,32 @@ pub fn Widget(
                     transcript=transcript
                     on_send=on_send
                     on_new_conversation=on_new_conversation
+                    on_minimize=minimize
                     on_close=close
                 />
             </Show>
-            <Launcher open=open node_ref=launcher_ref />
+            <Launcher open=open unread=unread node_ref=launcher_ref />
         </div>
     }
+}
+
+/// Whether a reply finished while the panel was hidden (cleared when it opens).
+fn unread_replies(open: RwSignal<bool>, transcript: RwSignal<Transcript>) -> Signal<bool> {
+    let finished = Memo::new(move |_| {
+        transcript.with(|t| {
+            t.entries()
+                .iter()
+                .filter(|entry| {
+                    matches!(entry, Entry::Bot { reply: Reply::Final(_) | Reply::Failed { .. }, .. })
+                })
+                .count()
+        })
+    });
+    let seen = RwSignal::new(finished.get_untracked());
+    Effect::new(move |_| {
+        if open.get() {
+            seen.set(finished.get());
+        }
+    });
+    Signal::derive(move || !open.get() && finished.get() > seen.get())
 }

@@ -1,0 +1,70 @@
+//! The HTML sanitizer in a real Chromium: the shared hostile inputs come out obeying the markup
+//! policy (as HTML answers and as Markdown), ordinary formatting survives, and sanitizing is
+//! stable (sanitizing the output again changes nothing, so re-parsing can't mutate it).
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+use lexstream_client::sanitize::sanitize_html;
+use lexstream_protocol::render::audit::violations;
+use lexstream_protocol::render::render_markdown;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn hostile_inputs() -> Vec<String> {
+    serde_json::from_str(include_str!("../../protocol/tests/fixtures/hostile_markup.json")).unwrap()
+}
+
+fn assert_obeys_policy(input: &str, output: &str) {
+    let found = violations(output);
+    assert!(found.is_empty(), "{found:?}\n input: {input}\noutput: {output}");
+    assert_eq!(sanitize_html(output), output, "not stable\n input: {input}");
+}
+
+#[wasm_bindgen_test]
+fn hostile_html_answers_come_out_harmless() {
+    let inputs = hostile_inputs();
+    assert!(inputs.len() >= 30, "the fixture lost its inputs");
+    for input in &inputs {
+        assert_obeys_policy(input, &sanitize_html(input));
+    }
+}
+
+#[wasm_bindgen_test]
+fn hostile_markdown_answers_come_out_harmless() {
+    for input in hostile_inputs() {
+        assert_obeys_policy(&input, &sanitize_html(&render_markdown(&input)));
+    }
+}
+
+#[wasm_bindgen_test]
+fn allowed_formatting_is_kept_and_links_open_in_a_new_tab() {
+    let html = sanitize_html(
+        "<div><p class=\"x\">Hello <b>there</b><br><a href=\"https://x.example\" target=\"_self\" rel=\"opener\">x</a></p></div>",
+    );
+    assert_eq!(
+        html,
+        "<p>Hello <b>there</b><br><a href=\"https://x.example\" target=\"_blank\" rel=\"noopener noreferrer nofollow\">x</a></p>"
+    );
+}
+
+#[wasm_bindgen_test]
+fn unsafe_parts_go_but_the_readable_text_stays() {
+    assert_eq!(sanitize_html("<p onclick=\"x()\">Hi<script>x()</script></p>"), "<p>Hi</p>");
+    assert_eq!(sanitize_html("<a href=\"javascript:alert(1)\">click me</a>"), "<a>click me</a>");
+    assert_eq!(sanitize_html("<form><span>Name</span><input></form>"), "Name");
+    assert_eq!(
+        sanitize_html("Never click javascript:alert(1) links."),
+        "Never click javascript:alert(1) links."
+    );
+    assert_eq!(sanitize_html("<svg><text>drawn</text></svg>kept"), "kept");
+}
+
+#[wasm_bindgen_test]
+fn markdown_tables_and_code_survive_the_sanitizer() {
+    let html = sanitize_html(&render_markdown("| a | b |\n|---|---|\n| 1 | 2 |\n\n```\n<x>\n```"));
+    assert_eq!(
+        html,
+        "<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody>\n<tr><td>1</td><td>2</td></tr>\n</tbody></table>\n<pre><code>&lt;x&gt;\n</code></pre>\n"
+    );
+}

@@ -1,0 +1,48 @@
+//! Markdown answers to HTML that is safe by construction: CommonMark with tables and
+//! strikethrough, raw HTML shown as text, link and image targets checked against the policy.
+
+use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd, html};
+
+use super::policy::url_is_allowed;
+
+/// Renders a bot's Markdown answer to HTML.
+///
+/// HTML written inside the Markdown is shown as text, not interpreted (an answer that is HTML
+/// should be sent as HTML). A link or image whose target is not allowed keeps its text and
+/// loses its target. The widget still passes the result through its sanitizer, which also makes
+/// links open in a new tab.
+///
+/// ```
+/// let html = lexstream_protocol::render::render_markdown("**Hi** [docs](https://example.com) <b>");
+/// assert_eq!(html, "<p><strong>Hi</strong> <a href=\"https://example.com\">docs</a> &lt;b&gt;</p>\n");
+/// ```
+pub fn render_markdown(markdown: &str) -> String {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let mut dropped_targets = Vec::new();
+    let events = Parser::new_ext(markdown, options).filter_map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
+        Event::Start(Tag::HtmlBlock) | Event::End(TagEnd::HtmlBlock) => None,
+        Event::Start(tag @ (Tag::Link { .. } | Tag::Image { .. })) => {
+            let allowed = target_is_allowed(&tag);
+            dropped_targets.push(!allowed);
+            allowed.then_some(Event::Start(tag))
+        }
+        Event::End(end @ (TagEnd::Link | TagEnd::Image)) => {
+            let dropped = dropped_targets.pop().unwrap_or(false);
+            (!dropped).then_some(Event::End(end))
+        }
+        other => Some(other),
+    });
+    let mut rendered = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut rendered, events);
+    rendered
+}
+
+/// Whether a link's or image's target passes the policy (e-mail autolinks get `mailto:`).
+fn target_is_allowed(tag: &Tag<'_>) -> bool {
+    match tag {
+        Tag::Link { link_type: LinkType::Email, .. } => true,
+        Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => url_is_allowed(dest_url),
+        _ => true,
+    }
+}
