@@ -42,6 +42,12 @@ pub struct DevstackConfig {
     pub fulfillment_timeout: Duration,
     /// Faults in force at start (`--post-latency-ms`, `--fault-gone`, `--bedrock-throttle`).
     pub faults: Faults,
+    /// `--appsync-api-key`: the AppSync Events API key (for the chat Lambda's publishes).
+    pub appsync_api_key: String,
+    /// `--appsync-namespace`: the channel namespace answers are published in.
+    pub appsync_namespace: String,
+    /// `--appsync-ka-secs`: seconds between AppSync `ka` keep-alive messages.
+    pub appsync_keepalive: Duration,
 }
 
 impl Default for DevstackConfig {
@@ -60,6 +66,9 @@ impl Default for DevstackConfig {
             fulfillment_url: None,
             fulfillment_timeout: Duration::from_secs(30),
             faults: Faults::default(),
+            appsync_api_key: DEFAULT_APPSYNC_API_KEY.to_owned(),
+            appsync_namespace: "chat".to_owned(),
+            appsync_keepalive: Duration::from_secs(60),
         }
     }
 }
@@ -95,7 +104,10 @@ pub enum ConfigError {
     HelpRequested,
 }
 
-/// The text `--help` prints.
+/// The AppSync Events API key the devstack accepts unless `--appsync-api-key` says otherwise.
+pub const DEFAULT_APPSYNC_API_KEY: &str = "da2-lexstream-devstack";
+
+/// What `lexstream-devstack --help` prints.
 pub const USAGE: &str = "\
 usage: lexstream-devstack [flags]
   --addr IP:PORT          address to listen on (default 127.0.0.1:8080)
@@ -112,6 +124,9 @@ usage: lexstream-devstack [flags]
   --fulfillment-timeout-secs N  how long Lex waits for the code hook (default 30)
   --idle-timeout-secs N   close idle WebSocket connections after N s (default 600)
   --max-connection-secs N close WebSocket connections after N s (default 7200)
+  --appsync-api-key KEY   AppSync Events API key (default da2-lexstream-devstack)
+  --appsync-namespace NS  AppSync Events namespace of the chat channels (default chat)
+  --appsync-ka-secs N     seconds between AppSync Events keep-alives (default 60)
 environment: AWS_ENDPOINT_URL_DYNAMODB keeps connections in that DynamoDB (table
   CONNECTIONS_TABLE, default lexstream-connections) instead of in memory
 faults (also settable at runtime: POST /_devstack/faults):
@@ -166,6 +181,11 @@ impl DevstackConfig {
                 "--max-connection-secs" => {
                     config.websocket_limits.max_connection_age =
                         Duration::from_secs(number(&flag, value()?)?);
+                }
+                "--appsync-api-key" => config.appsync_api_key = value()?,
+                "--appsync-namespace" => config.appsync_namespace = value()?,
+                "--appsync-ka-secs" => {
+                    config.appsync_keepalive = Duration::from_secs(number(&flag, value()?)?);
                 }
                 "--post-latency-ms" => config.faults.post_latency_ms = number(&flag, value()?)?,
                 "--fault-gone" => config.faults.gone_on_post = true,

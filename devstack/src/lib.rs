@@ -15,6 +15,7 @@
 //! Lambdas' adapter when `AWS_ENDPOINT_URL_DYNAMODB` is set ([`connection_table`]).
 
 pub mod apigw;
+mod appsync;
 mod auth;
 mod aws_error;
 pub mod bedrock;
@@ -37,12 +38,14 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use lexstream_lambda_core::aws::local_sdk_config;
-use lexstream_lambda_core::config::{ConnectConfig, FulfillmentConfig, SessionBinding, environment};
+use lexstream_lambda_core::aws::{AppSyncPublisher, BedrockClient, BedrockModel, local_sdk_config};
+use lexstream_lambda_core::config::{
+    ChatConfig, ConnectConfig, FulfillmentConfig, SessionBinding, environment,
+};
 use tokio::net::TcpListener;
 
 pub use auth::AuthMode;
-pub use config::{ConfigError, DevstackConfig, USAGE};
+pub use config::{ConfigError, DEFAULT_APPSYNC_API_KEY, DevstackConfig, USAGE};
 pub use faults::Faults;
 
 use crate::apigw::{Connections, ManagementApi, WebSocketApi};
@@ -68,15 +71,18 @@ pub struct DevstackState {
     pub identities: Identities,
     /// The connection table (`sessionId` → `connectionId`).
     pub table: ConnectionTable,
+    /// AppSync Events subscriptions.
+    events: appsync::Broker,
 }
 
 /// Builds the devstack's HTTP routes over `state`, with Lex playing `bot` and fulfilling through
-/// `fulfiller`.
-pub fn router(
+/// `fulfiller`, and the AppSync chat Lambda `chat`.
+fn router(
     config: &DevstackConfig,
     state: &DevstackState,
     bot: BotDefinition,
     fulfiller: Fulfiller,
+    chat: Option<appsync::ChatRoute>,
 ) -> Router {
     let lex_runtime = LexRuntime {
         bot: Arc::new(bot),
@@ -127,8 +133,17 @@ pub fn router(
         auth: config.auth,
         identities: state.identities.clone(),
     };
+    let events_api = appsync::AppSyncApi {
+        auth: config.auth,
+        identities: state.identities.clone(),
+        api_key: config.appsync_api_key.clone(),
+        namespace: config.appsync_namespace.clone(),
+        keepalive: config.appsync_keepalive,
+        broker: state.events.clone(),
+    };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .merge(appsync::routes(events_api, chat))
         .route("/", static_files::service(config.dist_dir.clone()).merge(aws_json))
         .route(&format!("/{}", config.stage), get(apigw::websocket_upgrade).with_state(websocket))
         .merge(admin)
@@ -151,9 +166,12 @@ pub enum SpawnError {
     /// The bot file is unusable.
     #[error(transparent)]
     Bot(#[from] lex::bot::BotError),
-    /// The in-process fulfillment's settings are invalid.
-    #[error("fulfillment settings: {0}")]
+    /// The in-process Lambdas' settings are invalid.
+    #[error("Lambda settings: {0}")]
     Fulfillment(#[from] lexstream_lambda_core::config::ConfigError),
+    /// The in-process chat Lambda's AppSync publisher could not be built.
+    #[error("AppSync publisher: {0}")]
+    Chat(String),
 }
 
 /// A devstack running in the background (for tests and `cargo xtask dev`).
@@ -207,11 +225,43 @@ pub async fn spawn(config: DevstackConfig) -> Result<RunningDevstack, SpawnError
             Fulfiller::in_process(&sdk_config, state.table.clone(), settings)
         }
     };
-    let app = router(&config, &state, bot, fulfiller).into_make_service_with_connect_info::<SocketAddr>();
+    let chat = chat_route(&config, &state, addr).await?;
+    let app = router(&config, &state, bot, fulfiller, Some(chat))
+        .into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app).await {
             tracing::error!(%error, "devstack server stopped");
         }
     });
     Ok(RunningDevstack { addr, state, stage: config.stage.clone(), task })
+}
+
+/// The `appsync-chat` Lambda in-process: Bedrock and AppSync publishing both through this
+/// devstack, with its service credentials and the API key, like a deployed Lambda.
+async fn chat_route(
+    config: &DevstackConfig,
+    state: &DevstackState,
+    addr: SocketAddr,
+) -> Result<appsync::ChatRoute, SpawnError> {
+    let sdk_config = local_sdk_config(&format!("http://{addr}")).await;
+    let settings = ChatConfig::from_lookup(|name: &str| {
+        environment(name).or_else(|| match name {
+            "BEDROCK_MODEL_ID" => Some(DEMO_MODEL_ID.to_owned()),
+            "APPSYNC_HTTP_ENDPOINT" => Some(format!("http://{addr}/event")),
+            "APPSYNC_API_KEY" => Some(config.appsync_api_key.clone()),
+            "APPSYNC_NAMESPACE" => Some(config.appsync_namespace.clone()),
+            "USER_BINDING" if config.auth == AuthMode::Off => Some("when-present".to_owned()),
+            _ => None,
+        })
+    })?;
+    let publisher =
+        AppSyncPublisher::new(&sdk_config, &settings.publish_endpoint, settings.publish_auth.clone())
+            .map_err(SpawnError::Chat)?;
+    Ok(appsync::ChatRoute {
+        model: Arc::new(BedrockModel::new(BedrockClient::new(&sdk_config))),
+        publisher: Arc::new(publisher),
+        config: Arc::new(settings),
+        auth: config.auth,
+        identities: state.identities.clone(),
+    })
 }

@@ -109,9 +109,9 @@ impl ConnectConfig {
     }
 }
 
-/// Settings of the `lex-fulfillment` Lambda.
+/// Which model to call and how; the `lex-fulfillment` and `appsync-chat` Lambdas share them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FulfillmentConfig {
+pub struct ModelSettings {
     /// `BEDROCK_MODEL_ID`: the model or inference profile to call.
     pub model_id: String,
     /// `SYSTEM_PROMPT`: the system prompt (default: a short helpful-assistant prompt).
@@ -123,6 +123,31 @@ pub struct FulfillmentConfig {
     /// `STREAM_DEADLINE_SECONDS`: stop generating and answer with what exists after this long
     /// (default 25, under Lex's code-hook timeout).
     pub deadline: Duration,
+}
+
+impl ModelSettings {
+    /// Reads the settings; an error names the variable.
+    pub fn from_lookup(lookup: &impl Lookup) -> Result<Self, ConfigError> {
+        Ok(Self {
+            model_id: required(lookup, "BEDROCK_MODEL_ID", "the Bedrock model or inference profile id")?,
+            system_prompt: lookup("SYSTEM_PROMPT").unwrap_or_else(|| DEFAULT_SYSTEM_PROMPT.to_owned()),
+            max_tokens: parsed(lookup, "MAX_TOKENS", 1024, "a positive integer")?,
+            temperature: parsed(lookup, "TEMPERATURE", 0.5, "a number between 0 and 1")?,
+            deadline: Duration::from_secs(parsed(
+                lookup,
+                "STREAM_DEADLINE_SECONDS",
+                25,
+                "a number of seconds",
+            )?),
+        })
+    }
+}
+
+/// Settings of the `lex-fulfillment` Lambda.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FulfillmentConfig {
+    /// The model and how to call it.
+    pub model: ModelSettings,
     /// `ANSWER_CONTENT_TYPE`: `CustomPayload` (default; Markdown the widget renders) or `PlainText`.
     pub answer_content_type: MessageContentType,
     /// `HISTORY_MAX_BYTES`: most bytes of past turns kept in the session (default 6000).
@@ -153,20 +178,66 @@ impl FulfillmentConfig {
             }
         };
         Ok(Self {
-            model_id: required(&lookup, "BEDROCK_MODEL_ID", "the Bedrock model or inference profile id")?,
-            system_prompt: lookup("SYSTEM_PROMPT").unwrap_or_else(|| DEFAULT_SYSTEM_PROMPT.to_owned()),
-            max_tokens: parsed(&lookup, "MAX_TOKENS", 1024, "a positive integer")?,
-            temperature: parsed(&lookup, "TEMPERATURE", 0.5, "a number between 0 and 1")?,
-            deadline: Duration::from_secs(parsed(
-                &lookup,
-                "STREAM_DEADLINE_SECONDS",
-                25,
-                "a number of seconds",
-            )?),
+            model: ModelSettings::from_lookup(&lookup)?,
             answer_content_type,
             history_max_bytes: parsed(&lookup, "HISTORY_MAX_BYTES", 6000, "a number of bytes")?,
             allowed_table: lookup("STREAMING_TABLE"),
             allowed_endpoint: lookup("STREAMING_ENDPOINT"),
+        })
+    }
+}
+
+/// How the AppSync Events API is called to publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublishAuth {
+    /// `APPSYNC_API_KEY` is set: the `x-api-key` header.
+    ApiKey(String),
+    /// Otherwise: SigV4 (service `appsync`) with the Lambda's role.
+    Iam,
+}
+
+/// Settings of the `appsync-chat` Lambda.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatConfig {
+    /// The model and how to call it.
+    pub model: ModelSettings,
+    /// `APPSYNC_HTTP_ENDPOINT`: the Event API's HTTP endpoint (`https://<id>.appsync-api.<region>.amazonaws.com/event`).
+    pub publish_endpoint: String,
+    /// `APPSYNC_API_KEY` (API key auth) or nothing (IAM).
+    pub publish_auth: PublishAuth,
+    /// `APPSYNC_NAMESPACE`: the channel namespace (default `chat`); answers go to `/<namespace>/<userId>`.
+    pub namespace: String,
+    /// `USER_BINDING`: `require-identity` (default; the caller's Cognito identity must own the
+    /// `userId`), `when-present` or `off`.
+    pub user_binding: SessionBinding,
+}
+
+impl ChatConfig {
+    /// Reads the settings; an error names the variable.
+    pub fn from_lookup(lookup: impl Lookup) -> Result<Self, ConfigError> {
+        let namespace = lookup("APPSYNC_NAMESPACE").unwrap_or_else(|| "chat".to_owned());
+        if lexstream_protocol::appsync::validate_segment(&namespace).is_err() {
+            return Err(ConfigError::Invalid {
+                name: "APPSYNC_NAMESPACE",
+                value: namespace,
+                expected: "a channel segment: 1-50 letters, digits or '-'",
+            });
+        }
+        Ok(Self {
+            model: ModelSettings::from_lookup(&lookup)?,
+            publish_endpoint: required(
+                &lookup,
+                "APPSYNC_HTTP_ENDPOINT",
+                "the Event API's HTTP endpoint, ending in /event",
+            )?,
+            publish_auth: lookup("APPSYNC_API_KEY").map_or(PublishAuth::Iam, PublishAuth::ApiKey),
+            namespace,
+            user_binding: parsed(
+                &lookup,
+                "USER_BINDING",
+                SessionBinding::RequireIdentity,
+                "require-identity, when-present or off",
+            )?,
         })
     }
 }
@@ -212,6 +283,6 @@ mod tests {
         assert_eq!(connect.session_binding, SessionBinding::RequireIdentity);
         let fulfillment = FulfillmentConfig::from_lookup(lookup(&[("BEDROCK_MODEL_ID", "m")])).unwrap();
         assert_eq!(fulfillment.answer_content_type, MessageContentType::CustomPayload);
-        assert_eq!(fulfillment.deadline, Duration::from_secs(25));
+        assert_eq!(fulfillment.model.deadline, Duration::from_secs(25));
     }
 }

@@ -31,13 +31,13 @@ pub async fn handle_fulfillment<M: ModelStream, B: StreamingBackend>(
     let mut conversation = history::decode(event.session_state.attribute(HISTORY_ATTRIBUTE));
     conversation.push(ChatMessage { role: Role::User, text: event.input_transcript.clone() });
     let request = ModelRequest {
-        model_id: config.model_id.clone(),
-        system: Some(config.system_prompt.clone()),
+        model_id: config.model.model_id.clone(),
+        system: Some(config.model.system_prompt.clone()),
         messages: conversation.clone(),
-        max_tokens: config.max_tokens,
-        temperature: config.temperature,
+        max_tokens: config.model.max_tokens,
+        temperature: config.model.temperature,
     };
-    let limits = RelayLimits { deadline: config.deadline, ..RelayLimits::default() };
+    let limits = RelayLimits { deadline: config.model.deadline, ..RelayLimits::default() };
 
     let deltas: TextDeltas = match model.stream(request).await {
         Ok(deltas) => deltas,
@@ -125,7 +125,7 @@ fn streaming_destination<'a>(
 }
 
 /// The visitor-facing answer and the intent state for a relay outcome.
-fn compose_answer(outcome: &RelayOutcome) -> (String, IntentState) {
+pub(crate) fn compose_answer(outcome: &RelayOutcome) -> (String, IntentState) {
     let text = outcome.text.trim_end();
     match &outcome.end {
         GenerationEnd::Complete if text.is_empty() => (EMPTY_ANSWER.to_owned(), IntentState::Fulfilled),
@@ -147,7 +147,7 @@ fn compose_answer(outcome: &RelayOutcome) -> (String, IntentState) {
 }
 
 /// A turn id for requests that did not carry `streamingTurnId`.
-fn new_turn_id() -> String {
+pub(crate) fn new_turn_id() -> String {
     let nanos =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     format!("turn-{nanos:x}")

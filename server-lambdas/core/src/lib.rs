@@ -1,4 +1,5 @@
-//! The core of Lexstream's Lambdas, shared by the `ws-connect` and `lex-fulfillment` binaries
+//! The core of Lexstream's Lambdas, shared by the `ws-connect`, `lex-fulfillment` and
+//! `appsync-chat` binaries
 //! (and called in-process by the devstack).
 //!
 //! Handlers are plain async functions, generic over narrow ports ([`ports`]): a connection
@@ -11,6 +12,7 @@
 //! leaves as one coalesced frame — a stream takes the model's generation time plus about one
 //! post round trip, however many chunks the model produces.
 
+pub mod appsync_chat;
 pub mod aws;
 pub mod config;
 pub mod connect;

@@ -76,7 +76,7 @@ impl ModelStream for ScriptedModel {
 }
 
 /// A pusher that records what each connection received, takes a scripted time per post, and
-/// answers `410 Gone` for connections marked gone.
+/// answers `410 Gone` for connections marked gone (and other failures for those marked failing).
 #[derive(Debug, Clone, Default)]
 pub struct RecordingPusher {
     /// Time each post takes, cycling through the list (empty: no delay).
@@ -84,6 +84,7 @@ pub struct RecordingPusher {
     posts: Arc<AtomicUsize>,
     received: Arc<Mutex<HashMap<String, Vec<String>>>>,
     gone: Arc<Mutex<HashSet<String>>>,
+    failing: Arc<Mutex<HashMap<String, String>>>,
 }
 
 impl RecordingPusher {
@@ -100,6 +101,14 @@ impl RecordingPusher {
     /// From now on, posts to `connection_id` fail with `410 Gone`.
     pub fn mark_gone(&self, connection_id: &str) {
         self.gone.lock().unwrap_or_else(PoisonError::into_inner).insert(connection_id.to_owned());
+    }
+
+    /// From now on, posts to `connection_id` fail with `reason` (any failure but `410`).
+    pub fn mark_failing(&self, connection_id: &str, reason: &str) {
+        self.failing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(connection_id.to_owned(), reason.to_owned());
     }
 
     /// The messages `connection_id` received, in order.
@@ -121,6 +130,9 @@ impl ConnectionPusher for RecordingPusher {
         }
         if self.gone.lock().unwrap_or_else(PoisonError::into_inner).contains(connection_id) {
             return Err(PushError::Gone(connection_id.to_owned()));
+        }
+        if let Some(reason) = self.failing.lock().unwrap_or_else(PoisonError::into_inner).get(connection_id) {
+            return Err(PushError::Failed(reason.clone()));
         }
         let message = String::from_utf8_lossy(payload).into_owned();
         self.received

@@ -5,6 +5,7 @@
 //! them at local servers without changing a line of production code.
 
 mod apigw;
+mod appsync;
 mod bedrock;
 pub mod dynamodb;
 
@@ -12,6 +13,7 @@ use aws_config::BehaviorVersion;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 
 pub use apigw::{ApiGatewayPusher, management_endpoint};
+pub use appsync::AppSyncPublisher;
 pub use aws_config::SdkConfig;
 pub use aws_sdk_bedrockruntime::Client as BedrockClient;
 pub use aws_sdk_dynamodb::Client as DynamoDbClient;

@@ -1,0 +1,26 @@
+//! The IAM (SigV4) authorization object of an AppSync Events realtime operation: the headers of
+//! a signed `POST https://<http-host>/event` whose body is the operation's ([`signed_body`]).
+
+use std::collections::BTreeMap;
+
+use super::{IAM_SIGNED_HEADERS, PUBLISH_PATH, signed_body};
+use crate::calendar::UtcDateTime;
+use crate::sigv4::{Credentials, Request, Scope, sign_headers};
+
+/// The `authorization` object (or, base64url-encoded, the `header-` subprotocol) for connecting
+/// (`channel: None`) or subscribing to `channel`, signed for `host` (the API's HTTP host).
+pub fn iam_authorization(
+    host: &str,
+    channel: Option<&str>,
+    credentials: &Credentials,
+    region: &str,
+    now: UtcDateTime,
+) -> BTreeMap<String, String> {
+    let body = signed_body(channel);
+    let mut headers: Vec<(&str, &str)> = IAM_SIGNED_HEADERS.to_vec();
+    headers.push(("host", host));
+    let request =
+        Request { method: "POST", path: PUBLISH_PATH, query: "", headers: &headers, body: body.as_bytes() };
+    let added = sign_headers(request, credentials, Scope { region, service: "appsync" }, now);
+    headers.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).chain(added).collect()
+}

@@ -1,0 +1,283 @@
+//! The `appsync-chat` Lambda: `POST /chat` with `{userId, prompt}` → Bedrock `ConverseStream` →
+//! protocol v1 frames published to the visitor's AppSync Events channel `/<namespace>/<userId>`
+//! through the same [`relay`] as the Lex fulfillment; the HTTP answer carries the whole text.
+//!
+//! A publish that fails is reported (in the log and in the answer's `streamProblem`), never
+//! ignored; the answer itself still comes back, streaming is best effort.
+
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use lexstream_protocol::appsync::chat::{ChatError, ChatRequest, ChatResponse, MAX_PROMPT_BYTES};
+use lexstream_protocol::appsync::{user_channel, user_segment, validate_segment};
+use lexstream_protocol::lex::IntentState;
+
+use crate::config::{ChatConfig, SessionBinding};
+use crate::error::StoreError;
+use crate::fulfillment::{compose_answer, new_turn_id};
+use crate::ports::{
+    ChatMessage, ConnectionPusher, ConnectionRecord, ConnectionStore, ModelRequest, ModelStream, Role,
+    TextDeltas,
+};
+use crate::relay::{RelayLimits, StreamTarget, relay};
+
+/// Longest turn id a request may choose (it is echoed in every frame).
+const MAX_TURN_ID_CHARS: usize = 64;
+
+/// An HTTP answer: status and JSON body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatHttpResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body ([`ChatResponse`] or [`ChatError`]).
+    pub body: String,
+}
+
+impl ChatHttpResponse {
+    fn error(status: u16, message: impl Into<String>) -> Self {
+        let body = serde_json::to_string(&ChatError { message: message.into() }).unwrap_or_default();
+        Self { status, body }
+    }
+}
+
+/// Answers `POST /chat` as API Gateway (HTTP API, payload 2.0) or a Lambda function URL hand it
+/// over; the caller's identity comes from IAM auth (`requestContext.authorizer.iam`).
+pub async fn handle_chat_event<M: ModelStream, P: ConnectionPusher>(
+    event: ApiGatewayV2httpRequest,
+    model: &M,
+    publisher: &P,
+    config: &ChatConfig,
+) -> ApiGatewayV2httpResponse {
+    let identity = event
+        .request_context
+        .authorizer
+        .as_ref()
+        .and_then(|authorizer| authorizer.iam.as_ref())
+        .and_then(|iam| iam.cognito_identity.as_ref())
+        .and_then(|cognito| cognito.identity_id.clone());
+    let answer = if event.is_base64_encoded {
+        ChatHttpResponse::error(400, "send the body as application/json text")
+    } else {
+        handle_chat(event.body.as_deref().unwrap_or(""), identity.as_deref(), model, publisher, config).await
+    };
+    let mut headers = http::HeaderMap::new();
+    headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    let mut response = ApiGatewayV2httpResponse::default();
+    response.status_code = i64::from(answer.status);
+    response.headers = headers;
+    response.body = Some(aws_lambda_events::encodings::Body::Text(answer.body));
+    response
+}
+
+/// Answers one `POST /chat`. `caller_identity` is the Cognito identity id API Gateway verified
+/// (IAM auth), if any.
+pub async fn handle_chat<M: ModelStream, P: ConnectionPusher>(
+    body: &str,
+    caller_identity: Option<&str>,
+    model: &M,
+    publisher: &P,
+    config: &ChatConfig,
+) -> ChatHttpResponse {
+    let request = match parse_request(body) {
+        Ok(request) => request,
+        Err(message) => return ChatHttpResponse::error(400, message),
+    };
+    if let Err(message) = check_binding(&request.user_id, caller_identity, config.user_binding) {
+        return ChatHttpResponse::error(403, message);
+    }
+    let turn = request.turn_id.clone().unwrap_or_else(new_turn_id);
+    let channel = user_channel(&config.namespace, &request.user_id);
+    let model_request = ModelRequest {
+        model_id: config.model.model_id.clone(),
+        system: Some(config.model.system_prompt.clone()),
+        messages: vec![ChatMessage { role: Role::User, text: request.prompt }],
+        max_tokens: config.model.max_tokens,
+        temperature: config.model.temperature,
+    };
+    let deltas: TextDeltas = match model.stream(model_request).await {
+        Ok(deltas) => deltas,
+        Err(error) => {
+            tracing::warn!(%error, "the model call failed before streaming");
+            Box::pin(futures_util::stream::once(async move { Err(error) }))
+        }
+    };
+    let store = ChannelOnly(channel.clone());
+    let target = StreamTarget {
+        store: &store,
+        pusher: publisher,
+        session_id: &channel,
+        connection_id: channel.clone(),
+    };
+    let limits = RelayLimits {
+        max_frame_bytes: lexstream_protocol::limits::APPSYNC_MAX_EVENT_BYTES,
+        deadline: config.model.deadline,
+    };
+    let outcome = relay(deltas, Some(target), &turn, limits).await;
+    tracing::info!(
+        %turn,
+        %channel,
+        chars = outcome.text.chars().count(),
+        end = ?outcome.end,
+        publishes = outcome.stream.posts,
+        stopped = ?outcome.stream.stopped,
+        "chat answered"
+    );
+    if let Some(problem) = &outcome.stream.stopped {
+        tracing::warn!(%channel, %problem, "publishing to the channel stopped early");
+    }
+    let (text, state) = compose_answer(&outcome);
+    if state == IntentState::Failed {
+        return ChatHttpResponse::error(502, text);
+    }
+    let response = ChatResponse { text, turn_id: turn, stream_problem: outcome.stream.stopped };
+    ChatHttpResponse { status: 200, body: serde_json::to_string(&response).unwrap_or_default() }
+}
+
+fn parse_request(body: &str) -> Result<ChatRequest, String> {
+    let request: ChatRequest = serde_json::from_str(body)
+        .map_err(|error| format!("the body must be JSON {{\"userId\": …, \"prompt\": …}}: {error}"))?;
+    validate_segment(&request.user_id).map_err(|error| {
+        format!("userId must be a channel segment (1-50 letters, digits or '-'): {error}")
+    })?;
+    if request.prompt.trim().is_empty() {
+        return Err("prompt is empty".to_owned());
+    }
+    if request.prompt.len() > MAX_PROMPT_BYTES {
+        return Err(format!(
+            "prompt is {} bytes; at most {MAX_PROMPT_BYTES} are accepted",
+            request.prompt.len()
+        ));
+    }
+    if let Some(turn) = &request.turn_id {
+        let valid = !turn.is_empty()
+            && turn.chars().count() <= MAX_TURN_ID_CHARS
+            && turn.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            return Err(format!("turnId must be 1-{MAX_TURN_ID_CHARS} letters, digits, '-' or '_'"));
+        }
+    }
+    Ok(request)
+}
+
+/// Whether the caller may have answers published to `user_id`'s channel.
+fn check_binding(
+    user_id: &str,
+    caller_identity: Option<&str>,
+    binding: SessionBinding,
+) -> Result<(), String> {
+    match (binding, caller_identity) {
+        (SessionBinding::Off, _) | (SessionBinding::WhenPresent, None) => Ok(()),
+        (_, Some(identity)) if user_segment(identity) == user_id => Ok(()),
+        (_, Some(_)) => {
+            Err("userId is not the caller's: a visitor can only chat on their own channel".to_owned())
+        }
+        (SessionBinding::RequireIdentity, None) => {
+            Err("the request carries no Cognito identity (the /chat route needs IAM auth)".to_owned())
+        }
+    }
+}
+
+/// The "connection store" of a channel: there is nothing to look up, the channel is the target.
+#[derive(Debug)]
+struct ChannelOnly(String);
+
+impl ConnectionStore for ChannelOnly {
+    async fn put(&self, _record: &ConnectionRecord) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn get(&self, session_id: &str) -> Result<Option<ConnectionRecord>, StoreError> {
+        Ok(Some(ConnectionRecord {
+            session_id: session_id.to_owned(),
+            connection_id: self.0.clone(),
+            ttl: 0,
+        }))
+    }
+
+    async fn session_of(&self, _connection_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+
+    async fn delete_if_current(&self, _session_id: &str, _connection_id: &str) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use lexstream_protocol::{Frame, parse_incoming};
+
+    use super::*;
+    use crate::config::{ModelSettings, PublishAuth};
+    use crate::testing::{RecordingPusher, ScriptedModel};
+
+    const VISITOR: &str = "us-east-1:0b6f41aa-1111-2222-3333-444455556666";
+    const USER: &str = "0b6f41aa-1111-2222-3333-444455556666";
+
+    fn config() -> ChatConfig {
+        ChatConfig {
+            model: ModelSettings {
+                model_id: "m".into(),
+                system_prompt: "s".into(),
+                max_tokens: 100,
+                temperature: 0.5,
+                deadline: Duration::from_secs(5),
+            },
+            publish_endpoint: "http://127.0.0.1:1/event".into(),
+            publish_auth: PublishAuth::ApiKey("k".into()),
+            namespace: "chat".into(),
+            user_binding: SessionBinding::RequireIdentity,
+        }
+    }
+
+    fn body(user: &str, prompt: &str) -> String {
+        serde_json::json!({ "userId": user, "prompt": prompt, "turnId": "t-1" }).to_string()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_answer_streams_to_the_users_channel_and_comes_back_whole() {
+        let model = ScriptedModel::chunks(&["Hello ", "there"], Duration::from_millis(10));
+        let publisher = RecordingPusher::with_latency(Duration::from_millis(5));
+        let response = handle_chat(&body(USER, "hi"), Some(VISITOR), &model, &publisher, &config()).await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        let answer: ChatResponse = serde_json::from_str(&response.body).unwrap();
+        assert_eq!((answer.text.as_str(), answer.turn_id.as_str()), ("Hello there", "t-1"));
+        let frames = publisher.received(&format!("/chat/{USER}"));
+        assert!(frames.len() >= 2, "{frames:?}");
+        let last = parse_incoming(frames.last().unwrap());
+        assert!(matches!(last, lexstream_protocol::Incoming::Frame(Frame::Done { .. })), "{last:?}");
+    }
+
+    #[tokio::test]
+    async fn bad_requests_are_refused_with_a_reason() {
+        let model = ScriptedModel::chunks(&["x"], Duration::ZERO);
+        let publisher = RecordingPusher::with_latency(Duration::ZERO);
+        let too_long = "x".repeat(MAX_PROMPT_BYTES + 1);
+        for (body, status, needle) in [
+            ("not json".to_owned(), 400, "must be JSON"),
+            (body("a/b", "hi"), 400, "userId"),
+            (body(USER, "  "), 400, "empty"),
+            (body(USER, &too_long), 400, "at most"),
+            (body("someone-else", "hi"), 403, "not the caller's"),
+        ] {
+            let response = handle_chat(&body, Some(VISITOR), &model, &publisher, &config()).await;
+            assert_eq!(response.status, status, "{body:.60}: {}", response.body);
+            assert!(response.body.contains(needle), "{}", response.body);
+        }
+        let anonymous = handle_chat(&body(USER, "hi"), None, &model, &publisher, &config()).await;
+        assert_eq!(anonymous.status, 403, "{}", anonymous.body);
+        assert!(publisher.received(&format!("/chat/{USER}")).is_empty(), "nothing published for refusals");
+    }
+
+    #[tokio::test]
+    async fn a_failing_publish_is_reported_and_the_answer_still_returns() {
+        let model = ScriptedModel::chunks(&["Hello"], Duration::ZERO);
+        let publisher = RecordingPusher::with_latency(Duration::ZERO);
+        publisher.mark_failing(&format!("/chat/{USER}"), "403 UnauthorizedException");
+        let response = handle_chat(&body(USER, "hi"), Some(VISITOR), &model, &publisher, &config()).await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        let answer: ChatResponse = serde_json::from_str(&response.body).unwrap();
+        assert_eq!(answer.text, "Hello");
+        assert!(answer.stream_problem.unwrap_or_default().contains("UnauthorizedException"));
+    }
+}
