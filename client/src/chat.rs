@@ -1,4 +1,5 @@
-//! The conversation's side effects: sign in, open the stream, ask Lex, feed the transcript.
+//! The conversation's side effects: sign in, open the stream (API Gateway WebSocket or AppSync
+//! Events), ask (Lex, or the `/chat` API), feed the transcript.
 //! The browser is single-threaded, so the session (credentials, socket) lives in a thread-local.
 
 use std::cell::RefCell;
@@ -6,20 +7,43 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use lexstream_protocol::lex::{ATTR_STREAMING_ENDPOINT, ATTR_STREAMING_TABLE, ATTR_STREAMING_TURN_ID};
+use lexstream_protocol::appsync::{user_channel, user_segment};
+use lexstream_protocol::lex::{
+    ATTR_STREAMING_ENDPOINT, ATTR_STREAMING_TABLE, ATTR_STREAMING_TURN_ID, Message, MessageContentType,
+};
 use lexstream_protocol::parse_incoming;
 
+use crate::aws::chat_api;
 use crate::aws::cognito::{self, Visitor};
 use crate::aws::lex::{self, Question};
 use crate::aws::now_epoch_seconds;
 use crate::config::WidgetConfig;
 use crate::persistence;
 use crate::transcript::Transcript;
+use crate::transport::appsync_events::{self, EventsSocket};
 use crate::transport::websocket::{self, StreamSocket};
+
+/// The open stream of answers, whichever transport carries it.
+#[derive(Debug)]
+enum Stream {
+    /// API Gateway WebSocket (the Lex flow).
+    Lex(StreamSocket),
+    /// AppSync Events (the `/chat` flow).
+    Events(EventsSocket),
+}
+
+impl Stream {
+    fn is_open(&self) -> bool {
+        match self {
+            Self::Lex(socket) => socket.is_open(),
+            Self::Events(socket) => socket.is_open(),
+        }
+    }
+}
 
 struct Session {
     visitor: Option<Visitor>,
-    socket: Option<StreamSocket>,
+    socket: Option<Stream>,
     session_attributes: BTreeMap<String, String>,
     conversation: u32,
     turns: u64,
@@ -84,20 +108,34 @@ async fn ensure_stream(
     visitor: &Visitor,
     transcript: RwSignal<Transcript>,
 ) -> bool {
-    let Some(stage_url) = config.websocket_url.as_deref().filter(|_| config.streaming) else { return false };
-    if SESSION.with_borrow(|session| session.socket.as_ref().is_some_and(StreamSocket::is_open)) {
+    if !config.streaming {
+        return false;
+    }
+    if SESSION.with_borrow(|session| session.socket.as_ref().is_some_and(Stream::is_open)) {
         return true;
     }
-    let url = websocket::presigned_url(stage_url, &config.region, visitor, &session_id(visitor));
     let on_message = move |message: String| transcript.update(|t| t.on_incoming(parse_incoming(&message)));
     let reconnect_config = Arc::clone(config);
     let on_close = move || {
         SESSION.with_borrow_mut(|session| session.socket = None);
         leptos::task::spawn_local(reconnect(Arc::clone(&reconnect_config), transcript));
     };
-    match websocket::open(&url, on_message, on_close).await {
-        Ok(socket) => {
-            SESSION.with_borrow_mut(|session| session.socket = Some(socket));
+    let opened = match (&config.appsync, config.websocket_url.as_deref()) {
+        (Some(appsync), _) => {
+            let channel = user_channel(&appsync.namespace, user_segment(&visitor.identity_id));
+            appsync_events::open(appsync, &config.region, visitor, &channel, on_message, on_close)
+                .await
+                .map(Stream::Events)
+        }
+        (None, Some(stage_url)) => {
+            let url = websocket::presigned_url(stage_url, &config.region, visitor, &session_id(visitor));
+            websocket::open(&url, on_message, on_close).await.map(Stream::Lex)
+        }
+        (None, None) => return false,
+    };
+    match opened {
+        Ok(stream) => {
+            SESSION.with_borrow_mut(|session| session.socket = Some(stream));
             true
         }
         Err(error) => {
@@ -147,6 +185,11 @@ pub(crate) async fn send(config: Arc<WidgetConfig>, transcript: RwSignal<Transcr
     let result = async {
         let visitor = visitor(&config).await?;
         ensure_stream(&config, &visitor, transcript).await;
+        if let Some(appsync) = &config.appsync {
+            let user = user_segment(&visitor.identity_id);
+            let answer = chat_api::ask(&config, &appsync.chat_endpoint, &visitor, user, &text, &turn).await?;
+            return Ok((Vec::from([Message::text(MessageContentType::CustomPayload, answer.text)]), None));
+        }
         let mut session_attributes = SESSION.with_borrow(|session| session.session_attributes.clone());
         if let (true, Some(stage_url)) = (config.streaming, &config.websocket_url) {
             session_attributes.insert(ATTR_STREAMING_ENDPOINT.to_owned(), stage_url.clone());
@@ -161,18 +204,17 @@ pub(crate) async fn send(config: Arc<WidgetConfig>, transcript: RwSignal<Transcr
             session_attributes,
             request_attributes,
         };
-        lex::recognize_text(&config, &visitor, &question).await
+        let answer = lex::recognize_text(&config, &visitor, &question).await?;
+        let attributes = answer.session_state.and_then(|state| state.session_attributes);
+        Ok::<_, String>((answer.messages.unwrap_or_default(), attributes))
     }
     .await;
     match result {
-        Ok(answer) => {
-            if let Some(attributes) =
-                answer.session_state.as_ref().and_then(|state| state.session_attributes.clone())
-            {
+        Ok((messages, attributes)) => {
+            if let Some(attributes) = attributes {
                 persistence::save_session_attributes(&attributes);
                 SESSION.with_borrow_mut(|session| session.session_attributes = attributes);
             }
-            let messages = answer.messages.unwrap_or_default();
             transcript.update(|t| t.finalize(&turn, &messages));
         }
         Err(error) => {

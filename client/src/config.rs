@@ -30,6 +30,34 @@ pub struct WidgetConfig {
     pub cognito_endpoint: String,
     /// `endpoints.lex`: the Lex V2 runtime's URL (default AWS's for the region).
     pub lex_endpoint: String,
+    /// `transport: "appsync-events"`: stream over AppSync Events and ask `/chat` instead of Lex.
+    pub appsync: Option<AppSyncConfig>,
+}
+
+/// Where the AppSync Events flow lives (`transport: "appsync-events"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppSyncConfig {
+    /// `appsync.httpEndpoint`: the Event API's HTTP endpoint (`https://…/event`); its host signs
+    /// every realtime operation.
+    pub http_endpoint: String,
+    /// `appsync.realtimeEndpoint`: the realtime WebSocket (default: derived from the HTTP one,
+    /// `appsync-api` → `appsync-realtime-api` on AWS hosts, `/event/realtime` elsewhere).
+    pub realtime_endpoint: String,
+    /// `appsync.namespace` (default `chat`): answers arrive on `/<namespace>/<visitor>`.
+    pub namespace: String,
+    /// `appsync.chatEndpoint`: the `POST /chat` URL of the `appsync-chat` Lambda.
+    pub chat_endpoint: String,
+}
+
+/// The realtime URL AWS's clients derive from an Event API's HTTP endpoint.
+pub fn realtime_endpoint_for(http_endpoint: &str) -> String {
+    let websocket = http_endpoint.replacen("https://", "wss://", 1).replacen("http://", "ws://", 1);
+    let realtime = if websocket.contains(".appsync-api.") && websocket.contains(".amazonaws.com") {
+        websocket.replacen(".appsync-api.", ".appsync-realtime-api.", 1)
+    } else {
+        websocket
+    };
+    format!("{}/realtime", realtime.trim_end_matches('/'))
 }
 
 /// A configuration value that is missing or unusable; the message names its key.
@@ -141,6 +169,30 @@ pub fn merge(layers: impl IntoIterator<Item = Value>) -> Value {
     merged
 }
 
+fn appsync_config(config: &Value, page_origin: &str) -> Result<AppSyncConfig, ConfigError> {
+    let url = |key: &'static str| -> Result<String, ConfigError> {
+        Ok(resolve_url(&required(config, key)?, page_origin, false))
+    };
+    let http_endpoint = url("appsync.httpEndpoint")?;
+    let realtime_endpoint = match text(config, "appsync.realtimeEndpoint")? {
+        Some(endpoint) => resolve_url(&endpoint, page_origin, true),
+        None => realtime_endpoint_for(&http_endpoint),
+    };
+    let namespace = text(config, "appsync.namespace")?.unwrap_or_else(|| "chat".to_owned());
+    if lexstream_protocol::appsync::validate_segment(&namespace).is_err() {
+        return Err(ConfigError::Invalid {
+            key: "appsync.namespace",
+            problem: "must be 1-50 letters, digits or '-'".into(),
+        });
+    }
+    Ok(AppSyncConfig {
+        http_endpoint,
+        realtime_endpoint,
+        namespace,
+        chat_endpoint: url("appsync.chatEndpoint")?,
+    })
+}
+
 impl WidgetConfig {
     /// Reads the config object; relative URLs resolve against `page_origin`.
     pub fn from_json(config: &Value, page_origin: &str) -> Result<Self, ConfigError> {
@@ -152,6 +204,19 @@ impl WidgetConfig {
                 problem: format!("must be an identity pool of region {region} (\"{region}:…\")"),
             });
         }
+        let appsync = match text(config, "transport")?.as_deref() {
+            None | Some("lex-websocket") => None,
+            Some("appsync-events") => Some(appsync_config(config, page_origin)?),
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    key: "transport",
+                    problem: format!("must be \"lex-websocket\" or \"appsync-events\", not {other:?}"),
+                });
+            }
+        };
+        let bot_key = |key: &'static str| -> Result<String, ConfigError> {
+            if appsync.is_some() { Ok(text(config, key)?.unwrap_or_default()) } else { required(config, key) }
+        };
         let websocket_url =
             text(config, "lex.streamingWebSocketEndpoint")?.map(|url| resolve_url(&url, page_origin, true));
         if let Some(url) = &websocket_url
@@ -163,7 +228,7 @@ impl WidgetConfig {
             });
         }
         let streaming = match lookup(config, "lex.allowStreamingResponses") {
-            None | Some(Value::Null) => websocket_url.is_some(),
+            None | Some(Value::Null) => websocket_url.is_some() || appsync.is_some(),
             Some(Value::Bool(allowed)) => *allowed,
             Some(other) => {
                 return Err(ConfigError::Invalid {
@@ -172,7 +237,7 @@ impl WidgetConfig {
                 });
             }
         };
-        if streaming && websocket_url.is_none() {
+        if streaming && websocket_url.is_none() && appsync.is_none() {
             return Err(ConfigError::Missing("lex.streamingWebSocketEndpoint"));
         }
         let endpoint = |key: &'static str, default: String| -> Result<String, ConfigError> {
@@ -188,8 +253,9 @@ impl WidgetConfig {
                 format!("https://runtime-v2-lex.{region}.amazonaws.com"),
             )?,
             identity_pool_id,
-            bot_id: required(config, "lex.v2BotId")?,
-            bot_alias_id: required(config, "lex.v2BotAliasId")?,
+            bot_id: bot_key("lex.v2BotId")?,
+            bot_alias_id: bot_key("lex.v2BotAliasId")?,
+            appsync,
             locale_id: text(config, "lex.v2BotLocaleId")?.unwrap_or_else(|| "en_US".to_owned()),
             streaming,
             websocket_url,

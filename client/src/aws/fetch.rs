@@ -1,8 +1,14 @@
-//! `fetch` from Rust: a POST with headers and a text body, answering status and text.
+//! `fetch` from Rust: a POST with headers and a text body, answering status and text; and the
+//! same POST SigV4-signed with the visitor's credentials.
 
+use lexstream_protocol::calendar::UtcDateTime;
+use lexstream_protocol::sigv4::{self, Request, Scope};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, Request, RequestInit, Response};
+use web_sys::{Headers, RequestInit, Response};
+
+use super::cognito::Visitor;
+use super::{authority_and_path, now_epoch_seconds};
 
 #[allow(clippy::needless_pass_by_value)] // used as `map_err(describe)`
 fn describe(error: JsValue) -> String {
@@ -26,7 +32,7 @@ pub(crate) async fn post(
     init.set_method("POST");
     init.set_headers(&header_map);
     init.set_body(&JsValue::from_str(body));
-    let request = Request::new_with_str_and_init(url, &init).map_err(describe)?;
+    let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(describe)?;
     let window = web_sys::window().ok_or("no window")?;
     let response: Response = JsFuture::from(window.fetch_with_request(&request))
         .await
@@ -39,4 +45,22 @@ pub(crate) async fn post(
         .as_string()
         .unwrap_or_default();
     Ok((response.status(), text))
+}
+
+/// POSTs JSON `body` to `url` signed for `service` in `region` with the visitor's credentials.
+pub(crate) async fn signed_post(
+    url: &str,
+    service: &str,
+    region: &str,
+    visitor: &Visitor,
+    body: &str,
+) -> Result<(u16, String), String> {
+    let (host, path) = authority_and_path(url);
+    let headers = [("host", host), ("content-type", "application/json")];
+    let request = Request { method: "POST", path, query: "", headers: &headers, body: body.as_bytes() };
+    let now = UtcDateTime::from_epoch_seconds(now_epoch_seconds());
+    let signed = sigv4::sign_headers(request, &visitor.credentials, Scope { region, service }, now);
+    let mut send_headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+    send_headers.extend(signed);
+    post(url, &send_headers, body).await
 }

@@ -2,15 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use lexstream_protocol::calendar::UtcDateTime;
 use lexstream_protocol::lex::{
     RecognizeTextRequest, RecognizeTextResponse, SessionState, recognize_text_path,
 };
-use lexstream_protocol::sigv4::{self, Request, Scope, uri_encode};
+use lexstream_protocol::sigv4::uri_encode;
 
 use super::cognito::Visitor;
-use super::fetch::post;
-use super::{authority_and_path, now_epoch_seconds};
+use super::fetch::signed_post;
 use crate::config::WidgetConfig;
 
 /// One question to Lex.
@@ -52,26 +50,13 @@ pub async fn recognize_text(
         request_attributes: Some(question.request_attributes.clone()),
     })
     .map_err(|e| e.to_string())?;
-    let (host, base_path) = authority_and_path(&config.lex_endpoint);
-    let full_path = format!("{}{path}", base_path.trim_end_matches('/'));
     let url = format!("{}{path}", config.lex_endpoint.trim_end_matches('/'));
 
     let mut delay_ms = 300;
     for attempt in 0..3 {
-        let headers = [("host", host), ("content-type", "application/json")];
-        let request =
-            Request { method: "POST", path: &full_path, query: "", headers: &headers, body: body.as_bytes() };
-        let scope = Scope { region: &config.region, service: "lex" };
-        let signed = sigv4::sign_headers(
-            request,
-            &visitor.credentials,
-            scope,
-            UtcDateTime::from_epoch_seconds(now_epoch_seconds()),
-        );
-        let mut send_headers = vec![("content-type".to_owned(), "application/json".to_owned())];
-        send_headers.extend(signed);
-        let (status, text) =
-            post(&url, &send_headers, &body).await.map_err(|e| format!("could not reach the bot ({e})"))?;
+        let (status, text) = signed_post(&url, "lex", &config.region, visitor, &body)
+            .await
+            .map_err(|e| format!("could not reach the bot ({e})"))?;
         if status == 200 {
             return serde_json::from_str(&text).map_err(|e| format!("the bot's answer was unreadable: {e}"));
         }

@@ -1,6 +1,7 @@
 //! The AWS calls the widget makes from the browser: Cognito identity for credentials and Lex V2
-//! `RecognizeText`, signed with the protocol crate's SigV4 (a few KB instead of the SDK).
+//! `RecognizeText` or the AppSync flow's `/chat`, signed with the protocol crate's SigV4 (a few KB instead of the SDK).
 
+pub mod chat_api;
 pub mod cognito;
 mod fetch;
 pub mod lex;

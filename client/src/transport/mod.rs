@@ -1,4 +1,5 @@
 //! How streamed frames reach the widget. Transports only deliver messages; the transcript
 //! interprets them the same way whatever the transport.
 
+pub mod appsync_events;
 pub mod websocket;

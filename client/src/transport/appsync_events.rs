@@ -1,0 +1,199 @@
+//! The AppSync Events transport: the realtime WebSocket with the `aws-appsync-event-ws` and
+//! `header-…` subprotocols (IAM auth with the visitor's Cognito credentials), `connection_init`
+//! → `connection_ack`, one subscription to the visitor's own channel, a watchdog that closes the
+//! socket when neither `ka` nor data arrives within `connectionTimeoutMs`, and `unsubscribe`
+//! when dropped. Each `data` event is one protocol v1 frame, handed on as text.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Array, Function};
+use lexstream_protocol::appsync::{
+    CONNECTION_TIMEOUT_MS, EVENTS_SUBPROTOCOL, EventsMessage, auth_subprotocol, iam_authorization,
+};
+use lexstream_protocol::calendar::UtcDateTime;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use web_sys::{MessageEvent, WebSocket};
+
+use crate::aws::cognito::Visitor;
+use crate::aws::{authority_and_path, now_epoch_seconds};
+use crate::config::AppSyncConfig;
+
+/// The id of the widget's one subscription on its connection.
+const SUBSCRIPTION_ID: &str = "lexstream-answers";
+
+/// How often the watchdog looks at the time of the last message.
+const WATCHDOG_INTERVAL_MS: i32 = 5_000;
+
+/// A subscribed Events socket; unsubscribes and closes when dropped.
+pub struct EventsSocket {
+    socket: WebSocket,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_close: Closure<dyn FnMut()>,
+    watchdog: Option<i32>,
+    _watchdog_callback: Closure<dyn FnMut()>,
+}
+
+impl std::fmt::Debug for EventsSocket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventsSocket").field("url", &self.socket.url()).finish()
+    }
+}
+
+impl EventsSocket {
+    /// Whether the socket is open.
+    pub fn is_open(&self) -> bool {
+        self.socket.ready_state() == WebSocket::OPEN
+    }
+}
+
+impl Drop for EventsSocket {
+    fn drop(&mut self) {
+        if let (Some(handle), Some(window)) = (self.watchdog, web_sys::window()) {
+            window.clear_interval_with_handle(handle);
+        }
+        self.socket.set_onmessage(None);
+        self.socket.set_onclose(None);
+        if self.is_open() {
+            let unsubscribe = EventsMessage::Unsubscribe { id: SUBSCRIPTION_ID.to_owned() };
+            let _ = self.socket.send_with_str(&unsubscribe.to_json());
+        }
+        let _ = self.socket.close();
+    }
+}
+
+/// Why the handshake failed, for the console: AppSync's error types and messages.
+fn describe(errors: &[lexstream_protocol::appsync::AppSyncError]) -> String {
+    errors
+        .iter()
+        .map(|e| {
+            format!("{}: {}", e.error_type.as_deref().unwrap_or("error"), e.message.as_deref().unwrap_or(""))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Connects, subscribes to `channel` and waits for `subscribe_success`; every event then goes to
+/// `on_frame`, and `on_close` runs if the connection ends other than by dropping the socket.
+pub async fn open(
+    config: &AppSyncConfig,
+    region: &str,
+    visitor: &Visitor,
+    channel: &str,
+    on_frame: impl Fn(String) + 'static,
+    on_close: impl Fn() + 'static,
+) -> Result<EventsSocket, String> {
+    let (host, _) = authority_and_path(&config.http_endpoint);
+    let now = || UtcDateTime::from_epoch_seconds(now_epoch_seconds());
+    let connect_auth = iam_authorization(host, None, &visitor.credentials, region, now());
+    let subscribe = EventsMessage::Subscribe {
+        id: SUBSCRIPTION_ID.to_owned(),
+        channel: channel.to_owned(),
+        authorization: iam_authorization(host, Some(channel), &visitor.credentials, region, now()),
+    };
+    let protocols = Array::of2(&EVENTS_SUBPROTOCOL.into(), &auth_subprotocol(&connect_auth).into());
+    let socket = WebSocket::new_with_str_sequence(&config.realtime_endpoint, &protocols)
+        .map_err(|_| "the AppSync Events connection could not be created".to_owned())?;
+
+    let last_heard = Rc::new(Cell::new(js_sys::Date::now()));
+    let timeout_ms = Rc::new(Cell::new(CONNECTION_TIMEOUT_MS as f64));
+    let settle: Rc<RefCell<Option<(Function, Function)>>> = Rc::default();
+    let subscribed =
+        js_sys::Promise::new(&mut |resolve, reject| *settle.borrow_mut() = Some((resolve, reject)));
+    let finish = {
+        let settle = Rc::clone(&settle);
+        move |outcome: Result<(), String>| {
+            if let Some((resolve, reject)) = settle.borrow_mut().take() {
+                let _ = match outcome {
+                    Ok(()) => resolve.call0(&wasm_bindgen::JsValue::NULL),
+                    Err(reason) => reject.call1(&wasm_bindgen::JsValue::NULL, &reason.into()),
+                };
+            }
+        }
+    };
+
+    let sender = socket.clone();
+    let heard = Rc::clone(&last_heard);
+    let timeout = Rc::clone(&timeout_ms);
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        heard.set(js_sys::Date::now());
+        let Some(text) = event.data().as_string() else { return };
+        match serde_json::from_str::<EventsMessage>(&text) {
+            Ok(EventsMessage::ConnectionAck { connection_timeout_ms }) => {
+                timeout.set(connection_timeout_ms as f64);
+                let _ = sender.send_with_str(&subscribe.to_json());
+            }
+            Ok(EventsMessage::SubscribeSuccess { .. }) => finish(Ok(())),
+            Ok(EventsMessage::Data { event, .. }) => on_frame(event),
+            Ok(EventsMessage::Ka) => {}
+            Ok(
+                EventsMessage::ConnectionError { errors }
+                | EventsMessage::SubscribeError { errors, .. }
+                | EventsMessage::BroadcastError { errors, .. }
+                | EventsMessage::Error { errors, .. },
+            ) => {
+                let reason = describe(&errors);
+                web_sys::console::warn_1(&format!("Lexstream: AppSync Events: {reason}").into());
+                finish(Err(reason));
+            }
+            Ok(_) => {}
+            Err(error) => {
+                web_sys::console::warn_1(&format!("Lexstream: unreadable AppSync message: {error}").into());
+            }
+        }
+    });
+    socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    let init = socket.clone();
+    let on_open = Closure::<dyn FnMut()>::new(move || {
+        let _ = init.send_with_str(&EventsMessage::ConnectionInit.to_json());
+    });
+    socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    let failed = Closure::<dyn FnMut()>::new({
+        let settle = Rc::clone(&settle);
+        move || {
+            if let Some((_, reject)) = settle.borrow_mut().take() {
+                let _ = reject
+                    .call1(&wasm_bindgen::JsValue::NULL, &"the connection was refused or closed".into());
+            }
+        }
+    });
+    socket.set_onerror(Some(failed.as_ref().unchecked_ref()));
+    socket.set_onclose(Some(failed.as_ref().unchecked_ref()));
+    let result = wasm_bindgen_futures::JsFuture::from(subscribed).await;
+    socket.set_onopen(None);
+    socket.set_onerror(None);
+    if let Err(reason) = result {
+        socket.set_onmessage(None);
+        socket.set_onclose(None);
+        let _ = socket.close();
+        return Err(format!("AppSync Events: {}", reason.as_string().unwrap_or_default()));
+    }
+    let on_close = Closure::<dyn FnMut()>::new(on_close);
+    socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+
+    // No `ka` and no data for `connectionTimeoutMs`: the connection is dead; closing it runs
+    // `on_close`, which reconnects.
+    let watched = socket.clone();
+    let watchdog_callback = Closure::<dyn FnMut()>::new(move || {
+        if js_sys::Date::now() - last_heard.get() > timeout_ms.get() {
+            web_sys::console::warn_1(&"Lexstream: no AppSync keep-alive in time; reconnecting".into());
+            let _ = watched.close();
+        }
+    });
+    let watchdog = web_sys::window().and_then(|window| {
+        window
+            .set_interval_with_callback_and_timeout_and_arguments_0(
+                watchdog_callback.as_ref().unchecked_ref(),
+                WATCHDOG_INTERVAL_MS,
+            )
+            .ok()
+    });
+    Ok(EventsSocket {
+        socket,
+        _on_message: on_message,
+        _on_close: on_close,
+        watchdog,
+        _watchdog_callback: watchdog_callback,
+    })
+}
