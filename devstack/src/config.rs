@@ -130,7 +130,7 @@ usage: lexstream-devstack [flags]
 environment: AWS_ENDPOINT_URL_DYNAMODB keeps connections in that DynamoDB (table
   CONNECTIONS_TABLE, default lexstream-connections) instead of in memory
 faults (also settable at runtime: POST /_devstack/faults):
-  --post-latency-ms N     every @connections post takes N ms longer
+  --post-latency-ms N     every @connections post and AppSync HTTP publish takes N ms longer
   --fault-gone            every @connections post answers 410 GoneException
   --bedrock-throttle      Bedrock answers 429 ThrottlingException";
 

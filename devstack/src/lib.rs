@@ -140,6 +140,7 @@ fn router(
         namespace: config.appsync_namespace.clone(),
         keepalive: config.appsync_keepalive,
         broker: state.events.clone(),
+        faults: state.faults.clone(),
     };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))

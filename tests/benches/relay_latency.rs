@@ -9,13 +9,19 @@
 //! - `post and wait`: post each chunk and wait for it before reading on (the AWS samples' way);
 //! - `lexstream relay`: read and post concurrently, coalescing while a post is in flight.
 //!
+//! The last two run twice: to an API Gateway connection and to an AppSync Events channel (HTTP
+//! publish through the production `AppSyncPublisher`, the devstack adding the same latency).
+//!
 //! Run with `cargo xtask bench` (or `cargo bench -p lexstream-e2e --bench relay_latency`).
 
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use lexstream_devstack::{DevstackConfig, Faults, RunningDevstack};
-use lexstream_lambda_core::aws::{ApiGatewayPusher, BedrockClient, BedrockModel, local_sdk_config};
+use lexstream_devstack::{DEFAULT_APPSYNC_API_KEY, DevstackConfig, Faults, RunningDevstack};
+use lexstream_lambda_core::aws::{
+    ApiGatewayPusher, AppSyncPublisher, BedrockClient, BedrockModel, local_sdk_config,
+};
+use lexstream_lambda_core::config::PublishAuth;
 use lexstream_lambda_core::memory::MemoryConnectionStore;
 use lexstream_lambda_core::ports::{
     ChatMessage, ConnectionPusher, ConnectionRecord, ConnectionStore, ModelRequest, ModelStream, Role,
@@ -28,6 +34,7 @@ const POST_LATENCY_MS: u64 = 60;
 const RUNS: usize = 5;
 const CONNECTION: &str = "bench-connection=";
 const SESSION: &str = "bench-session";
+const CHANNEL: &str = "/chat/bench";
 
 fn request() -> ModelRequest {
     ModelRequest {
@@ -56,31 +63,29 @@ async fn model_only(model: &BedrockModel) -> Run {
     Run { elapsed: started.elapsed(), posts: 0, chunks }
 }
 
-async fn post_and_wait(model: &BedrockModel, pusher: &ApiGatewayPusher) -> Run {
+async fn post_and_wait(model: &BedrockModel, pusher: &impl ConnectionPusher, target: &str) -> Run {
     let started = Instant::now();
     let mut deltas = model.stream(request()).await.expect("model stream");
     let mut seq = 0;
     while let Some(delta) = deltas.next().await {
         let frame = Frame::Chunk { turn: "bench".into(), seq, text: delta.expect("model delta") };
-        pusher.push(CONNECTION, frame.to_json().as_bytes()).await.expect("post");
+        pusher.push(target, frame.to_json().as_bytes()).await.expect("post");
         seq += 1;
     }
-    pusher
-        .push(CONNECTION, Frame::Done { turn: "bench".into(), seq }.to_json().as_bytes())
-        .await
-        .expect("post");
+    pusher.push(target, Frame::Done { turn: "bench".into(), seq }.to_json().as_bytes()).await.expect("post");
     let posts = usize::try_from(seq + 1).unwrap_or(usize::MAX);
     Run { elapsed: started.elapsed(), posts, chunks: posts - 1 }
 }
 
 async fn lexstream_relay(
     model: &BedrockModel,
-    pusher: &ApiGatewayPusher,
+    pusher: &impl ConnectionPusher,
     store: &MemoryConnectionStore,
+    target: &str,
 ) -> Run {
     let started = Instant::now();
     let deltas = model.stream(request()).await.expect("model stream");
-    let target = StreamTarget { store, pusher, session_id: SESSION, connection_id: CONNECTION.into() };
+    let target = StreamTarget { store, pusher, session_id: SESSION, connection_id: target.into() };
     let outcome = relay(deltas, Some(target), "bench", RelayLimits::default()).await;
     assert_eq!(outcome.stream.stopped, None, "streaming failed");
     Run {
@@ -119,15 +124,27 @@ async fn main() {
     let record = ConnectionRecord { session_id: SESSION.into(), connection_id: CONNECTION.into(), ttl: 0 };
     store.put(&record).await.expect("store");
 
+    let publisher = AppSyncPublisher::new(
+        &sdk_config,
+        &format!("{}/event", devstack.url()),
+        PublishAuth::ApiKey(DEFAULT_APPSYNC_API_KEY.into()),
+    )
+    .expect("publisher");
+
     let mut floor = Vec::new();
     let mut naive = Vec::new();
     let mut ours = Vec::new();
+    let mut naive_events = Vec::new();
+    let mut ours_events = Vec::new();
     for _ in 0..RUNS {
         floor.push(model_only(&model).await);
-        naive.push(post_and_wait(&model, &pusher).await);
-        ours.push(lexstream_relay(&model, &pusher, &store).await);
+        naive.push(post_and_wait(&model, &pusher, CONNECTION).await);
+        ours.push(lexstream_relay(&model, &pusher, &store, CONNECTION).await);
+        naive_events.push(post_and_wait(&model, &publisher, CHANNEL).await);
+        ours_events.push(lexstream_relay(&model, &publisher, &store, CHANNEL).await);
     }
     let (floor, naive, ours) = (median(floor), median(naive), median(ours));
+    let (naive_events, ours_events) = (median(naive_events), median(ours_events));
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
         "relay_latency: demo model {} chunks, one every {TOKEN_INTERVAL_MS} ms; each post takes {POST_LATENCY_MS} ms; median of {RUNS} runs",
@@ -150,6 +167,20 @@ async fn main() {
         "  relay overhead over the floor: {:.0} ms (one post takes {POST_LATENCY_MS} ms); post-and-wait is {:.1}x slower than the relay",
         ms(ours.elapsed) - ms(floor.elapsed),
         ms(naive.elapsed) / ms(ours.elapsed)
+    );
+    println!("  over AppSync Events (HTTP publish, one event per publish, same latency):");
+    println!(
+        "  post and wait       {:>8.0} ms  {:>4} publishes  {:.2}x floor",
+        ms(naive_events.elapsed),
+        naive_events.posts,
+        ms(naive_events.elapsed) / ms(floor.elapsed)
+    );
+    println!(
+        "  lexstream relay     {:>8.0} ms  {:>4} publishes  {:.2}x floor; post-and-wait is {:.1}x slower",
+        ms(ours_events.elapsed),
+        ours_events.posts,
+        ms(ours_events.elapsed) / ms(floor.elapsed),
+        ms(naive_events.elapsed) / ms(ours_events.elapsed)
     );
     devstack.stop();
 }

@@ -28,6 +28,11 @@ pub(crate) fn binaryen_bin() -> PathBuf {
     binaryen_dir().join("node_modules/.bin")
 }
 
+/// Where the Amplify JavaScript library (npm) is installed for the AppSync client test.
+pub(crate) fn amplify_dir() -> PathBuf {
+    cache_dir().join("tools/amplify")
+}
+
 /// The project-local Python virtualenv for test tools (moto, cfn-lint, cargo-lambda).
 pub(crate) fn venv_dir() -> PathBuf {
     workspace_root().join(".venv")

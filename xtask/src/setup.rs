@@ -13,6 +13,9 @@ const WASM_BINDGEN_VERSION: &str = "0.2.130";
 const BINARYEN_VERSION: &str = "132.0.0";
 const DEBIAN_BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver"];
 
+/// The Amplify JS release the AppSync Events client test uses.
+const AMPLIFY_VERSION: &str = "6.22.1";
+
 /// Python test tools: DynamoDB-compatible server, template linter, Lambda builder.
 const PYTHON_TOOLS: &[&str] = &["moto[server]==5.2.5", "cfn-lint==1.58.0", "cargo-lambda==1.9.2"];
 /// The SAM CLI, in a venv of its own.
@@ -26,6 +29,7 @@ pub(crate) fn run() -> Result<(), String> {
     binaryen()?;
     browser()?;
     brotli()?;
+    amplify()?;
     python_venv(&paths::venv_dir(), PYTHON_TOOLS)?;
     python_venv(&paths::sam_venv_dir(), SAM_TOOLS)?;
     eprintln!("xtask: setup complete");
@@ -92,6 +96,26 @@ fn browser() -> Result<(), String> {
         return Ok(());
     }
     apt_install(DEBIAN_BROWSER_PACKAGES)
+}
+
+/// The Amplify JavaScript library, a third-party AppSync Events client the devstack is tested
+/// against (`tests/tests/devstack_appsync_amplify.rs`).
+fn amplify() -> Result<(), String> {
+    let dir = paths::amplify_dir();
+    let package = format!("aws-amplify@{AMPLIFY_VERSION}");
+    let installed = dir.join("node_modules/aws-amplify/package.json");
+    if std::fs::read_to_string(&installed)
+        .is_ok_and(|manifest| manifest.contains(&format!("\"version\": \"{AMPLIFY_VERSION}\"")))
+    {
+        present(&format!("{package} (npm)"));
+        return Ok(());
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let prefix = dir.to_string_lossy().into_owned();
+    run_command(command(
+        "npm",
+        &["install", "--prefix", &prefix, "--no-audit", "--no-fund", "--loglevel=error", &package],
+    ))
 }
 
 /// The `brotli` command, for `cargo xtask size` (what a CDN would serve).

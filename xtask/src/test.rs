@@ -52,7 +52,8 @@ pub(crate) fn run() -> Result<(), String> {
     e2e.env("LEXSTREAM_DIST", &dist)
         .env("CHROMEDRIVER", &chromedriver)
         .env("CHROME", &chromium)
-        .env("MOTO_SERVER", &moto);
+        .env("MOTO_SERVER", &moto)
+        .env("AMPLIFY_DIR", paths::amplify_dir());
     run_stage(&mut stages, "end-to-end", e2e)?;
 
     print_summary(stages.iter());

@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use lexstream_protocol::appsync::{PUBLISH_PATH, REALTIME_PATH};
 
 use crate::auth::AuthMode;
+use crate::faults::SharedFaults;
 use crate::identities::Identities;
 pub(crate) use broker::Broker;
 pub(crate) use chat::ChatRoute;
@@ -28,6 +29,8 @@ pub(crate) struct AppSyncApi {
     pub(crate) namespace: String,
     pub(crate) keepalive: Duration,
     pub(crate) broker: Broker,
+    /// `post_latency_ms` applies to HTTP publishes as to `@connections` posts.
+    pub(crate) faults: SharedFaults,
 }
 
 /// The Event API's routes, and `/chat` when the chat Lambda runs in-process.

@@ -66,6 +66,10 @@ pub(crate) async fn http_publish(State(api): State<AppSyncApi>, headers: HeaderM
     if let Err(error) = authorize(&api, &auth, &body) {
         return refusal(StatusCode::UNAUTHORIZED, &[error]);
     }
+    let latency = api.faults.current().post_latency_ms;
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+    }
     let request: PublishRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => {
