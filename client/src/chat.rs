@@ -18,6 +18,7 @@ use crate::aws::cognito::{self, Visitor};
 use crate::aws::lex::{self, Question};
 use crate::aws::now_epoch_seconds;
 use crate::config::WidgetConfig;
+use crate::debug_log;
 use crate::persistence;
 use crate::transcript::Transcript;
 use crate::transport::appsync_events::{self, EventsSocket};
@@ -114,9 +115,13 @@ async fn ensure_stream(
     if SESSION.with_borrow(|session| session.socket.as_ref().is_some_and(Stream::is_open)) {
         return true;
     }
-    let on_message = move |message: String| transcript.update(|t| t.on_incoming(parse_incoming(&message)));
+    let on_message = move |message: String| {
+        debug_log::record("data", message.as_str());
+        transcript.update(|t| t.on_incoming(parse_incoming(&message)));
+    };
     let reconnect_config = Arc::clone(config);
     let on_close = move || {
+        debug_log::record("connection", "closed; reconnecting");
         SESSION.with_borrow_mut(|session| session.socket = None);
         leptos::task::spawn_local(reconnect(Arc::clone(&reconnect_config), transcript));
     };
@@ -135,10 +140,18 @@ async fn ensure_stream(
     };
     match opened {
         Ok(stream) => {
+            debug_log::record(
+                "connection",
+                format!(
+                    "open ({})",
+                    if config.appsync.is_some() { "AppSync Events" } else { "API Gateway WebSocket" }
+                ),
+            );
             SESSION.with_borrow_mut(|session| session.socket = Some(stream));
             true
         }
         Err(error) => {
+            debug_log::record("connection", format!("failed: {error}"));
             web_sys::console::warn_1(
                 &format!("Lexstream: {error}; answers will arrive without streaming").into(),
             );

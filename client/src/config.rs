@@ -32,6 +32,8 @@ pub struct WidgetConfig {
     pub lex_endpoint: String,
     /// `transport: "appsync-events"`: stream over AppSync Events and ask `/chat` instead of Lex.
     pub appsync: Option<AppSyncConfig>,
+    /// `debug`: show the debug view (connection and data events) inside the widget.
+    pub debug: bool,
 }
 
 /// Where the AppSync Events flow lives (`transport: "appsync-events"`).
@@ -256,6 +258,16 @@ impl WidgetConfig {
             bot_id: bot_key("lex.v2BotId")?,
             bot_alias_id: bot_key("lex.v2BotAliasId")?,
             appsync,
+            debug: match lookup(config, "debug") {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(on)) => *on,
+                Some(other) => {
+                    return Err(ConfigError::Invalid {
+                        key: "debug",
+                        problem: format!("must be true or false, not {other}"),
+                    });
+                }
+            },
             locale_id: text(config, "lex.v2BotLocaleId")?.unwrap_or_else(|| "en_US".to_owned()),
             streaming,
             websocket_url,

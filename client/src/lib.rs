@@ -9,6 +9,7 @@ pub mod aws;
 mod chat;
 pub mod components;
 pub mod config;
+pub mod debug_log;
 pub mod embed;
 mod persistence;
 pub mod sanitize;

@@ -121,3 +121,39 @@ fn operation_ids_follow_the_documented_pattern() {
     assert!(validate_operation_id("has space").is_err());
     assert!(validate_operation_id(&"x".repeat(129)).is_err());
 }
+
+#[test]
+fn the_light_reader_agrees_with_the_full_model_on_every_server_message() {
+    use lexstream_protocol::appsync::{ServerEvent, read_server_message};
+    for (name, _) in MESSAGE_FIXTURES {
+        let text = fixture(name).to_string();
+        let full: EventsMessage = serde_json::from_str(&text).unwrap();
+        let light = read_server_message(&text).unwrap();
+        let agrees = match (&full, &light) {
+            (EventsMessage::ConnectionAck { connection_timeout_ms }, ServerEvent::Ack { timeout_ms }) => {
+                connection_timeout_ms == timeout_ms
+            }
+            (EventsMessage::Ka, ServerEvent::KeepAlive) => true,
+            (EventsMessage::SubscribeSuccess { id }, ServerEvent::Subscribed(light_id)) => id == light_id,
+            (EventsMessage::Data { id, event }, ServerEvent::Data { id: light_id, event: light_event }) => {
+                id == light_id && event == light_event
+            }
+            (_, ServerEvent::Failure { errors, .. }) => {
+                !full.errors().is_empty() && full.errors() == errors.as_slice()
+            }
+            (_, ServerEvent::Other(_)) => !matches!(
+                full,
+                EventsMessage::ConnectionAck { .. }
+                    | EventsMessage::Ka
+                    | EventsMessage::SubscribeSuccess { .. }
+                    | EventsMessage::Data { .. }
+            ),
+            _ => false,
+        };
+        assert!(agrees, "{name}: full {full:?}, light {light:?}");
+    }
+    let array_variant = fixture("appsync_data_doc_array_variant.json").to_string();
+    assert!(
+        matches!(read_server_message(&array_variant).unwrap(), ServerEvent::Data { event, .. } if !event.is_empty())
+    );
+}

@@ -1,6 +1,7 @@
 //! End to end in headless Chromium with `transport: "appsync-events"`: the widget subscribes to
 //! the visitor's own channel on the devstack's AppSync Events API, posts the question to
-//! `/chat`, shows the answer streaming in, then the formatted final answer.
+//! `/chat`, shows the answer streaming in, then the formatted final answer; the debug view lists
+//! the connection's events and the frames.
 
 use std::time::Duration;
 
@@ -25,6 +26,18 @@ async fn an_answer_streams_over_appsync_events_then_settles_formatted() -> anyho
         assert!(distinct.first().unwrap().len() < distinct.last().unwrap().len(), "the streamed text grew");
         assert!(answer.final_html.contains("<strong>devstack demo model</strong>"), "{}", answer.final_html);
 
+        // The debug view (the demo page sets `debug: true`) shows the handshake and the frames.
+        let debug =
+            page.wait_for("debug-log", LOAD_TIMEOUT).await?.prop("textContent").await?.unwrap_or_default();
+        for expected in [
+            "connection_init",
+            "connection_ack",
+            "subscribe_success",
+            "\"type\":\"chunk\"",
+            "\"type\":\"done\"",
+        ] {
+            assert!(debug.contains(expected), "the debug view lacks {expected}: {debug}");
+        }
         let console = browser.console().await?;
         let problems: Vec<_> = console
             .iter()

@@ -5,7 +5,8 @@ use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
 
-use super::{Composer, PANEL_ID, TranscriptView};
+use super::{Composer, DebugView, PANEL_ID, TranscriptView};
+use crate::debug_log::DebugEntry;
 use crate::transcript::Transcript;
 
 /// The open chat. Focus moves to the message box when it opens; Escape minimizes it.
@@ -19,6 +20,8 @@ pub fn ChatPanel(
     on_send: Option<Callback<String>>,
     /// Starts a new conversation (None when the chat is not configured).
     on_new_conversation: Option<Callback<()>>,
+    /// The debug view's events, when the config turns it on.
+    debug: Option<RwSignal<Vec<DebugEntry>>>,
     /// Hides the panel; the conversation and its stream go on (button or Escape).
     on_minimize: impl Fn() + Clone + Send + Sync + 'static,
     /// Hides the panel and ends the stream; the conversation is kept for the next visit.
@@ -93,6 +96,7 @@ pub fn ChatPanel(
                 </button>
             </header>
             <TranscriptView transcript=transcript on_choose=send />
+            {debug.map(|log| view! { <DebugView log=log /> })}
             <Composer on_send=send enabled=enabled node_ref=input_ref />
         </section>
     }

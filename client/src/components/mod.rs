@@ -4,12 +4,14 @@
 
 mod chat_panel;
 mod composer;
+mod debug_view;
 mod launcher;
 mod transcript_view;
 mod widget;
 
 pub use chat_panel::ChatPanel;
 pub use composer::Composer;
+pub use debug_view::DebugView;
 pub use launcher::Launcher;
 pub use transcript_view::TranscriptView;
 pub use widget::Widget;

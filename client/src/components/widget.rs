@@ -43,6 +43,7 @@ pub fn Widget(
         minimize();
     };
     let unread = unread_replies(open, transcript);
+    let debug = config.as_ref().filter(|config| config.debug).map(|_| crate::debug_log::enable());
     let on_new_conversation = config.as_ref().map(|_| {
         let greeting = greeting.clone();
         Callback::new(move |()| crate::chat::new_conversation(transcript, &greeting))
@@ -61,6 +62,7 @@ pub fn Widget(
                     transcript=transcript
                     on_send=on_send
                     on_new_conversation=on_new_conversation
+                    debug=debug
                     on_minimize=minimize
                     on_close=close
                 />

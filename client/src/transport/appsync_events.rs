@@ -9,7 +9,8 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function};
 use lexstream_protocol::appsync::{
-    CONNECTION_TIMEOUT_MS, EVENTS_SUBPROTOCOL, EventsMessage, auth_subprotocol, iam_authorization,
+    CONNECTION_TIMEOUT_MS, EVENTS_SUBPROTOCOL, ServerEvent, auth_subprotocol, connection_init_json,
+    iam_authorization, read_server_message, subscribe_json, unsubscribe_json,
 };
 use lexstream_protocol::calendar::UtcDateTime;
 use wasm_bindgen::JsCast;
@@ -19,6 +20,7 @@ use web_sys::{MessageEvent, WebSocket};
 use crate::aws::cognito::Visitor;
 use crate::aws::{authority_and_path, now_epoch_seconds};
 use crate::config::AppSyncConfig;
+use crate::debug_log::record;
 
 /// The id of the widget's one subscription on its connection.
 const SUBSCRIPTION_ID: &str = "lexstream-answers";
@@ -56,8 +58,7 @@ impl Drop for EventsSocket {
         self.socket.set_onmessage(None);
         self.socket.set_onclose(None);
         if self.is_open() {
-            let unsubscribe = EventsMessage::Unsubscribe { id: SUBSCRIPTION_ID.to_owned() };
-            let _ = self.socket.send_with_str(&unsubscribe.to_json());
+            let _ = self.socket.send_with_str(&unsubscribe_json(SUBSCRIPTION_ID));
         }
         let _ = self.socket.close();
     }
@@ -87,11 +88,12 @@ pub async fn open(
     let (host, _) = authority_and_path(&config.http_endpoint);
     let now = || UtcDateTime::from_epoch_seconds(now_epoch_seconds());
     let connect_auth = iam_authorization(host, None, &visitor.credentials, region, now());
-    let subscribe = EventsMessage::Subscribe {
-        id: SUBSCRIPTION_ID.to_owned(),
-        channel: channel.to_owned(),
-        authorization: iam_authorization(host, Some(channel), &visitor.credentials, region, now()),
-    };
+    let channel_name = channel.to_owned();
+    let subscribe = subscribe_json(
+        SUBSCRIPTION_ID,
+        channel,
+        &iam_authorization(host, Some(channel), &visitor.credentials, region, now()),
+    );
     let protocols = Array::of2(&EVENTS_SUBPROTOCOL.into(), &auth_subprotocol(&connect_auth).into());
     let socket = WebSocket::new_with_str_sequence(&config.realtime_endpoint, &protocols)
         .map_err(|_| "the AppSync Events connection could not be created".to_owned())?;
@@ -119,25 +121,28 @@ pub async fn open(
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         heard.set(js_sys::Date::now());
         let Some(text) = event.data().as_string() else { return };
-        match serde_json::from_str::<EventsMessage>(&text) {
-            Ok(EventsMessage::ConnectionAck { connection_timeout_ms }) => {
-                timeout.set(connection_timeout_ms as f64);
-                let _ = sender.send_with_str(&subscribe.to_json());
+        match read_server_message(&text) {
+            Ok(ServerEvent::Ack { timeout_ms }) => {
+                record(
+                    "connection",
+                    format!("connection_ack (timeout {timeout_ms} ms); subscribe {channel_name}"),
+                );
+                timeout.set(timeout_ms as f64);
+                let _ = sender.send_with_str(&subscribe);
             }
-            Ok(EventsMessage::SubscribeSuccess { .. }) => finish(Ok(())),
-            Ok(EventsMessage::Data { event, .. }) => on_frame(event),
-            Ok(EventsMessage::Ka) => {}
-            Ok(
-                EventsMessage::ConnectionError { errors }
-                | EventsMessage::SubscribeError { errors, .. }
-                | EventsMessage::BroadcastError { errors, .. }
-                | EventsMessage::Error { errors, .. },
-            ) => {
-                let reason = describe(&errors);
+            Ok(ServerEvent::Subscribed(_)) => {
+                record("connection", "subscribe_success");
+                finish(Ok(()));
+            }
+            Ok(ServerEvent::Data { event, .. }) => on_frame(event),
+            Ok(ServerEvent::KeepAlive) => record("connection", "ka"),
+            Ok(ServerEvent::Failure { kind, errors }) => {
+                let reason = format!("{kind}: {}", describe(&errors));
+                record("connection", reason.clone());
                 web_sys::console::warn_1(&format!("Lexstream: AppSync Events: {reason}").into());
                 finish(Err(reason));
             }
-            Ok(_) => {}
+            Ok(ServerEvent::Other(kind)) => record("connection", kind),
             Err(error) => {
                 web_sys::console::warn_1(&format!("Lexstream: unreadable AppSync message: {error}").into());
             }
@@ -146,7 +151,8 @@ pub async fn open(
     socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     let init = socket.clone();
     let on_open = Closure::<dyn FnMut()>::new(move || {
-        let _ = init.send_with_str(&EventsMessage::ConnectionInit.to_json());
+        record("connection", "socket open; connection_init");
+        let _ = init.send_with_str(&connection_init_json());
     });
     socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     let failed = Closure::<dyn FnMut()>::new({

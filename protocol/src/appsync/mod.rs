@@ -11,6 +11,7 @@ mod channel;
 pub mod chat;
 #[cfg(feature = "sigv4")]
 mod iam;
+mod light;
 mod publish;
 mod realtime;
 
@@ -21,6 +22,7 @@ pub use auth::{
 pub use channel::{ChannelError, ChannelPath, SubscriptionPattern, validate_segment};
 #[cfg(feature = "sigv4")]
 pub use iam::iam_authorization;
+pub use light::{ServerEvent, connection_init_json, read_server_message, subscribe_json, unsubscribe_json};
 pub use publish::{FailedEvent, PublishRequest, PublishResponse, PublishedEvent};
 pub use realtime::{AppSyncError, EventsMessage, OperationIdError, validate_operation_id};
 
