@@ -15,7 +15,7 @@
 //! Lambdas' adapter when `AWS_ENDPOINT_URL_DYNAMODB` is set ([`connection_table`]).
 
 pub mod apigw;
-mod appsync;
+pub mod appsync;
 mod auth;
 mod aws_error;
 pub mod bedrock;
@@ -71,8 +71,8 @@ pub struct DevstackState {
     pub identities: Identities,
     /// The connection table (`sessionId` → `connectionId`).
     pub table: ConnectionTable,
-    /// AppSync Events subscriptions.
-    events: appsync::Broker,
+    /// AppSync Events subscriptions and realtime connections.
+    pub events: appsync::Broker,
 }
 
 /// Builds the devstack's HTTP routes over `state`, with Lex playing `bot` and fulfilling through

@@ -51,11 +51,13 @@ fn banner(config: &DevstackConfig, running: &lexstream_devstack::RunningDevstack
     };
     format!(
         "\nLexstream devstack is running; the demo page with the widget is at {url}/\n\
-         \n  demo page        {url}/ (serving {dist})\
+         \n  demo page        {url}/ (serving {dist}); over AppSync Events: {url}/appsync.html\
          \n  Cognito identity {url} (any pool id such as us-east-1:00000000-0000-0000-0000-000000000000)\
          \n  Lex V2 runtime   {url} ({bot})\
          \n  WebSocket API    {ws}/{stage}?sessionId=<Cognito identity id> (stage URL {url}/{stage})\
          \n  Bedrock runtime  {url} ({model})\
+         \n  AppSync Events   {url}/event (HTTP publish), {ws}/event/realtime (API key {api_key}, namespace {namespace})\
+         \n  chat API         {url}/chat (the appsync-chat handler, IAM auth)\
          \n  fulfillment      {fulfillment}\
          \n  auth             {auth}\
          \n  faults           GET/POST {url}/_devstack/faults\
@@ -63,5 +65,7 @@ fn banner(config: &DevstackConfig, running: &lexstream_devstack::RunningDevstack
         dist = config.dist_dir.display(),
         ws = url.replace("http://", "ws://"),
         stage = running.stage,
+        api_key = config.appsync_api_key,
+        namespace = config.appsync_namespace,
     )
 }

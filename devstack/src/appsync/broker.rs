@@ -1,9 +1,11 @@
 //! Who is subscribed to what, and delivering a published event to every matching subscription
 //! (one `data` message per event, its `id` the subscription's).
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use lexstream_protocol::appsync::{ChannelPath, EventsMessage, SubscriptionPattern};
+use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedSender;
 
 #[derive(Debug)]
@@ -14,10 +16,11 @@ struct Subscription {
     outbox: UnboundedSender<String>,
 }
 
-/// The subscriptions of every realtime connection.
+/// The subscriptions of every realtime connection, and a way to drop the connections.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Broker {
+pub struct Broker {
     subscriptions: Arc<Mutex<Vec<Subscription>>>,
+    droppers: Arc<Mutex<HashMap<u64, Arc<Notify>>>>,
 }
 
 impl Broker {
@@ -59,6 +62,29 @@ impl Broker {
     /// Removes every subscription of a closed connection.
     pub(crate) fn disconnect(&self, connection: u64) {
         self.with(|subscriptions| subscriptions.retain(|s| s.connection != connection));
+        self.droppers.lock().unwrap_or_else(PoisonError::into_inner).remove(&connection);
+    }
+
+    /// What a connection waits on to be dropped by [`Broker::drop_connections`].
+    pub(crate) fn dropper(&self, connection: u64) -> Arc<Notify> {
+        let notify = Arc::new(Notify::new());
+        self.droppers.lock().unwrap_or_else(PoisonError::into_inner).insert(connection, Arc::clone(&notify));
+        notify
+    }
+
+    /// Closes every realtime connection (as a network drop or AppSync's 24-hour limit would);
+    /// returns how many there were.
+    pub fn drop_connections(&self) -> usize {
+        let droppers = self.droppers.lock().unwrap_or_else(PoisonError::into_inner);
+        for notify in droppers.values() {
+            notify.notify_one();
+        }
+        droppers.len()
+    }
+
+    /// Subscriptions held now, over all connections.
+    pub fn subscription_count(&self) -> usize {
+        self.with(|subscriptions| subscriptions.len())
     }
 
     /// Delivers each event to every subscription matching `channel`.

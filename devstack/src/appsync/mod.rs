@@ -17,7 +17,7 @@ use lexstream_protocol::appsync::{PUBLISH_PATH, REALTIME_PATH};
 use crate::auth::AuthMode;
 use crate::faults::SharedFaults;
 use crate::identities::Identities;
-pub(crate) use broker::Broker;
+pub use broker::Broker;
 pub(crate) use chat::ChatRoute;
 
 /// The Event API's settings and subscriptions.

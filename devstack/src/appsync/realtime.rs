@@ -74,8 +74,13 @@ async fn serve(
     let connection = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
     let (outbox, mut deliveries) = mpsc::unbounded_channel::<String>();
     let mut keepalive = tokio::time::interval_at(tokio::time::Instant::now() + api.keepalive, api.keepalive);
+    let dropped = api.broker.dropper(connection);
     loop {
         tokio::select! {
+            () = dropped.notified() => {
+                let _ = socket.send(Message::Close(Some(CloseFrame { code: 1001, reason: "dropped".into() }))).await;
+                break;
+            }
             Some(data) = deliveries.recv() => {
                 if socket.send(Message::Text(data.into())).await.is_err() { break; }
             }
