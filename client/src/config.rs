@@ -16,7 +16,8 @@ pub struct WidgetConfig {
     pub bot_alias_id: String,
     /// `lex.v2BotLocaleId` (default `en_US`).
     pub locale_id: String,
-    /// `lex.allowStreamingResponses` (default true when a WebSocket endpoint is set).
+    /// `lex.allowStreamingResponses` (default true when a WebSocket endpoint is set); always true
+    /// with `transport: "appsync-events"`.
     pub streaming: bool,
     /// `lex.streamingWebSocketEndpoint`: the WebSocket stage URL (`wss://…/Prod`).
     pub websocket_url: Option<String>,
@@ -229,8 +230,10 @@ impl WidgetConfig {
                 problem: "must be a wss:// URL".into(),
             });
         }
+        // `lex.allowStreamingResponses` is the Lex flow's switch; the AppSync flow always streams.
         let streaming = match lookup(config, "lex.allowStreamingResponses") {
-            None | Some(Value::Null) => websocket_url.is_some() || appsync.is_some(),
+            _ if appsync.is_some() => true,
+            None | Some(Value::Null) => websocket_url.is_some(),
             Some(Value::Bool(allowed)) => *allowed,
             Some(other) => {
                 return Err(ConfigError::Invalid {
@@ -376,5 +379,50 @@ mod tests {
             WidgetConfig::from_json(&json, "").unwrap_err(),
             ConfigError::Missing("lex.streamingWebSocketEndpoint")
         );
+    }
+
+    #[test]
+    fn the_appsync_transport_needs_no_bot_and_derives_its_realtime_endpoint() {
+        let config = json!({
+            "transport": "appsync-events",
+            "region": "us-east-1",
+            "cognito": { "poolId": "us-east-1:0d2a8f6c-1111-2222-3333-444455556666" },
+            "appsync": { "httpEndpoint": "/event", "chatEndpoint": "https://chat.example.com/chat" },
+            "lex": { "allowStreamingResponses": false },
+            "debug": true
+        });
+        let parsed = WidgetConfig::from_json(&config, "http://127.0.0.1:8080").unwrap();
+        let appsync = parsed.appsync.unwrap();
+        assert_eq!(appsync.http_endpoint, "http://127.0.0.1:8080/event");
+        assert_eq!(appsync.realtime_endpoint, "ws://127.0.0.1:8080/event/realtime");
+        assert_eq!(appsync.namespace, "chat");
+        assert!(parsed.streaming, "the AppSync flow always streams");
+        assert!(parsed.debug);
+        assert_eq!(
+            realtime_endpoint_for("https://abc.appsync-api.eu-west-1.amazonaws.com/event"),
+            "wss://abc.appsync-realtime-api.eu-west-1.amazonaws.com/event/realtime"
+        );
+    }
+
+    #[test]
+    fn appsync_mistakes_name_their_key() {
+        let base = |extra: Value| {
+            let mut config = json!({
+                "region": "us-east-1",
+                "cognito": { "poolId": "us-east-1:0d2a8f6c-1111-2222-3333-444455556666" },
+            });
+            config.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            WidgetConfig::from_json(&config, "https://example.com").unwrap_err().to_string()
+        };
+        assert!(base(json!({ "transport": "carrier-pigeon" })).contains("`transport`"));
+        let missing = base(json!({ "transport": "appsync-events", "appsync": { "chatEndpoint": "/chat" } }));
+        assert!(missing.contains("appsync.httpEndpoint"), "{missing}");
+        let namespace = base(json!({ "transport": "appsync-events",
+            "appsync": { "httpEndpoint": "/event", "chatEndpoint": "/chat", "namespace": "a/b" } }));
+        assert!(namespace.contains("appsync.namespace"), "{namespace}");
+        let mut debug = lex_web_ui_config();
+        debug["debug"] = json!("yes");
+        let error = WidgetConfig::from_json(&debug, "https://example.com").unwrap_err().to_string();
+        assert!(error.contains("`debug`"), "{error}");
     }
 }

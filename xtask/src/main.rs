@@ -4,10 +4,12 @@
 //! - `cargo xtask dev` builds the widget and runs it on the devstack.
 //! - `cargo xtask test` runs every test: native, wasm in headless Chromium, end to end.
 //! - `cargo xtask bench` runs the benchmarks and prints their figures.
+//! - `cargo xtask dist` builds what a deployment uploads into `deploy/`.
 //! - `cargo xtask size` prints what a page downloads for the widget, against the budget.
 
 mod bench;
 mod dev;
+mod dist;
 mod paths;
 mod process;
 mod setup;
@@ -27,6 +29,8 @@ commands:
           options: --release (size-optimized build), any devstack flag (--addr IP:PORT)
   test    setup, then run every test: native, wasm in headless Chromium, end to end
   bench   run the benchmarks and print their figures (relay vs post-and-wait)
+  dist    build the Lambdas (arm64 zips, cargo-lambda) and the release widget (hashed names)
+          into deploy/ for `sam deploy` and a static host (see DEPLOY.md)
   size    release-build the widget; print every file a page loads (raw, gzip -9, brotli),
           the total against the 300 KB gzip budget, and the crates with the most code";
 
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(),
         Some("bench") => bench::run(),
         Some("size") => size::run(),
+        Some("dist") => dist::run(),
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

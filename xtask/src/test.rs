@@ -6,7 +6,8 @@
 //! 3. end to end: the release build (`trunk build --release`, wasm-opt 132) served by the
 //!    devstack and driven in headless Chromium through chromedriver (its download size checked
 //!    against the budget first, as `cargo xtask size` prints it); the Lambdas' AWS adapters
-//!    on the real SDK against moto (DynamoDB) and the devstack (Bedrock, `@connections`).
+//!    on the real SDK against moto (DynamoDB) and the devstack (Bedrock, `@connections`); the
+//!    deployment template through cfn-lint, `sam validate --lint` and its agreement with the code.
 //!
 //! A stage that runs no test fails the run: a green result must mean tests ran.
 
@@ -53,7 +54,9 @@ pub(crate) fn run() -> Result<(), String> {
         .env("CHROMEDRIVER", &chromedriver)
         .env("CHROME", &chromium)
         .env("MOTO_SERVER", &moto)
-        .env("AMPLIFY_DIR", paths::amplify_dir());
+        .env("AMPLIFY_DIR", paths::amplify_dir())
+        .env("LEXSTREAM_VENV", paths::venv_dir())
+        .env("LEXSTREAM_SAM_VENV", paths::sam_venv_dir());
     run_stage(&mut stages, "end-to-end", e2e)?;
 
     print_summary(stages.iter());

@@ -20,6 +20,8 @@ pub mod routes {
     pub const DISCONNECT: &str = "$disconnect";
     /// Keep-alive from the widget (`{"action":"ping"}`).
     pub const PING: &str = "ping";
+    /// Every route above (the deployment template must route exactly these here).
+    pub const ALL: &[&str] = &[CONNECT, DISCONNECT, PING];
 }
 
 /// A response for API Gateway: status and a short text body.
