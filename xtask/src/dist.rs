@@ -21,6 +21,8 @@ pub(crate) fn run() -> Result<(), String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     }
 
+    // The arm64 standard library, from rustup (idempotent; only `dist` needs it).
+    run_command(command("rustup", &["target", "add", "aarch64-unknown-linux-gnu"]))?;
     let build_dir = target_dir().join("lambda-zips");
     let build_dir_arg = build_dir.to_string_lossy().into_owned();
     let mut args = vec!["lambda", "build", "--profile", "lambda", "--arm64", "--output-format", "zip"];
