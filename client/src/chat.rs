@@ -86,6 +86,19 @@ pub(crate) fn new_conversation(transcript: RwSignal<Transcript>, greeting: &str)
     transcript.set(Transcript::with_greeting(greeting));
 }
 
+/// Asks the fulfillment to stop generating `turn` (Lex flow: `{"action":"stop"}` on the
+/// WebSocket). The answer then arrives as usual, with what was generated so far.
+pub(crate) fn stop_answer(turn: &str) {
+    let sent = SESSION.with_borrow(|session| match &session.socket {
+        Some(Stream::Lex(socket)) => socket.send(&lexstream_protocol::stop_request(turn)),
+        _ => false,
+    });
+    debug_log::record(
+        "connection",
+        if sent { format!("stop {turn}") } else { format!("stop {turn}: no stream") },
+    );
+}
+
 /// Ends the stream (the visitor closed the chat); the next question opens a new one.
 pub(crate) fn end_stream() {
     SESSION.with_borrow_mut(|session| session.socket = None);

@@ -165,6 +165,14 @@ impl Transcript {
         &self.entries
     }
 
+    /// The turn of the newest reply while it is still under way (waiting or streaming).
+    pub fn answering_turn(&self) -> Option<String> {
+        match self.entries.last()? {
+            Entry::Bot { turn, reply: Reply::Waiting | Reply::Streaming(_) } => Some(turn.clone()),
+            _ => None,
+        }
+    }
+
     /// Frames that could not be used (malformed, other turns, duplicates).
     pub fn ignored_frames(&self) -> u64 {
         self.ignored_frames
@@ -353,5 +361,17 @@ mod tests {
                 buttons: vec![("Yes".into(), "yes".into())]
             })
         );
+    }
+
+    #[test]
+    fn only_a_reply_under_way_can_be_stopped() {
+        let mut transcript = Transcript::with_greeting("Hi");
+        assert_eq!(transcript.answering_turn(), None);
+        transcript.ask("q", "t1");
+        assert_eq!(transcript.answering_turn().as_deref(), Some("t1"));
+        transcript.on_incoming(chunk("t1", 0, "partial"));
+        assert_eq!(transcript.answering_turn().as_deref(), Some("t1"));
+        transcript.finalize("t1", &[Message::text(MessageContentType::PlainText, "done")]);
+        assert_eq!(transcript.answering_turn(), None);
     }
 }

@@ -43,7 +43,9 @@ pub mod render;
 #[cfg(feature = "sigv4")]
 pub mod sigv4;
 mod split;
+mod stop;
 
 pub use assembler::{Accepted, StreamAssembler};
 pub use frame::{Frame, FrameError, Incoming, parse_incoming};
 pub use split::chunk_frames;
+pub use stop::{stop_request, stop_request_turn};

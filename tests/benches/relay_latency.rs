@@ -121,7 +121,12 @@ async fn main() {
     let model = BedrockModel::new(BedrockClient::new(&sdk_config));
     let pusher = ApiGatewayPusher::new(&sdk_config, &devstack.stage_url());
     let store = MemoryConnectionStore::default();
-    let record = ConnectionRecord { session_id: SESSION.into(), connection_id: CONNECTION.into(), ttl: 0 };
+    let record = ConnectionRecord {
+        session_id: SESSION.into(),
+        connection_id: CONNECTION.into(),
+        ttl: 0,
+        stop_turn: None,
+    };
     store.put(&record).await.expect("store");
 
     let publisher = AppSyncPublisher::new(

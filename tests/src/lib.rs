@@ -13,4 +13,4 @@ mod widget_page;
 pub use browser::{Browser, ConsoleEntry};
 pub use moto::MotoServer;
 pub use visitor::{POOL_ID, Visitor};
-pub use widget_page::{SeenAnswer, WidgetPage, built_dist_dir, start_devstack};
+pub use widget_page::{SeenAnswer, WidgetPage, built_dist_dir, start_devstack, start_devstack_with};

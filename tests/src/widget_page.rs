@@ -28,11 +28,17 @@ pub fn built_dist_dir() -> anyhow::Result<PathBuf> {
 
 /// Starts a devstack on a free loopback port serving the built widget.
 pub async fn start_devstack() -> anyhow::Result<RunningDevstack> {
-    let config = DevstackConfig {
+    start_devstack_with(|_| {}).await
+}
+
+/// Like [`start_devstack`], with the configuration changed by `edit` first.
+pub async fn start_devstack_with(edit: impl FnOnce(&mut DevstackConfig)) -> anyhow::Result<RunningDevstack> {
+    let mut config = DevstackConfig {
         addr: "127.0.0.1:0".parse()?,
         dist_dir: built_dist_dir()?,
         ..DevstackConfig::default()
     };
+    edit(&mut config);
     Ok(lexstream_devstack::spawn(config).await?)
 }
 

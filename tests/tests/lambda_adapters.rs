@@ -100,6 +100,7 @@ async fn dynamodb_store_keeps_the_lex_web_ui_table_shape_and_deletes_conditional
         session_id: "us-east-1:abc".into(),
         connection_id: "Conn1=".into(),
         ttl: 1_900_000_000,
+        stop_turn: None,
     };
     store.put(&record).await.unwrap();
 
@@ -119,6 +120,11 @@ async fn dynamodb_store_keeps_the_lex_web_ui_table_shape_and_deletes_conditional
     assert_eq!(store.get("us-east-1:abc").await.unwrap(), Some(record.clone()));
     assert_eq!(store.session_of("Conn1=").await.unwrap().as_deref(), Some("us-east-1:abc"));
     assert_eq!(store.get("nobody").await.unwrap(), None);
+
+    // A stop request is kept on the row and read back.
+    let stopping = ConnectionRecord { stop_turn: Some("turn-7".into()), ..record.clone() };
+    store.put(&stopping).await.unwrap();
+    assert_eq!(store.get("us-east-1:abc").await.unwrap().unwrap().stop_turn.as_deref(), Some("turn-7"));
 
     // A newer tab takes the session; the old connection's delete leaves it alone.
     let newer = ConnectionRecord { connection_id: "Conn2=".into(), ..record };
@@ -217,6 +223,7 @@ async fn fulfillment_streams_from_bedrock_to_the_connection_over_real_clients() 
             session_id: session_id.into(),
             connection_id: connection_id.into(),
             ttl: 1_900_000_000,
+            stop_turn: None,
         })
         .await
         .unwrap();

@@ -262,11 +262,14 @@ fn sam_validate_lint_passes() {
     assert!(output.status.success() && text.contains("is a valid SAM Template"), "sam validate:\n{text}");
 }
 
+/// Reads a Lambda's config from an environment; answers the variable names it asked for.
+type NamesRead = dyn Fn(&BTreeMap<String, String>) -> BTreeSet<String>;
+
 #[test]
 fn each_lambdas_environment_is_exactly_what_its_config_reads() {
     let template = template();
     for switches in ALL_SWITCHES {
-        let checks: [(&str, bool, &dyn Fn(&BTreeMap<String, String>) -> BTreeSet<String>); 3] = [
+        let checks: [(&str, bool, &NamesRead); 3] = [
             ("WsConnectFunction", switches.streaming, &|vars| {
                 names_read(vars, |lookup| ConnectConfig::from_lookup(|name: &str| lookup(name)))
             }),

@@ -6,8 +6,7 @@
 use std::time::{Duration, Instant};
 
 use fantoccini::key::Key;
-use lexstream_devstack::DevstackConfig;
-use lexstream_e2e::{Browser, WidgetPage, built_dist_dir};
+use lexstream_e2e::{Browser, WidgetPage, start_devstack_with};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -54,13 +53,8 @@ async fn hostile_lambda() -> anyhow::Result<String> {
 
 #[tokio::test]
 async fn hostile_html_and_markdown_in_an_answer_execute_nothing() -> anyhow::Result<()> {
-    let config = DevstackConfig {
-        addr: "127.0.0.1:0".parse()?,
-        dist_dir: built_dist_dir()?,
-        fulfillment_url: Some(hostile_lambda().await?),
-        ..DevstackConfig::default()
-    };
-    let devstack = lexstream_devstack::spawn(config).await?;
+    let fulfillment_url = hostile_lambda().await?;
+    let devstack = start_devstack_with(|config| config.fulfillment_url = Some(fulfillment_url)).await?;
     let browser = Browser::start().await?;
     let result = async {
         let page = WidgetPage::open(&browser, &devstack.url(), TIMEOUT).await?;

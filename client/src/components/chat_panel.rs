@@ -20,6 +20,8 @@ pub fn ChatPanel(
     on_send: Option<Callback<String>>,
     /// Starts a new conversation (None when the chat is not configured).
     on_new_conversation: Option<Callback<()>>,
+    /// Stops the answer under way (None when the transport can't).
+    on_stop: Option<Callback<String>>,
     /// The debug view's events, when the config turns it on.
     debug: Option<RwSignal<Vec<DebugEntry>>>,
     /// Hides the panel; the conversation and its stream go on (button or Escape).
@@ -96,6 +98,22 @@ pub fn ChatPanel(
                 </button>
             </header>
             <TranscriptView transcript=transcript on_choose=send />
+            {on_stop.map(|stop| {
+                let answering = move || transcript.with(Transcript::answering_turn);
+                view! {
+                    <Show when=move || answering().is_some()>
+                        <button
+                            type="button"
+                            class="lxs-stop"
+                            data-testid="stop"
+                            aria-label="Stop the answer"
+                            on:click=move |_| if let Some(turn) = answering() { stop.run(turn) }
+                        >
+                            "■ Stop"
+                        </button>
+                    </Show>
+                }
+            })}
             {debug.map(|log| view! { <DebugView log=log /> })}
             <Composer on_send=send enabled=enabled node_ref=input_ref />
         </section>

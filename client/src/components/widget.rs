@@ -48,6 +48,11 @@ pub fn Widget(
         let greeting = greeting.clone();
         Callback::new(move |()| crate::chat::new_conversation(transcript, &greeting))
     });
+    // Stopping needs the WebSocket flow (the AppSync flow has no stop route).
+    let on_stop = config
+        .as_ref()
+        .filter(|config| config.appsync.is_none() && config.streaming)
+        .map(|_| Callback::new(|turn: String| crate::chat::stop_answer(&turn)));
     let on_send = config.map(|config| {
         Callback::new(move |text: String| {
             leptos::task::spawn_local(crate::chat::send(Arc::clone(&config), transcript, text));
@@ -63,6 +68,7 @@ pub fn Widget(
                     on_send=on_send
                     on_new_conversation=on_new_conversation
                     debug=debug
+                    on_stop=on_stop
                     on_minimize=minimize
                     on_close=close
                 />

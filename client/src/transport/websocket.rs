@@ -31,6 +31,11 @@ impl StreamSocket {
     pub fn is_open(&self) -> bool {
         self.socket.ready_state() == WebSocket::OPEN
     }
+
+    /// Sends a text message (e.g. a stop request); `false` if the socket would not take it.
+    pub fn send(&self, message: &str) -> bool {
+        self.socket.send_with_str(message).is_ok()
+    }
 }
 
 impl Drop for StreamSocket {

@@ -13,7 +13,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use lexstream_lambda_core::config::ConnectConfig;
-use lexstream_lambda_core::connect::handle_websocket_event;
+use lexstream_lambda_core::connect::{handle_websocket_event, routes};
 use lexstream_protocol::sigv4::query_decode;
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
@@ -285,10 +285,11 @@ async fn route_message(api: &WebSocketApi, facts: &ConnectionFacts, socket: &mut
         .ok()
         .and_then(|value| value.get("action").and_then(Value::as_str).map(str::to_owned));
     match action.as_deref() {
-        Some("ping") => {
+        // The routes the deployment template gives ws-connect (besides $connect/$disconnect).
+        Some(route @ (routes::PING | routes::STOP)) => {
             let mut extra = Map::new();
             extra.insert("body".into(), text.into());
-            api.invoke(facts, "ping", extra, Map::new()).await;
+            api.invoke(facts, route, extra, Map::new()).await;
         }
         _ => {
             // No route and no $default: API Gateway answers the client with this message.

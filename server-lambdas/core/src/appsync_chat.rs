@@ -188,7 +188,7 @@ impl ConnectionStore for ChannelOnly {
         Ok(Some(ConnectionRecord {
             session_id: session_id.to_owned(),
             connection_id: self.0.clone(),
-            ttl: 0,
+            ..ConnectionRecord::default()
         }))
     }
 

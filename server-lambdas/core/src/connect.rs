@@ -20,8 +20,10 @@ pub mod routes {
     pub const DISCONNECT: &str = "$disconnect";
     /// Keep-alive from the widget (`{"action":"ping"}`).
     pub const PING: &str = "ping";
+    /// Stop the answer under way (`{"action":"stop","turn":"…"}`).
+    pub const STOP: &str = "stop";
     /// Every route above (the deployment template must route exactly these here).
-    pub const ALL: &[&str] = &[CONNECT, DISCONNECT, PING];
+    pub const ALL: &[&str] = &[CONNECT, DISCONNECT, PING, STOP];
 }
 
 /// A response for API Gateway: status and a short text body.
@@ -53,6 +55,7 @@ pub async fn handle_websocket_event<S: ConnectionStore>(
         Some(routes::CONNECT) => handle_connect(&event, connection_id, store, config).await,
         Some(routes::DISCONNECT) => handle_disconnect(&connection_id, store).await,
         Some(routes::PING) => respond(200, "pong"),
+        Some(routes::STOP) => handle_stop(&connection_id, event.body.as_deref(), store).await,
         other => respond(400, &format!("unsupported route {}", other.unwrap_or("(none)"))),
     }
 }
@@ -87,6 +90,7 @@ async fn handle_connect<S: ConnectionStore>(
         session_id: session_id.clone(),
         connection_id: connection_id.clone(),
         ttl: now_epoch_seconds() + config.ttl_seconds,
+        stop_turn: None,
     };
     match store.put(&record).await {
         Ok(()) => {
@@ -96,6 +100,43 @@ async fn handle_connect<S: ConnectionStore>(
         Err(error) => {
             tracing::error!(%session_id, %error, "could not record the connection");
             respond(500, "could not record the connection")
+        }
+    }
+}
+
+/// `{"action":"stop","turn":"…"}`: marks the turn stopped on the row of the connection's own
+/// session (a connection can only stop its own session's answers); the relay streaming it ends.
+async fn handle_stop<S: ConnectionStore>(
+    connection_id: &str,
+    body: Option<&str>,
+    store: &S,
+) -> ApiGatewayProxyResponse {
+    let Some(turn) = body.and_then(lexstream_protocol::stop_request_turn) else {
+        return respond(400, "expected {\"action\":\"stop\",\"turn\":\"<turn id>\"}");
+    };
+    let row = match store.session_of(connection_id).await {
+        Ok(Some(session_id)) => store.get(&session_id).await,
+        Ok(None) => Ok(None),
+        Err(error) => Err(error),
+    };
+    match row {
+        Ok(Some(mut record)) if record.connection_id == connection_id => {
+            record.stop_turn = Some(turn.clone());
+            match store.put(&record).await {
+                Ok(()) => {
+                    tracing::info!(session_id = %record.session_id, %turn, "stop requested");
+                    respond(200, "stopping")
+                }
+                Err(error) => {
+                    tracing::error!(%error, "could not record the stop request");
+                    respond(500, "could not record the stop request")
+                }
+            }
+        }
+        Ok(_) => respond(404, "this connection streams no session"),
+        Err(error) => {
+            tracing::error!(%error, "could not look up the connection");
+            respond(500, "could not look up the connection")
         }
     }
 }

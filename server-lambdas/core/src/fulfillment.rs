@@ -139,6 +139,10 @@ pub(crate) fn compose_answer(outcome: &RelayOutcome) -> (String, IntentState) {
         GenerationEnd::DeadlineReached if text.is_empty() => {
             ("The answer took too long. Please try again.".to_owned(), IntentState::Failed)
         }
+        GenerationEnd::StoppedByVisitor if text.is_empty() => {
+            ("_(Stopped.)_".to_owned(), IntentState::Fulfilled)
+        }
+        GenerationEnd::StoppedByVisitor => (format!("{text}\n\n_(Stopped.)_"), IntentState::Fulfilled),
         GenerationEnd::DeadlineReached => (
             format!("{text}\n\n_(The answer was cut short because it took too long.)_"),
             IntentState::Fulfilled,

@@ -11,7 +11,7 @@ use crate::error::{ModelError, PushError, StoreError};
 ///
 /// Stored with the Lex Web UI's names (`sessionId` key, `connectionId`, `ttl`) so an existing
 /// table and fulfillment keep working.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConnectionRecord {
     /// The Lex session id (table key).
     pub session_id: String,
@@ -19,6 +19,9 @@ pub struct ConnectionRecord {
     pub connection_id: String,
     /// When the row expires, in epoch seconds (DynamoDB TTL).
     pub ttl: i64,
+    /// The turn the visitor asked to stop (`{"action":"stop"}`), if any; the relay streaming that
+    /// turn ends it early.
+    pub stop_turn: Option<String>,
 }
 
 /// Where connection ids are kept, keyed by session id.

@@ -10,6 +10,10 @@
 //! connection table once — the widget may have reconnected, and then it gets a `snapshot` of the
 //! turn so far on the new connection — and otherwise stop posting. Generation goes on either
 //! way: the full text is always returned for the Lex answer.
+//!
+//! While streaming, the writer also re-reads the session's row every [`STOP_CHECK_INTERVAL`]:
+//! if the visitor asked to stop this turn, generation ends there, a `done` frame closes the
+//! stream, and the answer is what was generated so far.
 
 use std::time::Duration;
 
@@ -20,6 +24,10 @@ use tokio::time::Instant;
 
 use crate::error::{ModelError, PushError};
 use crate::ports::{ConnectionPusher, ConnectionStore, TextDeltas};
+
+/// How often the writer re-reads the session's row for a stop request while streaming (one
+/// strongly consistent read per interval, only while text is flowing).
+pub const STOP_CHECK_INTERVAL: Duration = Duration::from_millis(500);
 
 /// Limits of one relay run.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +69,8 @@ pub enum GenerationEnd {
     ModelFailed(ModelError),
     /// The deadline passed; the text is what was generated until then.
     DeadlineReached,
+    /// The visitor asked to stop (the `stop` route); the text is what was generated until then.
+    StoppedByVisitor,
 }
 
 /// What happened to the stream to the visitor.
@@ -218,6 +228,18 @@ impl<S: ConnectionStore, P: ConnectionPusher> Poster<'_, S, P> {
         Posted::Resynced
     }
 
+    /// Whether the visitor asked to stop this turn (re-reads the session's row).
+    async fn stop_requested(&self) -> bool {
+        match self.target.store.get(self.target.session_id).await {
+            Ok(Some(record)) => record.stop_turn.as_deref() == Some(self.turn),
+            Ok(None) => false,
+            Err(error) => {
+                tracing::warn!(%error, "could not check for a stop request");
+                false
+            }
+        }
+    }
+
     fn stop(&mut self, reason: &str) -> Posted {
         if self.report.stopped.is_none() {
             tracing::warn!(
@@ -253,7 +275,7 @@ impl<S: ConnectionStore, P: ConnectionPusher> Poster<'_, S, P> {
         let turn = self.turn.to_owned();
         let seq = self.take_seq();
         let frame = match end {
-            GenerationEnd::Complete => Frame::Done { turn, seq },
+            GenerationEnd::Complete | GenerationEnd::StoppedByVisitor => Frame::Done { turn, seq },
             GenerationEnd::ModelFailed(error) => {
                 Frame::Error { turn, seq, message: error.visitor_message().to_owned() }
             }
@@ -289,6 +311,7 @@ async fn write_frames<S: ConnectionStore, P: ConnectionPusher>(
     });
     let mut whole_text = String::new();
     let mut end = None;
+    let mut next_stop_check = Instant::now() + STOP_CHECK_INTERVAL;
     while end.is_none() {
         let Some(first) = receiver.recv().await else {
             end = Some(GenerationEnd::ModelFailed(ModelError::new(
@@ -310,8 +333,17 @@ async fn write_frames<S: ConnectionStore, P: ConnectionPusher>(
         whole_text.push_str(&pending);
         if let Some(poster) = poster.as_mut().filter(|p| p.active()) {
             poster.post_text(&pending, &whole_text).await;
+            if end.is_none() && Instant::now() >= next_stop_check {
+                next_stop_check = Instant::now() + STOP_CHECK_INTERVAL;
+                if poster.stop_requested().await {
+                    tracing::info!(turn, "the visitor stopped the answer");
+                    // Dropping the receiver ends the reader, which drops the model stream.
+                    end = Some(GenerationEnd::StoppedByVisitor);
+                }
+            }
         }
     }
+    drop(receiver);
     let end = end.unwrap_or(GenerationEnd::Complete);
     if let Some(poster) = poster.as_mut().filter(|p| p.active()) {
         poster.post_end(&end, &whole_text).await;

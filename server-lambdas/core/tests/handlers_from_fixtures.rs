@@ -145,6 +145,33 @@ async fn ping_is_answered() {
     );
 }
 
+#[tokio::test]
+async fn stop_marks_the_turn_on_the_connections_own_session_only() {
+    let store = MemoryConnectionStore::default();
+    let config = connect_config(SessionBinding::RequireIdentity);
+    handle_websocket_event(websocket_event("apigw_ws_connect.json", |_| {}), &store, &config).await;
+    let stop = |connection: &'static str, body: &'static str| {
+        websocket_event("apigw_ws_connect.json", move |json| {
+            json["requestContext"]["routeKey"] = "stop".into();
+            json["requestContext"]["connectionId"] = connection.into();
+            json["body"] = body.into();
+        })
+    };
+    let answer =
+        handle_websocket_event(stop("NEWER=", r#"{"action":"stop","turn":"t-9"}"#), &store, &config).await;
+    assert_eq!(answer.status_code, 404, "a connection with no session stops nothing");
+    assert_eq!(store.get(VISITOR).await.unwrap().unwrap().stop_turn, None);
+
+    let connection = store.get(VISITOR).await.unwrap().unwrap().connection_id;
+    let connection: &'static str = Box::leak(connection.into_boxed_str());
+    let bad = handle_websocket_event(stop(connection, r#"{"action":"stop"}"#), &store, &config).await;
+    assert_eq!(bad.status_code, 400);
+    let answer =
+        handle_websocket_event(stop(connection, r#"{"action":"stop","turn":"t-9"}"#), &store, &config).await;
+    assert_eq!(answer.status_code, 200, "{}", body_text(answer.body));
+    assert_eq!(store.get(VISITOR).await.unwrap().unwrap().stop_turn.as_deref(), Some("t-9"));
+}
+
 // ---- fulfillment ----
 
 fn lex_event(edit: impl FnOnce(&mut serde_json::Value)) -> CodeHookEvent {
@@ -161,7 +188,12 @@ fn fulfillment_config() -> FulfillmentConfig {
 
 async fn backend_with_connection() -> InMemoryBackend {
     let backend = InMemoryBackend::default();
-    let record = ConnectionRecord { session_id: VISITOR.into(), connection_id: CONNECTION.into(), ttl: 0 };
+    let record = ConnectionRecord {
+        session_id: VISITOR.into(),
+        connection_id: CONNECTION.into(),
+        ttl: 0,
+        stop_turn: None,
+    };
     backend.store.put(&record).await.unwrap();
     backend
 }

@@ -20,7 +20,12 @@ fn request() -> ModelRequest {
 
 async fn store_with(connection_id: &str) -> MemoryConnectionStore {
     let store = MemoryConnectionStore::default();
-    let record = ConnectionRecord { session_id: SESSION.into(), connection_id: connection_id.into(), ttl: 0 };
+    let record = ConnectionRecord {
+        session_id: SESSION.into(),
+        connection_id: connection_id.into(),
+        ttl: 0,
+        stop_turn: None,
+    };
     store.put(&record).await.unwrap();
     store
 }
@@ -41,6 +46,44 @@ fn assemble<'a>(messages: impl IntoIterator<Item = &'a String>) -> StreamAssembl
 
 fn words(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("w{i} ")).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_request_ends_the_answer_early_with_done() {
+    let chunks = words(100);
+    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
+    let model = ScriptedModel::chunks(&refs, Duration::from_millis(50)); // 5 s of generation
+    let pusher = RecordingPusher::with_latency(Duration::from_millis(20));
+    let store = store_with("c1").await;
+    let stopper = store.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        // A stop for another turn changes nothing; then this turn's.
+        let mut record = stopper.get(SESSION).await.unwrap().unwrap();
+        record.stop_turn = Some("t0".into());
+        stopper.put(&record).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        record.stop_turn = Some("t1".into());
+        stopper.put(&record).await.unwrap();
+    });
+    let target =
+        StreamTarget { store: &store, pusher: &pusher, session_id: SESSION, connection_id: "c1".into() };
+    let started = Instant::now();
+    let outcome =
+        relay(model.stream(request()).await.unwrap(), Some(target), "t1", RelayLimits::default()).await;
+
+    assert_eq!(outcome.end, GenerationEnd::StoppedByVisitor);
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_millis(2400), "stopped within a check interval, took {elapsed:?}");
+    assert!(
+        outcome.text.len() < chunks.concat().len() / 2,
+        "generation stopped early: {}",
+        outcome.text.len()
+    );
+    let received = pusher.received("c1");
+    let turn = assemble(&received);
+    assert!(turn.is_complete(), "a done frame closes the stream");
+    assert_eq!(turn.text(), outcome.text, "the visitor saw everything that was generated");
 }
 
 #[tokio::test(start_paused = true)]
@@ -84,7 +127,12 @@ async fn a_widget_that_reconnected_gets_a_snapshot_and_the_rest_on_its_new_conne
     let reconnect = async {
         tokio::time::sleep(Duration::from_millis(250)).await;
         pusher.mark_gone("old");
-        let record = ConnectionRecord { session_id: SESSION.into(), connection_id: "new".into(), ttl: 0 };
+        let record = ConnectionRecord {
+            session_id: SESSION.into(),
+            connection_id: "new".into(),
+            ttl: 0,
+            stop_turn: None,
+        };
         store.put(&record).await.unwrap();
     };
     let (outcome, ()) = tokio::join!(relay(stream, Some(target), "t1", RelayLimits::default()), reconnect);

@@ -14,6 +14,8 @@ pub const KEY: &str = "sessionId";
 pub const CONNECTION_ID: &str = "connectionId";
 /// The TTL attribute.
 pub const TTL: &str = "ttl";
+/// The turn the visitor asked to stop (set by the `stop` route, read by the relay).
+pub const STOP_TURN: &str = "stopTurn";
 /// On a reverse row (`connection#<id>`): the session it belongs to.
 const BOUND_SESSION: &str = "boundSessionId";
 
@@ -71,15 +73,17 @@ impl ConnectionStore for DynamoDbConnectionStore {
             .send()
             .await
             .map_err(|e| store_error(&format!("PutItem (reverse row) on {}", self.table), e))?;
-        self.client
+        let mut session_row = self
+            .client
             .put_item()
             .table_name(&self.table)
             .item(KEY, AttributeValue::S(record.session_id.clone()))
             .item(CONNECTION_ID, AttributeValue::S(record.connection_id.clone()))
-            .item(TTL, ttl)
-            .send()
-            .await
-            .map_err(|e| store_error(&format!("PutItem on {}", self.table), e))?;
+            .item(TTL, ttl);
+        if let Some(turn) = &record.stop_turn {
+            session_row = session_row.item(STOP_TURN, AttributeValue::S(turn.clone()));
+        }
+        session_row.send().await.map_err(|e| store_error(&format!("PutItem on {}", self.table), e))?;
         Ok(())
     }
 
@@ -87,7 +91,8 @@ impl ConnectionStore for DynamoDbConnectionStore {
         let Some(item) = self.read(session_id.to_owned()).await? else { return Ok(None) };
         let Some(connection_id) = string_attribute(&item, CONNECTION_ID) else { return Ok(None) };
         let ttl = item.get(TTL).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()).unwrap_or(0);
-        Ok(Some(ConnectionRecord { session_id: session_id.to_owned(), connection_id, ttl }))
+        let stop_turn = string_attribute(&item, STOP_TURN);
+        Ok(Some(ConnectionRecord { session_id: session_id.to_owned(), connection_id, ttl, stop_turn }))
     }
 
     async fn session_of(&self, connection_id: &str) -> Result<Option<String>, StoreError> {
