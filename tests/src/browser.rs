@@ -1,6 +1,7 @@
 //! A headless Chromium session driven over WebDriver, with access to the browser console.
 
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -53,6 +54,9 @@ pub struct Browser {
     /// The WebDriver client.
     pub client: Client,
     driver: Child,
+    /// Chromium's profile directory, ours to delete (left to chromedriver, killed browsers leave
+    /// one `/tmp/.org.chromium.Chromium.*` behind per test).
+    profile: PathBuf,
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -74,11 +78,12 @@ impl Browser {
             .spawn()
             .with_context(|| format!("starting {driver_path} (run `cargo xtask setup` to install it)"))?;
 
+        let profile = std::env::temp_dir().join(format!("lexstream-chromium-{}-{port}", std::process::id()));
+        let mut args: Vec<String> = CHROME_ARGS.iter().map(|arg| (*arg).to_owned()).collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
         let mut capabilities = Capabilities::new();
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({ "binary": chrome_path, "args": CHROME_ARGS }),
-        );
+        capabilities
+            .insert("goog:chromeOptions".into(), serde_json::json!({ "binary": chrome_path, "args": args }));
         capabilities.insert("goog:loggingPrefs".into(), serde_json::json!({ "browser": "ALL" }));
 
         let url = format!("http://127.0.0.1:{port}");
@@ -89,7 +94,7 @@ impl Browser {
                 .connect(&url)
                 .await
             {
-                Ok(client) => return Ok(Self { client, driver }),
+                Ok(client) => return Ok(Self { client, driver, profile }),
                 Err(error) => last_error = Some(error),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -117,5 +122,6 @@ impl Browser {
     pub async fn close(mut self) {
         let _ = self.client.close().await;
         let _ = self.driver.kill().await;
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
