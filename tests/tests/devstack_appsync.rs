@@ -251,3 +251,40 @@ async fn publishes_are_checked_and_answered_over_the_websocket() {
     assert_eq!(error_type(&next_answer(&mut socket).await), "BadRequestException");
     devstack.stop();
 }
+
+#[tokio::test]
+async fn a_visitor_cannot_publish_into_any_channel() {
+    let devstack = devstack_with(|_| {}).await;
+    let visitor = Visitor::sign_in(&devstack.url()).await.unwrap();
+    let own = user_channel("chat", user_segment(&visitor.identity_id));
+    let mut socket = connected(&devstack, &visitor_auth(&devstack, &visitor, None)).await;
+    for channel in [own.as_str(), "/chat/someone-else"] {
+        let events = vec!["{\"type\":\"chunk\"}".to_owned()];
+        let body = json!({ "channel": channel, "events": events }).to_string();
+        let authorization = sign_publish(&devstack, &visitor, &body);
+        send(
+            &mut socket,
+            json!({ "type": "publish", "id": "p", "channel": channel, "events": events,
+            "authorization": authorization }),
+        )
+        .await;
+        let answer = next_answer(&mut socket).await;
+        assert!(matches!(answer, EventsMessage::PublishError { .. }), "{channel}: {answer:?}");
+        assert_eq!(error_type(&answer), "UnauthorizedException", "{channel}");
+    }
+    devstack.stop();
+}
+
+/// A visitor's IAM authorization of a WebSocket publish whose signed body is `body`.
+fn sign_publish(devstack: &RunningDevstack, visitor: &Visitor, body: &str) -> BTreeMap<String, String> {
+    use lexstream_protocol::appsync::{IAM_SIGNED_HEADERS, PUBLISH_PATH};
+    use lexstream_protocol::sigv4::{Request, Scope, sign_headers};
+    let host = host(devstack);
+    let mut headers: Vec<(&str, &str)> = IAM_SIGNED_HEADERS.to_vec();
+    headers.push(("host", &host));
+    let request =
+        Request { method: "POST", path: PUBLISH_PATH, query: "", headers: &headers, body: body.as_bytes() };
+    let added =
+        sign_headers(request, &visitor.credentials, Scope { region: "us-east-1", service: "appsync" }, now());
+    headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).chain(added).collect()
+}

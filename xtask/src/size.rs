@@ -55,8 +55,8 @@ pub(crate) fn report() -> Result<(), String> {
 }
 
 fn compressed_size(path: &Path, compressor: &str) -> Result<u64, String> {
-    let script = format!("{compressor} '{}' | wc -c", path.display());
-    output(command("sh", &["-c", &script]))
+    let script = format!("set -o pipefail; {compressor} '{}' | wc -c", path.display());
+    output(command("bash", &["-c", &script]))
         .and_then(|count| count.trim().parse().ok())
         .ok_or_else(|| format!("`{compressor}` failed on {}", path.display()))
 }

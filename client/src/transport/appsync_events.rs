@@ -25,6 +25,9 @@ use crate::debug_log::record;
 /// The id of the widget's one subscription on its connection.
 const SUBSCRIPTION_ID: &str = "lexstream-answers";
 
+/// Longest wait from opening the socket to `subscribe_success`.
+const HANDSHAKE_TIMEOUT_MS: i32 = 10_000;
+
 /// How often the watchdog looks at the time of the last message.
 const WATCHDOG_INTERVAL_MS: i32 = 5_000;
 
@@ -166,7 +169,18 @@ pub async fn open(
     });
     socket.set_onerror(Some(failed.as_ref().unchecked_ref()));
     socket.set_onclose(Some(failed.as_ref().unchecked_ref()));
-    let result = wasm_bindgen_futures::JsFuture::from(subscribed).await;
+    // A server that takes the socket but never acknowledges must not hold the question.
+    let timed_out = js_sys::Promise::new(&mut |_, reject| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_1(
+                &reject,
+                HANDSHAKE_TIMEOUT_MS,
+                &"no connection_ack or subscribe_success in time".into(),
+            );
+        }
+    });
+    let handshake = js_sys::Promise::race(&Array::of2(&subscribed, &timed_out));
+    let result = wasm_bindgen_futures::JsFuture::from(handshake).await;
     socket.set_onopen(None);
     socket.set_onerror(None);
     if let Err(reason) = result {

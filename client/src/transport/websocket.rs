@@ -34,7 +34,7 @@ impl StreamSocket {
 
     /// Sends a text message (e.g. a stop request); `false` if the socket would not take it.
     pub fn send(&self, message: &str) -> bool {
-        self.socket.send_with_str(message).is_ok()
+        self.is_open() && self.socket.send_with_str(message).is_ok()
     }
 }
 

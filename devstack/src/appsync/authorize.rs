@@ -75,3 +75,13 @@ pub(crate) fn may_subscribe(
         }
     }
 }
+
+/// Who may publish: the API key or service credentials (the chat Lambda), never a visitor — in
+/// the deployment the visitor role has no `appsync:EventPublish`, so nobody can inject frames
+/// into another visitor's stream.
+pub(crate) fn may_publish(principal: &Principal) -> Result<(), AppSyncError> {
+    match principal {
+        Principal::Visitor(_) => Err(unauthorized("visitors may not publish")),
+        Principal::ApiKey | Principal::Service => Ok(()),
+    }
+}

@@ -18,7 +18,7 @@ use lexstream_protocol::appsync::{
 use tokio::sync::mpsc;
 
 use super::AppSyncApi;
-use super::authorize::{authorize, may_subscribe};
+use super::authorize::{authorize, may_publish, may_subscribe};
 use super::publish::publish_events;
 
 /// Subscriptions one connection may hold (AppSync's quota).
@@ -143,7 +143,11 @@ fn answer(
             let signed = serde_json::json!({ "channel": channel, "events": events }).to_string();
             let result = validate_operation_id(&id)
                 .map_err(|error| bad_request(error.to_string()))
-                .and_then(|()| authorize(api, &authorization, signed.as_bytes()).map_err(|error| vec![error]))
+                .and_then(|()| {
+                    authorize(api, &authorization, signed.as_bytes())
+                        .and_then(|principal| may_publish(&principal))
+                        .map_err(|error| vec![error])
+                })
                 .and_then(|_| publish_events(api, &channel, &events));
             match result {
                 Ok(response) => EventsMessage::PublishSuccess {

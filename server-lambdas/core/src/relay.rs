@@ -118,7 +118,13 @@ pub async fn relay<S: ConnectionStore, P: ConnectionPusher>(
 
 async fn read_model(mut deltas: TextDeltas, sender: mpsc::UnboundedSender<ReaderEvent>, deadline: Instant) {
     let end = loop {
-        match tokio::time::timeout_at(deadline, deltas.next()).await {
+        let next = tokio::select! {
+            // The writer stopped listening (the visitor stopped the answer): end generation now,
+            // even if the model is between tokens.
+            () = sender.closed() => return,
+            next = tokio::time::timeout_at(deadline, deltas.next()) => next,
+        };
+        match next {
             Err(_) => break GenerationEnd::DeadlineReached,
             Ok(None) => break GenerationEnd::Complete,
             Ok(Some(Err(error))) => break GenerationEnd::ModelFailed(error),

@@ -20,6 +20,9 @@ use crate::config::PublishAuth;
 use crate::error::PushError;
 use crate::ports::ConnectionPusher;
 
+/// Longest wait for one publish; a hung publish must not hold the answer past the Lambda's timeout.
+const PUBLISH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<bytes::Bytes>>;
 
 /// Publishes each frame as one event to the channel it is "pushed" to.
@@ -102,8 +105,10 @@ impl ConnectionPusher for AppSyncPublisher {
         let request = request
             .body(Full::new(bytes::Bytes::from(body)))
             .map_err(|e| PushError::Failed(e.to_string()))?;
-        let response =
-            self.client.request(request).await.map_err(|e| PushError::Failed(format!("publish: {e}")))?;
+        let response = tokio::time::timeout(PUBLISH_TIMEOUT, self.client.request(request))
+            .await
+            .map_err(|_| PushError::Failed(format!("publish: no answer within {PUBLISH_TIMEOUT:?}")))?
+            .map_err(|e| PushError::Failed(format!("publish: {e}")))?;
         let status = response.status();
         let body = response
             .into_body()
