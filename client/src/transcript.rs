@@ -7,7 +7,7 @@ use lexstream_protocol::render::{escape_text, render_markdown};
 use lexstream_protocol::{Incoming, StreamAssembler};
 
 /// One piece of a final bot answer, ready to show.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AnswerPart {
     /// Bot markup (rendered Markdown, an HTML answer, or escaped plain text), **not yet
     /// sanitized**: whoever shows it passes it through `crate::sanitize::sanitize_html`.

@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
+use lexstream_devstack::RunningDevstack;
 use tokio::process::{Child, Command};
 
 /// Chromium flags for a sandbox with no network but loopback (see TOOLCHAIN.md).
@@ -124,4 +125,17 @@ impl Browser {
         let _ = self.driver.kill().await;
         let _ = std::fs::remove_dir_all(&self.profile);
     }
+}
+
+/// Runs `test` with a fresh browser against `devstack`, then closes the browser and stops the
+/// devstack whatever the outcome, and returns the test's result.
+pub async fn in_browser(
+    devstack: RunningDevstack,
+    test: impl AsyncFnOnce(&Browser, &RunningDevstack) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let browser = Browser::start().await?;
+    let result = test(&browser, &devstack).await;
+    browser.close().await;
+    devstack.stop();
+    result
 }

@@ -10,7 +10,7 @@ mod moto;
 mod visitor;
 mod widget_page;
 
-pub use browser::{Browser, ConsoleEntry};
+pub use browser::{Browser, ConsoleEntry, in_browser};
 pub use moto::MotoServer;
 pub use visitor::{POOL_ID, Visitor};
 pub use widget_page::{SeenAnswer, WidgetPage, built_dist_dir, start_devstack, start_devstack_with};

@@ -15,7 +15,8 @@ use lexstream_lambda_core::aws::{AppSyncPublisher, local_sdk_config};
 use lexstream_lambda_core::config::PublishAuth;
 use lexstream_lambda_core::ports::ConnectionPusher;
 use lexstream_protocol::appsync::{
-    EVENTS_SUBPROTOCOL, EventsMessage, auth_subprotocol, iam_authorization, user_channel, user_segment,
+    EVENTS_SUBPROTOCOL, EventsMessage, auth_subprotocol, iam_authorization, signed_body, user_channel,
+    user_segment,
 };
 use lexstream_protocol::calendar::UtcDateTime;
 use serde_json::{Value, json};
@@ -49,7 +50,7 @@ fn visitor_auth(
     visitor: &Visitor,
     channel: Option<&str>,
 ) -> BTreeMap<String, String> {
-    iam_authorization(&host(devstack), channel, &visitor.credentials, "us-east-1", now())
+    iam_authorization(&host(devstack), &signed_body(channel), &visitor.credentials, "us-east-1", now())
 }
 
 /// Opens `/event/realtime` the way AWS's browser clients do (auth in a `header-` subprotocol).
@@ -261,7 +262,8 @@ async fn a_visitor_cannot_publish_into_any_channel() {
     for channel in [own.as_str(), "/chat/someone-else"] {
         let events = vec!["{\"type\":\"chunk\"}".to_owned()];
         let body = json!({ "channel": channel, "events": events }).to_string();
-        let authorization = sign_publish(&devstack, &visitor, &body);
+        let authorization =
+            iam_authorization(&host(&devstack), &body, &visitor.credentials, "us-east-1", now());
         send(
             &mut socket,
             json!({ "type": "publish", "id": "p", "channel": channel, "events": events,
@@ -273,18 +275,4 @@ async fn a_visitor_cannot_publish_into_any_channel() {
         assert_eq!(error_type(&answer), "UnauthorizedException", "{channel}");
     }
     devstack.stop();
-}
-
-/// A visitor's IAM authorization of a WebSocket publish whose signed body is `body`.
-fn sign_publish(devstack: &RunningDevstack, visitor: &Visitor, body: &str) -> BTreeMap<String, String> {
-    use lexstream_protocol::appsync::{IAM_SIGNED_HEADERS, PUBLISH_PATH};
-    use lexstream_protocol::sigv4::{Request, Scope, sign_headers};
-    let host = host(devstack);
-    let mut headers: Vec<(&str, &str)> = IAM_SIGNED_HEADERS.to_vec();
-    headers.push(("host", &host));
-    let request =
-        Request { method: "POST", path: PUBLISH_PATH, query: "", headers: &headers, body: body.as_bytes() };
-    let added =
-        sign_headers(request, &visitor.credentials, Scope { region: "us-east-1", service: "appsync" }, now());
-    headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).chain(added).collect()
 }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use lexstream_e2e::{Browser, WidgetPage, start_devstack};
+use lexstream_e2e::{WidgetPage, in_browser, start_devstack};
 
 const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -13,10 +13,9 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 #[tokio::test]
 async fn an_answer_streams_over_appsync_events_then_settles_formatted() -> anyhow::Result<()> {
     let devstack = start_devstack().await?;
-    let browser = Browser::start().await?;
-    let result = async {
+    in_browser(devstack, async |browser, devstack| {
         let page =
-            WidgetPage::open(&browser, &format!("{}/appsync.html", devstack.url()), LOAD_TIMEOUT).await?;
+            WidgetPage::open(browser, &format!("{}/appsync.html", devstack.url()), LOAD_TIMEOUT).await?;
         page.wait_for("launcher", LOAD_TIMEOUT).await?.click().await?;
         page.ask("How does AppSync streaming work?").await?;
         let answer = page.wait_for_answer("How does AppSync streaming work", ANSWER_TIMEOUT).await?;
@@ -48,10 +47,7 @@ async fn an_answer_streams_over_appsync_events_then_settles_formatted() -> anyho
             })
             .collect();
         assert!(problems.is_empty(), "console errors or stream warnings: {problems:#?}");
-        anyhow::Ok(())
-    }
-    .await;
-    browser.close().await;
-    devstack.stop();
-    result
+        Ok(())
+    })
+    .await
 }

@@ -3,16 +3,15 @@
 
 use std::time::{Duration, Instant};
 
-use lexstream_e2e::{Browser, WidgetPage, start_devstack};
+use lexstream_e2e::{WidgetPage, in_browser, start_devstack};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 #[tokio::test]
 async fn a_dropped_events_connection_is_reopened_and_resubscribed() -> anyhow::Result<()> {
     let devstack = start_devstack().await?;
-    let browser = Browser::start().await?;
-    let result = async {
-        let page = WidgetPage::open(&browser, &format!("{}/appsync.html", devstack.url()), TIMEOUT).await?;
+    in_browser(devstack, async |browser, devstack| {
+        let page = WidgetPage::open(browser, &format!("{}/appsync.html", devstack.url()), TIMEOUT).await?;
         page.wait_for("launcher", TIMEOUT).await?.click().await?;
         page.ask("first question").await?;
         page.wait_for_answer("first question", TIMEOUT).await?;
@@ -37,10 +36,7 @@ async fn a_dropped_events_connection_is_reopened_and_resubscribed() -> anyhow::R
             answer.streamed.iter().any(|s| !s.is_empty()),
             "the next answer streamed on the new connection"
         );
-        anyhow::Ok(())
-    }
-    .await;
-    browser.close().await;
-    devstack.stop();
-    result
+        Ok(())
+    })
+    .await
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use lexstream_e2e::{Browser, WidgetPage, start_devstack};
+use lexstream_e2e::{Browser, WidgetPage, in_browser, start_devstack};
 
 const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -24,9 +24,8 @@ async fn opened_chat<'a>(browser: &'a Browser, url: &str) -> anyhow::Result<Widg
 #[tokio::test]
 async fn a_question_streams_word_by_word_then_the_formatted_answer_replaces_it() -> anyhow::Result<()> {
     let devstack = start_devstack().await?;
-    let browser = Browser::start().await?;
-    let result = async {
-        let page = opened_chat(&browser, &devstack.url()).await?;
+    in_browser(devstack, async |browser, devstack| {
+        let page = opened_chat(browser, &devstack.url()).await?;
         page.ask("How does streaming work?").await?;
         let answer = page.wait_for_answer("devstack demo model", ANSWER_TIMEOUT).await?;
 
@@ -54,45 +53,37 @@ async fn a_question_streams_word_by_word_then_the_formatted_answer_replaces_it()
         assert_eq!(status, "The answer is complete.");
         let errors: Vec<_> = browser.console().await?.into_iter().filter(|e| e.level == "SEVERE").collect();
         assert!(errors.is_empty(), "console errors (CSP violations show here too): {errors:#?}");
-        anyhow::Ok(())
-    }
-    .await;
-    browser.close().await;
-    devstack.stop();
-    result
+        Ok(())
+    })
+    .await
 }
 
 #[tokio::test]
 async fn card_buttons_send_their_value() -> anyhow::Result<()> {
     let devstack = start_devstack().await?;
-    let browser = Browser::start().await?;
-    let result = async {
-        let page = opened_chat(&browser, &devstack.url()).await?;
+    in_browser(devstack, async |browser, devstack| {
+        let page = opened_chat(browser, &devstack.url()).await?;
         page.ask("show me the options").await?;
         let card = page.wait_for("card", ANSWER_TIMEOUT).await?;
         let button = card.find(fantoccini::Locator::Css(".lxs-card-button:nth-child(3)")).await?;
         assert_eq!(button.text().await?, "Say hello");
         button.click().await?;
         page.wait_for_answer("Ask me anything", ANSWER_TIMEOUT).await?;
-        anyhow::Ok(())
-    }
-    .await;
-    browser.close().await;
-    devstack.stop();
-    result
+        Ok(())
+    })
+    .await
 }
 
 #[tokio::test]
 async fn a_reload_keeps_the_conversation_and_new_conversation_starts_over() -> anyhow::Result<()> {
     let devstack = start_devstack().await?;
-    let browser = Browser::start().await?;
-    let result = async {
-        let page = opened_chat(&browser, &devstack.url()).await?;
+    in_browser(devstack, async |browser, devstack| {
+        let page = opened_chat(browser, &devstack.url()).await?;
         page.ask("hello").await?;
         page.wait_for_answer("Hello!", ANSWER_TIMEOUT).await?;
 
         browser.client.refresh().await?;
-        let page = opened_chat(&browser, &devstack.url()).await?;
+        let page = opened_chat(browser, &devstack.url()).await?;
         page.wait_for("transcript", LOAD_TIMEOUT).await?;
         let messages = browser.client.execute(ALL_MESSAGES, vec![]).await?;
         let texts: Vec<&str> = messages.as_array().unwrap().iter().filter_map(|m| m.as_str()).collect();
@@ -107,10 +98,7 @@ async fn a_reload_keeps_the_conversation_and_new_conversation_starts_over() -> a
         page.ask("How does streaming work?").await?;
         let answer = page.wait_for_answer("devstack demo model", ANSWER_TIMEOUT).await?;
         assert!(answer.streamed.iter().any(|s| !s.is_empty()), "the new session streamed too");
-        anyhow::Ok(())
-    }
-    .await;
-    browser.close().await;
-    devstack.stop();
-    result
+        Ok(())
+    })
+    .await
 }

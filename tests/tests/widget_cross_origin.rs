@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use lexstream_e2e::{Browser, WidgetPage, start_devstack};
+use lexstream_e2e::{WidgetPage, in_browser, start_devstack};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -47,9 +47,8 @@ async fn the_widget_embedded_from_another_origin_under_a_strict_csp_streams() ->
     let site = format!("http://{}/", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let browser = Browser::start().await?;
-    let result = async {
-        let page = WidgetPage::open(&browser, &site, TIMEOUT).await?;
+    in_browser(devstack, async |browser, _devstack| {
+        let page = WidgetPage::open(browser, &site, TIMEOUT).await?;
         page.wait_for("launcher", TIMEOUT).await?.click().await?;
         page.ask("How does streaming work?").await?;
         let answer = page.wait_for_answer("devstack demo model", TIMEOUT).await?;
@@ -57,12 +56,9 @@ async fn the_widget_embedded_from_another_origin_under_a_strict_csp_streams() ->
         assert!(answer.final_html.contains("<strong>"), "{}", answer.final_html);
         let errors: Vec<_> = browser.console().await?.into_iter().filter(|e| e.level == "SEVERE").collect();
         assert!(errors.is_empty(), "console errors or CSP violations: {errors:#?}");
-        anyhow::Ok(())
-    }
-    .await;
-    browser.close().await;
-    devstack.stop();
-    result
+        Ok(())
+    })
+    .await
 }
 
 /// The Lex Web UI-style config file a site serves itself (absolute URLs of the widget's origin).
@@ -105,9 +101,8 @@ async fn a_config_url_and_data_attributes_configure_the_widget() -> anyhow::Resu
     let site = format!("http://{}/", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let browser = Browser::start().await?;
-    let result = async {
-        let page = WidgetPage::open(&browser, &site, TIMEOUT).await?;
+    in_browser(devstack, async |browser, _devstack| {
+        let page = WidgetPage::open(browser, &site, TIMEOUT).await?;
         page.wait_for("launcher", TIMEOUT).await?.click().await?;
         let title = browser
             .client
@@ -121,10 +116,7 @@ async fn a_config_url_and_data_attributes_configure_the_widget() -> anyhow::Resu
         page.wait_for_answer("Hello!", TIMEOUT).await?;
         let errors: Vec<_> = browser.console().await?.into_iter().filter(|e| e.level == "SEVERE").collect();
         assert!(errors.is_empty(), "console errors: {errors:#?}");
-        anyhow::Ok(())
-    }
-    .await;
-    browser.close().await;
-    devstack.stop();
-    result
+        Ok(())
+    })
+    .await
 }

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use fantoccini::key::Key;
-use lexstream_e2e::{Browser, WidgetPage, start_devstack_with};
+use lexstream_e2e::{WidgetPage, in_browser, start_devstack_with};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -55,9 +55,8 @@ async fn hostile_lambda() -> anyhow::Result<String> {
 async fn hostile_html_and_markdown_in_an_answer_execute_nothing() -> anyhow::Result<()> {
     let fulfillment_url = hostile_lambda().await?;
     let devstack = start_devstack_with(|config| config.fulfillment_url = Some(fulfillment_url)).await?;
-    let browser = Browser::start().await?;
-    let result = async {
-        let page = WidgetPage::open(&browser, &devstack.url(), TIMEOUT).await?;
+    in_browser(devstack, async |browser, devstack| {
+        let page = WidgetPage::open(browser, &devstack.url(), TIMEOUT).await?;
         page.wait_for("launcher", TIMEOUT).await?.click().await?;
         let input = page.wait_for("input", TIMEOUT).await?;
         input.send_keys("anything at all, please").await?;
@@ -105,10 +104,7 @@ async fn hostile_html_and_markdown_in_an_answer_execute_nothing() -> anyhow::Res
             "the safe link stays: {html}"
         );
         assert!(html.contains("<b>bold</b>") && text.contains("tricky"), "{html}");
-        anyhow::Ok(())
-    }
-    .await;
-    browser.close().await;
-    devstack.stop();
-    result
+        Ok(())
+    })
+    .await
 }

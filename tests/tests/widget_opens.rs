@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use lexstream_e2e::{Browser, WidgetPage, start_devstack};
+use lexstream_e2e::{WidgetPage, in_browser, start_devstack};
 
 const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
 const UI_TIMEOUT: Duration = Duration::from_secs(5);
@@ -13,9 +13,8 @@ const HOT_PINK: &str = "rgba(255, 105, 180, 1)";
 #[tokio::test]
 async fn visitor_opens_and_closes_the_chat_on_the_demo_page() -> anyhow::Result<()> {
     let devstack = start_devstack().await?;
-    let browser = Browser::start().await?;
-    let result = async {
-        let page = WidgetPage::open(&browser, &devstack.url(), LOAD_TIMEOUT).await?;
+    in_browser(devstack, async |browser, devstack| {
+        let page = WidgetPage::open(browser, &devstack.url(), LOAD_TIMEOUT).await?;
 
         let launcher = page.wait_for("launcher", UI_TIMEOUT).await?;
         assert_eq!(launcher.attr("aria-expanded").await?.as_deref(), Some("false"));
@@ -48,21 +47,17 @@ async fn visitor_opens_and_closes_the_chat_on_the_demo_page() -> anyhow::Result<
         let errors: Vec<_> =
             browser.console().await?.into_iter().filter(|entry| entry.level == "SEVERE").collect();
         assert!(errors.is_empty(), "console errors on the demo page: {errors:#?}");
-        anyhow::Ok(())
-    }
-    .await;
-    browser.close().await;
-    devstack.stop();
-    result
+        Ok(())
+    })
+    .await
 }
 
 #[tokio::test]
 async fn console_errors_are_seen_by_the_test_harness() -> anyhow::Result<()> {
     // Guards the check above: a console error on the page must reach the test.
     let devstack = start_devstack().await?;
-    let browser = Browser::start().await?;
-    let result = async {
-        WidgetPage::open(&browser, &devstack.url(), LOAD_TIMEOUT).await?;
+    in_browser(devstack, async |browser, devstack| {
+        WidgetPage::open(browser, &devstack.url(), LOAD_TIMEOUT).await?;
         browser.client.execute("console.error('lexstream-e2e-probe')", vec![]).await?;
         let console = browser.console().await?;
         assert!(
@@ -71,10 +66,7 @@ async fn console_errors_are_seen_by_the_test_harness() -> anyhow::Result<()> {
                 .any(|entry| entry.level == "SEVERE" && entry.message.contains("lexstream-e2e-probe")),
             "console read back: {console:#?}"
         );
-        anyhow::Ok(())
-    }
-    .await;
-    browser.close().await;
-    devstack.stop();
-    result
+        Ok(())
+    })
+    .await
 }

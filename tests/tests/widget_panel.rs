@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use lexstream_e2e::{Browser, WidgetPage, start_devstack};
+use lexstream_e2e::{WidgetPage, in_browser, start_devstack};
 
 const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -48,9 +48,8 @@ async fn wait_for_visitor_message(page: &WidgetPage<'_>, text: &str) -> anyhow::
 #[tokio::test]
 async fn the_log_follows_answers_until_the_visitor_scrolls_up() -> anyhow::Result<()> {
     let devstack = start_devstack().await?;
-    let browser = Browser::start().await?;
-    let result = async {
-        let page = WidgetPage::open(&browser, &devstack.url(), LOAD_TIMEOUT).await?;
+    in_browser(devstack, async |browser, devstack| {
+        let page = WidgetPage::open(browser, &devstack.url(), LOAD_TIMEOUT).await?;
         page.wait_for("launcher", LOAD_TIMEOUT).await?.click().await?;
         // Enough answers to overflow the log; each time, the newest text is in view.
         for question in ["first question", "second question", "third question"] {
@@ -79,20 +78,16 @@ async fn the_log_follows_answers_until_the_visitor_scrolls_up() -> anyhow::Resul
         page.wait_for_answer("back to the bottom", ANSWER_TIMEOUT).await?;
         let distance = page.run_script(DISTANCE_FROM_BOTTOM).await?.as_f64().unwrap_or(f64::MAX);
         assert!(distance < 2.0, "after sending, the log is {distance}px from its end");
-        anyhow::Ok(())
-    }
-    .await;
-    browser.close().await;
-    devstack.stop();
-    result
+        Ok(())
+    })
+    .await
 }
 
 #[tokio::test]
 async fn minimizing_keeps_the_answer_coming_and_flags_it_on_the_launcher() -> anyhow::Result<()> {
     let devstack = start_devstack().await?;
-    let browser = Browser::start().await?;
-    let result = async {
-        let page = WidgetPage::open(&browser, &devstack.url(), LOAD_TIMEOUT).await?;
+    in_browser(devstack, async |browser, devstack| {
+        let page = WidgetPage::open(browser, &devstack.url(), LOAD_TIMEOUT).await?;
         let launcher = page.wait_for("launcher", LOAD_TIMEOUT).await?;
         launcher.click().await?;
         page.ask("answer me while I look away").await?;
@@ -108,10 +103,7 @@ async fn minimizing_keeps_the_answer_coming_and_flags_it_on_the_launcher() -> an
         let answer = page.wait_for_answer("devstack demo model", LOAD_TIMEOUT).await?;
         assert!(answer.final_text.contains("answer me while I look away"), "{}", answer.final_text);
         page.wait_gone("unread", LOAD_TIMEOUT).await?;
-        anyhow::Ok(())
-    }
-    .await;
-    browser.close().await;
-    devstack.stop();
-    result
+        Ok(())
+    })
+    .await
 }

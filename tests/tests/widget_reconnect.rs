@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use lexstream_e2e::{Browser, WidgetPage, start_devstack};
+use lexstream_e2e::{WidgetPage, in_browser, start_devstack};
 use lexstream_lambda_core::ports::ConnectionStore;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -11,9 +11,8 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 #[tokio::test]
 async fn a_closed_stream_is_reopened_without_waiting_for_the_next_question() -> anyhow::Result<()> {
     let devstack = start_devstack().await?;
-    let browser = Browser::start().await?;
-    let result = async {
-        let page = WidgetPage::open(&browser, &devstack.url(), TIMEOUT).await?;
+    in_browser(devstack, async |browser, devstack| {
+        let page = WidgetPage::open(browser, &devstack.url(), TIMEOUT).await?;
         page.wait_for("launcher", TIMEOUT).await?.click().await?;
         page.ask("hello").await?;
         page.wait_for_answer("Hello!", TIMEOUT).await?;
@@ -45,10 +44,7 @@ async fn a_closed_stream_is_reopened_without_waiting_for_the_next_question() -> 
             answer.streamed.iter().any(|s| !s.is_empty()),
             "the next answer streamed on the new connection"
         );
-        anyhow::Ok(())
-    }
-    .await;
-    browser.close().await;
-    devstack.stop();
-    result
+        Ok(())
+    })
+    .await
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use lexstream_devstack::bedrock::DemoModelSettings;
-use lexstream_e2e::{Browser, WidgetPage, start_devstack_with};
+use lexstream_e2e::{WidgetPage, in_browser, start_devstack_with};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -16,9 +16,8 @@ async fn stop_ends_the_answer_with_what_was_generated() -> anyhow::Result<()> {
         config.model = DemoModelSettings { token_interval: Duration::from_millis(110) };
     })
     .await?;
-    let browser = Browser::start().await?;
-    let result = async {
-        let page = WidgetPage::open(&browser, &devstack.url(), TIMEOUT).await?;
+    in_browser(devstack, async |browser, devstack| {
+        let page = WidgetPage::open(browser, &devstack.url(), TIMEOUT).await?;
         page.wait_for("launcher", TIMEOUT).await?.click().await?;
         page.ask("please stop me").await?;
         // Wait until some text has streamed, then stop.
@@ -42,10 +41,7 @@ async fn stop_ends_the_answer_with_what_was_generated() -> anyhow::Result<()> {
             answer.final_text
         );
         page.wait_gone("stop", TIMEOUT).await?;
-        anyhow::Ok(())
-    }
-    .await;
-    browser.close().await;
-    devstack.stop();
-    result
+        Ok(())
+    })
+    .await
 }

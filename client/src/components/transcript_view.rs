@@ -77,8 +77,10 @@ pub fn TranscriptView(
     }
 }
 
-/// What an entry shows, hashed: a bubble is rebuilt only when its own content changed, so a
-/// streamed frame touches one bubble, not the whole log (and answers aren't re-sanitized).
+/// What identifies how an entry looks: a bubble is rebuilt only when this changes, so a streamed
+/// frame touches one bubble, not the whole log (and answers aren't re-sanitized). Cheap per
+/// frame: a turn id is unique to its reply, a final or failed reply never changes afterwards, and
+/// streamed text only grows, so its length (with the status line) says when it changed.
 fn fingerprint(entry: &Entry) -> u64 {
     let mut hasher = DefaultHasher::new();
     match entry {
@@ -87,9 +89,11 @@ fn fingerprint(entry: &Entry) -> u64 {
             turn.hash(&mut hasher);
             match reply {
                 Reply::Waiting => 1_u8.hash(&mut hasher),
-                Reply::Streaming(assembler) => (2_u8, assembler.text(), assembler.status()).hash(&mut hasher),
-                Reply::Final(parts) => (3_u8, parts).hash(&mut hasher),
-                Reply::Failed { message, partial } => (4_u8, message, partial).hash(&mut hasher),
+                Reply::Streaming(assembler) => {
+                    (2_u8, assembler.text().len(), assembler.status()).hash(&mut hasher);
+                }
+                Reply::Final(_) => 3_u8.hash(&mut hasher),
+                Reply::Failed { .. } => 4_u8.hash(&mut hasher),
             }
         }
     }

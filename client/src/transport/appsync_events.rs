@@ -10,7 +10,7 @@ use std::rc::Rc;
 use js_sys::{Array, Function};
 use lexstream_protocol::appsync::{
     CONNECTION_TIMEOUT_MS, EVENTS_SUBPROTOCOL, ServerEvent, auth_subprotocol, connection_init_json,
-    iam_authorization, read_server_message, subscribe_json, unsubscribe_json,
+    iam_authorization, read_server_message, signed_body, subscribe_json, unsubscribe_json,
 };
 use lexstream_protocol::calendar::UtcDateTime;
 use wasm_bindgen::JsCast;
@@ -90,12 +90,12 @@ pub async fn open(
 ) -> Result<EventsSocket, String> {
     let (host, _) = authority_and_path(&config.http_endpoint);
     let now = || UtcDateTime::from_epoch_seconds(now_epoch_seconds());
-    let connect_auth = iam_authorization(host, None, &visitor.credentials, region, now());
+    let connect_auth = iam_authorization(host, &signed_body(None), &visitor.credentials, region, now());
     let channel_name = channel.to_owned();
     let subscribe = subscribe_json(
         SUBSCRIPTION_ID,
         channel,
-        &iam_authorization(host, Some(channel), &visitor.credentials, region, now()),
+        &iam_authorization(host, &signed_body(Some(channel)), &visitor.credentials, region, now()),
     );
     let protocols = Array::of2(&EVENTS_SUBPROTOCOL.into(), &auth_subprotocol(&connect_auth).into());
     let socket = WebSocket::new_with_str_sequence(&config.realtime_endpoint, &protocols)

@@ -26,6 +26,14 @@ fn unauthorized(message: impl Into<String>) -> AppSyncError {
     AppSyncError::new("UnauthorizedException", message)
 }
 
+/// A request's headers as an auth object (names lower-case, values that are text).
+pub(crate) fn auth_from_headers(headers: &HeaderMap) -> BTreeMap<String, String> {
+    headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+        .collect()
+}
+
 /// Checks the auth headers of a connect, subscribe or publish whose signed body is `body`.
 pub(crate) fn authorize(
     api: &AppSyncApi,

@@ -13,7 +13,7 @@ use lexstream_protocol::appsync::{
 use lexstream_protocol::limits::{APPSYNC_MAX_EVENT_BYTES, APPSYNC_MAX_EVENTS_PER_PUBLISH};
 
 use super::AppSyncApi;
-use super::authorize::{authorize, may_publish};
+use super::authorize::{auth_from_headers, authorize, may_publish};
 use crate::identities::new_connection_id;
 
 /// Publishes `events` to `channel` if they pass AppSync's checks.
@@ -59,10 +59,7 @@ pub(crate) fn publish_events(
 
 /// `POST /event`.
 pub(crate) async fn http_publish(State(api): State<AppSyncApi>, headers: HeaderMap, body: Bytes) -> Response {
-    let auth: std::collections::BTreeMap<String, String> = headers
-        .iter()
-        .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
-        .collect();
+    let auth = auth_from_headers(&headers);
     if let Err(error) = authorize(&api, &auth, &body).and_then(|principal| may_publish(&principal)) {
         return refusal(StatusCode::UNAUTHORIZED, &[error]);
     }

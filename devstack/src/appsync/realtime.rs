@@ -18,7 +18,7 @@ use lexstream_protocol::appsync::{
 use tokio::sync::mpsc;
 
 use super::AppSyncApi;
-use super::authorize::{authorize, may_publish, may_subscribe};
+use super::authorize::{auth_from_headers, authorize, may_publish, may_subscribe};
 use super::publish::publish_events;
 
 /// Subscriptions one connection may hold (AppSync's quota).
@@ -45,10 +45,7 @@ pub(crate) async fn upgrade(
     // Browsers send auth in the `header-` subprotocol; native clients as real headers.
     let connect_auth = match offered.iter().find(|p| p.starts_with(AUTH_SUBPROTOCOL_PREFIX)) {
         Some(token) => headers_from_subprotocol(token),
-        None => Ok(headers
-            .iter()
-            .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
-            .collect()),
+        None => Ok(auth_from_headers(&headers)),
     };
     upgrade.protocols([EVENTS_SUBPROTOCOL]).on_upgrade(move |socket| serve(api, socket, connect_auth))
 }

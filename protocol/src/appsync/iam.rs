@@ -1,22 +1,23 @@
 //! The IAM (SigV4) authorization object of an AppSync Events realtime operation: the headers of
-//! a signed `POST https://<http-host>/event` whose body is the operation's ([`signed_body`]).
+//! a signed `POST https://<http-host>/event` whose body is the operation's (see
+//! [`signed_body`](super::signed_body) for connect and subscribe).
 
 use std::collections::BTreeMap;
 
-use super::{IAM_SIGNED_HEADERS, PUBLISH_PATH, signed_body};
+use super::{IAM_SIGNED_HEADERS, PUBLISH_PATH};
 use crate::calendar::UtcDateTime;
 use crate::sigv4::{Credentials, Request, Scope, sign_headers};
 
-/// The `authorization` object (or, base64url-encoded, the `header-` subprotocol) for connecting
-/// (`channel: None`) or subscribing to `channel`, signed for `host` (the API's HTTP host).
+/// The `authorization` object (or, base64url-encoded, the `header-` subprotocol) of an operation
+/// whose signed body is `body` (`signed_body(None)` to connect, `signed_body(Some(channel))` to
+/// subscribe, `{"channel":…,"events":[…]}` to publish), signed for `host` (the API's HTTP host).
 pub fn iam_authorization(
     host: &str,
-    channel: Option<&str>,
+    body: &str,
     credentials: &Credentials,
     region: &str,
     now: UtcDateTime,
 ) -> BTreeMap<String, String> {
-    let body = signed_body(channel);
     let mut headers: Vec<(&str, &str)> = IAM_SIGNED_HEADERS.to_vec();
     headers.push(("host", host));
     let request =

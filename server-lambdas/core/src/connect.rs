@@ -34,8 +34,8 @@ fn respond(status: i64, body: &str) -> ApiGatewayProxyResponse {
     response
 }
 
-/// Seconds since the epoch, for TTLs.
-fn now_epoch_seconds() -> i64 {
+/// Seconds since the epoch (for TTLs and signing times).
+pub(crate) fn now_epoch_seconds() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))

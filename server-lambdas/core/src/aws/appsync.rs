@@ -75,7 +75,7 @@ impl AppSyncPublisher {
                     headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
                 let request =
                     Request { method: "POST", path: self.endpoint.path(), query: "", headers: &signed, body };
-                let now = UtcDateTime::from_epoch_seconds(epoch_seconds());
+                let now = UtcDateTime::from_epoch_seconds(crate::connect::now_epoch_seconds());
                 let added =
                     sigv4::sign_headers(request, &credentials, Scope { region, service: "appsync" }, now);
                 headers.extend(added);
@@ -83,12 +83,6 @@ impl AppSyncPublisher {
         }
         Ok(headers)
     }
-}
-
-fn epoch_seconds() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
 }
 
 impl ConnectionPusher for AppSyncPublisher {
