@@ -8,9 +8,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use lexstream_protocol::appsync::{user_channel, user_segment};
-use lexstream_protocol::lex::{
-    ATTR_STREAMING_ENDPOINT, ATTR_STREAMING_TABLE, ATTR_STREAMING_TURN_ID, Message, MessageContentType,
-};
+use lexstream_protocol::lex::{ATTR_STREAMING_TURN_ID, Message, MessageContentType};
 use lexstream_protocol::parse_incoming;
 
 use crate::aws::chat_api;
@@ -217,12 +215,7 @@ pub(crate) async fn send(config: Arc<WidgetConfig>, transcript: RwSignal<Transcr
             return Ok((Vec::from([Message::text(MessageContentType::CustomPayload, answer.text)]), None));
         }
         let mut session_attributes = SESSION.with_borrow(|session| session.session_attributes.clone());
-        if let (true, Some(stage_url)) = (config.streaming, &config.websocket_url) {
-            session_attributes.insert(ATTR_STREAMING_ENDPOINT.to_owned(), stage_url.clone());
-            if let Some(table) = &config.streaming_table {
-                session_attributes.insert(ATTR_STREAMING_TABLE.to_owned(), table.clone());
-            }
-        }
+        session_attributes.extend(config.streaming_session_attributes());
         let request_attributes = BTreeMap::from([(ATTR_STREAMING_TURN_ID.to_owned(), turn.clone())]);
         let question = Question {
             session_id: session_id(&visitor),

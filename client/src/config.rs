@@ -1,6 +1,9 @@
 //! The widget's configuration: the Lex Web UI's config keys where they mean the same thing, read
 //! from a JSON object, with one clear error naming the key that is missing or wrong.
 
+use std::collections::BTreeMap;
+
+use lexstream_protocol::lex::{ATTR_STREAMING_ENDPOINT, ATTR_STREAMING_TABLE, streaming_endpoint};
 use serde_json::Value;
 
 /// Everything the widget needs to talk to Cognito, Lex and the streaming WebSocket.
@@ -283,6 +286,23 @@ impl WidgetConfig {
     }
 }
 
+impl WidgetConfig {
+    /// The session attributes that ask the fulfillment to stream (none when streaming is off or
+    /// the AppSync flow is used): `streamingEndpoint` in its https form, exactly as the Lex Web
+    /// UI sends it (a Lex Web UI fulfillment hands it to boto3, which refuses `wss://`), and
+    /// `streamingDynamoDbTable` when configured.
+    pub fn streaming_session_attributes(&self) -> BTreeMap<String, String> {
+        let mut attributes = BTreeMap::new();
+        if let (true, None, Some(stage_url)) = (self.streaming, &self.appsync, &self.websocket_url) {
+            attributes.insert(ATTR_STREAMING_ENDPOINT.to_owned(), streaming_endpoint(stage_url));
+            if let Some(table) = &self.streaming_table {
+                attributes.insert(ATTR_STREAMING_TABLE.to_owned(), table.clone());
+            }
+        }
+        attributes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -310,6 +330,22 @@ mod tests {
         assert!(config.streaming);
         assert_eq!(config.lex_endpoint, "https://runtime-v2-lex.us-east-1.amazonaws.com");
         assert_eq!(config.cognito_endpoint, "https://cognito-identity.us-east-1.amazonaws.com");
+    }
+
+    #[test]
+    fn the_streaming_endpoint_attribute_is_the_https_form_of_the_stage_as_the_lex_web_ui_sends_it() {
+        let config = WidgetConfig::from_json(&lex_web_ui_config(), "https://shop.example").unwrap();
+        let attributes = config.streaming_session_attributes();
+        assert_eq!(attributes["streamingEndpoint"], "https://abc.execute-api.us-east-1.amazonaws.com/Prod");
+        assert_eq!(attributes["streamingDynamoDbTable"], "streaming-table");
+        let mut local = lex_web_ui_config();
+        local["lex"]["streamingWebSocketEndpoint"] = "/Prod".into();
+        let config = WidgetConfig::from_json(&local, "http://127.0.0.1:8080").unwrap();
+        assert_eq!(config.streaming_session_attributes()["streamingEndpoint"], "http://127.0.0.1:8080/Prod");
+        let mut off = lex_web_ui_config();
+        off["lex"]["allowStreamingResponses"] = false.into();
+        let config = WidgetConfig::from_json(&off, "https://shop.example").unwrap();
+        assert!(config.streaming_session_attributes().is_empty());
     }
 
     #[test]

@@ -30,15 +30,22 @@ pub struct DevstackConfig {
     pub websocket_limits: WebSocketLimits,
     /// The connection table's name (`CONNECTIONS_TABLE`, default `lexstream-connections`).
     pub table_name: String,
-    /// A local DynamoDB-compatible server for the table (`AWS_ENDPOINT_URL_DYNAMODB`); embedded
-    /// when unset.
+    /// A local DynamoDB-compatible server for the table (`AWS_ENDPOINT_URL_DYNAMODB`); when
+    /// unset, the table lives in the devstack's own DynamoDB endpoint.
     pub dynamodb_endpoint: Option<String>,
     /// The bot definition, JSON (`--bot FILE`, default the demo bot).
     pub bot_json: String,
     /// Where the fulfillment code hook runs: `None` in-process, or a Lambda invoke URL
     /// (`--fulfillment-url`).
     pub fulfillment_url: Option<String>,
-    /// How long Lex waits for the code hook (`--fulfillment-timeout-secs`, default 30).
+    /// A command the devstack runs as the fulfillment Lambda over the Lambda Runtime API
+    /// (`--fulfillment-cmd`, e.g. `python -m awslambdaric app.handler`).
+    pub fulfillment_cmd: Option<String>,
+    /// Most concurrent environments of `--fulfillment-cmd` (`--fulfillment-concurrency`,
+    /// default 4).
+    pub fulfillment_concurrency: usize,
+    /// How long Lex waits for the code hook (`--fulfillment-timeout-secs`, default 30); also the
+    /// timeout of a `--fulfillment-cmd` function.
     pub fulfillment_timeout: Duration,
     /// Faults in force at start (`--post-latency-ms`, `--fault-gone`, `--bedrock-throttle`).
     pub faults: Faults,
@@ -64,6 +71,8 @@ impl Default for DevstackConfig {
             dynamodb_endpoint: std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok().filter(|url| !url.is_empty()),
             bot_json: crate::lex::bot::DEMO_BOT.to_owned(),
             fulfillment_url: None,
+            fulfillment_cmd: None,
+            fulfillment_concurrency: 4,
             fulfillment_timeout: Duration::from_secs(30),
             faults: Faults::default(),
             appsync_api_key: DEFAULT_APPSYNC_API_KEY.to_owned(),
@@ -93,6 +102,9 @@ pub enum ConfigError {
     /// A file named by a flag cannot be read.
     #[error("cannot read {0}: {1}")]
     Unreadable(String, String),
+    /// Two flags that exclude each other.
+    #[error("{0} and {1} cannot be used together")]
+    Conflict(&'static str, &'static str),
     /// `--auth` got something other than `sigv4` or `off`.
     #[error("--auth {0:?} must be sigv4 or off")]
     BadAuth(String),
@@ -119,6 +131,11 @@ usage: lexstream-devstack [flags]
   --model-proxy-model M   the model name to ask the proxy for (default: the request's model id)
   --auth sigv4|off        require SigV4 signatures from issued credentials (default sigv4)
   --bot FILE              the bot Lex plays (JSON; default: the built-in demo bot)
+  --fulfillment-cmd CMD   run the code hook as a Lambda function in any language: CMD starts
+                          its runtime client (e.g. \"python -m awslambdaric app.handler\" or
+                          target/release/lex-fulfillment) with AWS_LAMBDA_RUNTIME_API, region,
+                          credentials and endpoints set (see the start banner)
+  --fulfillment-concurrency N  most concurrent --fulfillment-cmd processes (default 4)
   --fulfillment-url URL   run the code hook at this Lambda invoke URL instead of in-process
                           (e.g. http://127.0.0.1:9000/2015-03-31/functions/function/invocations)
   --fulfillment-timeout-secs N  how long Lex waits for the code hook (default 30)
@@ -127,8 +144,9 @@ usage: lexstream-devstack [flags]
   --appsync-api-key KEY   AppSync Events API key (default da2-lexstream-devstack)
   --appsync-namespace NS  AppSync Events namespace of the chat channels (default chat)
   --appsync-ka-secs N     seconds between AppSync Events keep-alives (default 60)
-environment: AWS_ENDPOINT_URL_DYNAMODB keeps connections in that DynamoDB (table
-  CONNECTIONS_TABLE, default lexstream-connections) instead of in memory
+environment: the connection table (CONNECTIONS_TABLE, default lexstream-connections) is a
+  table of the devstack's own DynamoDB endpoint (the DynamoDB JSON protocol on POST /);
+  AWS_ENDPOINT_URL_DYNAMODB keeps it in that DynamoDB instead
 faults (also settable at runtime: POST /_devstack/faults):
   --post-latency-ms N     every @connections post and AppSync HTTP publish takes N ms longer
   --fault-gone            every @connections post answers 410 GoneException
@@ -172,6 +190,11 @@ impl DevstackConfig {
                     config.model_proxy = Some((url, Some(value()?)));
                 }
                 "--fulfillment-url" => config.fulfillment_url = Some(value()?),
+                "--fulfillment-cmd" => config.fulfillment_cmd = Some(value()?),
+                "--fulfillment-concurrency" => {
+                    config.fulfillment_concurrency =
+                        usize::try_from(number(&flag, value()?)?).unwrap_or(usize::MAX).max(1);
+                }
                 "--fulfillment-timeout-secs" => {
                     config.fulfillment_timeout = Duration::from_secs(number(&flag, value()?)?);
                 }
@@ -193,6 +216,9 @@ impl DevstackConfig {
                 "--help" | "-h" => return Err(ConfigError::HelpRequested),
                 _ => return Err(ConfigError::UnknownFlag(flag)),
             }
+        }
+        if config.fulfillment_cmd.is_some() && config.fulfillment_url.is_some() {
+            return Err(ConfigError::Conflict("--fulfillment-cmd", "--fulfillment-url"));
         }
         if config.model_proxy.as_ref().is_some_and(|(url, _)| url.is_empty()) {
             return Err(ConfigError::MissingValue("--model-proxy (needed by --model-proxy-model)".into()));
@@ -256,6 +282,9 @@ mod tests {
         assert_eq!(error.to_string(), "--dist needs a value");
         let error = DevstackConfig::from_args(args(&["--model-pace-ms", "fast"])).unwrap_err();
         assert_eq!(error.to_string(), "--model-pace-ms \"fast\" is not a whole number");
+        let error = DevstackConfig::from_args(args(&["--fulfillment-cmd", "x", "--fulfillment-url", "y"]))
+            .unwrap_err();
+        assert_eq!(error.to_string(), "--fulfillment-cmd and --fulfillment-url cannot be used together");
         let error = DevstackConfig::from_args(args(&["--port", "1"])).unwrap_err();
         assert!(error.to_string().contains("unknown flag \"--port\""), "{error}");
     }

@@ -1,52 +1,84 @@
-//! The connection table behind the devstack's WebSocket API: embedded in memory by default, or a
-//! local DynamoDB-compatible server (moto, DynamoDB Local) through the Lambdas' own adapter when
+//! The connection table behind the devstack's WebSocket API, always written through the Lambdas'
+//! own DynamoDB adapter: a table of the devstack's own DynamoDB endpoint by default (so any
+//! DynamoDB client, such as a Python fulfillment's boto3, reads exactly what `ws-connect`
+//! wrote), or of a DynamoDB-compatible server (moto, DynamoDB Local) when
 //! `AWS_ENDPOINT_URL_DYNAMODB` is set.
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
 use lexstream_lambda_core::StoreError;
+use lexstream_lambda_core::aws::dynamodb::{KEY, TTL};
 use lexstream_lambda_core::aws::{DynamoDbClient, DynamoDbConnectionStore, local_sdk_config};
-use lexstream_lambda_core::memory::MemoryConnectionStore;
 use lexstream_lambda_core::ports::{ConnectionRecord, ConnectionStore};
+
+use crate::dynamodb::{TableDefinition, Tables};
 
 /// The table name used when none is configured.
 pub const DEFAULT_TABLE: &str = "lexstream-connections";
 
-/// Where connections are recorded.
-#[derive(Debug, Clone)]
-pub enum ConnectionTable {
-    /// In the devstack's memory (the default).
-    Embedded(MemoryConnectionStore),
-    /// In a DynamoDB-compatible server.
-    DynamoDb(DynamoDbConnectionStore),
+/// Which DynamoDB holds the connection table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableLocation {
+    /// The devstack's own DynamoDB endpoint (the default).
+    Devstack,
+    /// The DynamoDB-compatible server at this URL (`AWS_ENDPOINT_URL_DYNAMODB`).
+    External(String),
 }
 
-impl Default for ConnectionTable {
-    fn default() -> Self {
-        Self::Embedded(MemoryConnectionStore::default())
-    }
+/// The connection table: the Lambdas' DynamoDB adapter, pointed at where the table lives.
+#[derive(Debug, Clone)]
+pub struct ConnectionTable {
+    store: DynamoDbConnectionStore,
+    location: TableLocation,
 }
 
 impl ConnectionTable {
-    /// DynamoDB at `endpoint` (creating `table` if missing), else embedded. The server is a
-    /// local one; requests are signed with the devstack's local credentials.
-    pub async fn open(endpoint: Option<&str>, table: &str) -> Result<Self, StoreError> {
-        let Some(endpoint) = endpoint else { return Ok(Self::default()) };
+    /// The table `table` in the DynamoDB at `external` (created there if missing), or else in
+    /// the devstack's own `tables` (created now, with TTL on `ttl`), reached through the
+    /// devstack's endpoint at `devstack_url`. Requests are signed with the devstack's service
+    /// credentials either way.
+    pub async fn open(
+        external: Option<&str>,
+        tables: &Tables,
+        devstack_url: &str,
+        table: &str,
+    ) -> Result<Self, StoreError> {
+        match external {
+            Some(endpoint) => Self::external(endpoint, table).await,
+            None => Self::own(tables, devstack_url, table).await,
+        }
+    }
+
+    /// Where the table lives.
+    pub fn location(&self) -> &TableLocation {
+        &self.location
+    }
+
+    async fn own(tables: &Tables, devstack_url: &str, table: &str) -> Result<Self, StoreError> {
+        tables
+            .create(TableDefinition::with_string_key(table, KEY))
+            .and_then(|()| tables.enable_ttl(table, TTL))
+            .map_err(|error| StoreError(format!("creating table {table}: {error}")))?;
+        let client = DynamoDbClient::new(&local_sdk_config(devstack_url).await);
+        Ok(Self { store: DynamoDbConnectionStore::new(client, table), location: TableLocation::Devstack })
+    }
+
+    async fn external(endpoint: &str, table: &str) -> Result<Self, StoreError> {
         let client = DynamoDbClient::new(&local_sdk_config(endpoint).await);
         let created = client
             .create_table()
             .table_name(table)
             .attribute_definitions(
                 AttributeDefinition::builder()
-                    .attribute_name("sessionId")
+                    .attribute_name(KEY)
                     .attribute_type(ScalarAttributeType::S)
                     .build()
                     .map_err(|e| StoreError(e.to_string()))?,
             )
             .key_schema(
                 KeySchemaElement::builder()
-                    .attribute_name("sessionId")
+                    .attribute_name(KEY)
                     .key_type(KeyType::Hash)
                     .build()
                     .map_err(|e| StoreError(e.to_string()))?,
@@ -66,36 +98,27 @@ impl ConnectionTable {
                 )));
             }
         }
-        Ok(Self::DynamoDb(DynamoDbConnectionStore::new(client, table)))
+        Ok(Self {
+            store: DynamoDbConnectionStore::new(client, table),
+            location: TableLocation::External(endpoint.to_owned()),
+        })
     }
 }
 
 impl ConnectionStore for ConnectionTable {
     async fn put(&self, record: &ConnectionRecord) -> Result<(), StoreError> {
-        match self {
-            Self::Embedded(store) => store.put(record).await,
-            Self::DynamoDb(store) => store.put(record).await,
-        }
+        self.store.put(record).await
     }
 
     async fn get(&self, session_id: &str) -> Result<Option<ConnectionRecord>, StoreError> {
-        match self {
-            Self::Embedded(store) => store.get(session_id).await,
-            Self::DynamoDb(store) => store.get(session_id).await,
-        }
+        self.store.get(session_id).await
     }
 
     async fn session_of(&self, connection_id: &str) -> Result<Option<String>, StoreError> {
-        match self {
-            Self::Embedded(store) => store.session_of(connection_id).await,
-            Self::DynamoDb(store) => store.session_of(connection_id).await,
-        }
+        self.store.session_of(connection_id).await
     }
 
     async fn delete_if_current(&self, session_id: &str, connection_id: &str) -> Result<bool, StoreError> {
-        match self {
-            Self::Embedded(store) => store.delete_if_current(session_id, connection_id).await,
-            Self::DynamoDb(store) => store.delete_if_current(session_id, connection_id).await,
-        }
+        self.store.delete_if_current(session_id, connection_id).await
     }
 }

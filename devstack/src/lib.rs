@@ -3,16 +3,19 @@
 //!
 //! On one address it serves the built widget (`dist/`) and dispatches the way AWS clients
 //! address services:
-//! - by path: Lex V2 runtime `RecognizeText` ([`lex`]), Bedrock runtime
-//!   (`/model/{id}/converse-stream`, [`bedrock`]), the WebSocket API (`/{stage}` upgrade) and its
-//!   management API (`/{stage}/@connections/{id}`, [`apigw`]);
-//! - by `X-Amz-Target` on `POST /`: Cognito identity (`GetId`, `GetCredentialsForIdentity`);
+//! - by path: Lex V2 runtime `RecognizeText` ([`lex`]), Bedrock runtime (`/model/{id}/converse`,
+//!   `converse-stream`, and `invoke`, `invoke-with-response-stream` in every model family's body
+//!   format, [`bedrock`]), the WebSocket API (`/{stage}` upgrade) and its management API
+//!   (`/{stage}/@connections/{id}`, [`apigw`]);
+//! - by `X-Amz-Target` on `POST /`: Cognito identity (`GetId`, `GetCredentialsForIdentity`) and
+//!   DynamoDB's JSON protocol ([`dynamodb`]);
 //! - plus fault injection ([`faults`], `POST /_devstack/faults`) and `/healthz`.
 //!
-//! Requests to the WebSocket API and `@connections` must be SigV4-signed by credentials the
+//! Requests to the WebSocket API, `@connections` and Bedrock must be SigV4-signed by credentials the
 //! devstack issued through Cognito or its service credentials ([`identities`]), unless
-//! `--auth off`. Connections are recorded in an embedded table, or in DynamoDB through the
-//! Lambdas' adapter when `AWS_ENDPOINT_URL_DYNAMODB` is set ([`connection_table`]).
+//! `--auth off`. Connections are recorded through the Lambdas' DynamoDB adapter, in a table of
+//! the devstack's own DynamoDB endpoint, or of the DynamoDB at `AWS_ENDPOINT_URL_DYNAMODB` when
+//! that is set ([`connection_table`]).
 
 pub mod apigw;
 pub mod appsync;
@@ -24,8 +27,10 @@ mod cognito;
 mod config;
 pub mod connection_table;
 mod cors;
+pub mod dynamodb;
 pub mod faults;
 pub mod identities;
+pub mod lambda_host;
 pub mod lex;
 mod static_files;
 mod time_format;
@@ -35,7 +40,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use lexstream_lambda_core::aws::{AppSyncPublisher, BedrockClient, BedrockModel, local_sdk_config};
@@ -61,7 +66,7 @@ use crate::lex::fulfiller::Fulfiller;
 pub const DEMO_MODEL_ID: &str = "lexstream.devstack-demo-v1";
 
 /// The devstack's shared state: what tests and the admin endpoint can reach into.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DevstackState {
     /// Open WebSocket connections.
     pub connections: Connections,
@@ -71,6 +76,8 @@ pub struct DevstackState {
     pub identities: Identities,
     /// The connection table (`sessionId` → `connectionId`).
     pub table: ConnectionTable,
+    /// The tables of the devstack's DynamoDB endpoint.
+    pub dynamodb: dynamodb::Tables,
     /// AppSync Events subscriptions and realtime connections.
     pub events: appsync::Broker,
 }
@@ -95,9 +102,18 @@ fn router(
         .route("/_devstack/faults", get(faults::get_faults).post(faults::set_faults))
         .with_state(state.faults.clone());
     let identities = state.identities.clone();
-    let aws_json = post(move |headers: HeaderMap, body: Bytes| {
+    let dynamodb_api = dynamodb::DynamoDbApi {
+        auth: config.auth,
+        identities: state.identities.clone(),
+        tables: state.dynamodb.clone(),
+    };
+    let aws_json = post(move |uri: Uri, headers: HeaderMap, body: Bytes| {
         let identities = identities.clone();
+        let dynamodb_api = dynamodb_api.clone();
         async move {
+            if let Some(response) = dynamodb_api.handle(&uri, &headers, &body) {
+                return response;
+            }
             cognito::handle(&headers, &body, &identities, clock::epoch_seconds()).unwrap_or_else(|| {
                 AwsError::new(
                     StatusCode::BAD_REQUEST,
@@ -148,7 +164,12 @@ fn router(
         .route("/", static_files::service(config.dist_dir.clone()).merge(aws_json))
         .route(&format!("/{}", config.stage), get(apigw::websocket_upgrade).with_state(websocket))
         .merge(admin)
-        .merge(bedrock::routes(state.faults.clone(), config.model_source()))
+        .merge(bedrock::routes(
+            state.faults.clone(),
+            config.model_source(),
+            config.auth,
+            state.identities.clone(),
+        ))
         .merge(lex::routes(lex_runtime))
         .merge(apigw::management_routes(management))
         .fallback_service(static_files::service(config.dist_dir.clone()))
@@ -170,6 +191,9 @@ pub enum SpawnError {
     /// The in-process Lambdas' settings are invalid.
     #[error("Lambda settings: {0}")]
     Fulfillment(#[from] lexstream_lambda_core::config::ConfigError),
+    /// `--fulfillment-cmd` could not be started.
+    #[error("could not start --fulfillment-cmd {0:?}: {1}")]
+    FulfillmentCommand(String, std::io::Error),
     /// The in-process chat Lambda's AppSync publisher could not be built.
     #[error("AppSync publisher: {0}")]
     Chat(String),
@@ -208,24 +232,25 @@ impl RunningDevstack {
 pub async fn spawn(config: DevstackConfig) -> Result<RunningDevstack, SpawnError> {
     let listener = TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
+    let dynamodb = dynamodb::Tables::default();
+    let table = ConnectionTable::open(
+        config.dynamodb_endpoint.as_deref(),
+        &dynamodb,
+        &format!("http://{addr}"),
+        &config.table_name,
+    )
+    .await?;
     let state = DevstackState {
-        table: ConnectionTable::open(config.dynamodb_endpoint.as_deref(), &config.table_name).await?,
-        ..DevstackState::default()
+        connections: Connections::default(),
+        faults: SharedFaults::default(),
+        identities: Identities::default(),
+        table,
+        dynamodb,
+        events: appsync::Broker::default(),
     };
     state.faults.set(config.faults.clone());
     let bot = BotDefinition::parse(&config.bot_json)?;
-    let fulfiller = match &config.fulfillment_url {
-        Some(url) => Fulfiller::Url { url: url.clone(), timeout: config.fulfillment_timeout },
-        None => {
-            // The in-process Lambda talks to this devstack (Bedrock, @connections) with the
-            // devstack's service credentials, like a deployed Lambda with its role.
-            let sdk_config = local_sdk_config(&format!("http://{addr}")).await;
-            let settings = FulfillmentConfig::from_lookup(|name: &str| {
-                environment(name).or_else(|| (name == "BEDROCK_MODEL_ID").then(|| DEMO_MODEL_ID.to_owned()))
-            })?;
-            Fulfiller::in_process(&sdk_config, state.table.clone(), settings)
-        }
-    };
+    let fulfiller = fulfiller(&config, &state, addr).await?;
     let chat = chat_route(&config, &state, addr).await?;
     let app = router(&config, &state, bot, fulfiller, Some(chat))
         .into_make_service_with_connect_info::<SocketAddr>();
@@ -235,6 +260,43 @@ pub async fn spawn(config: DevstackConfig) -> Result<RunningDevstack, SpawnError
         }
     });
     Ok(RunningDevstack { addr, state, stage: config.stage.clone(), task })
+}
+
+/// The variables a function run against the devstack at `addr` needs (region, credentials,
+/// endpoints): what `--fulfillment-cmd` sets and the start banner prints.
+pub fn function_environment(config: &DevstackConfig, addr: SocketAddr) -> Vec<(String, String)> {
+    let url = format!("http://{addr}");
+    lambda_host::function_environment(&url, config.dynamodb_endpoint.as_deref().unwrap_or(&url))
+}
+
+/// Where Lex's code hook runs: a hosted process (`--fulfillment-cmd`), an invoke URL
+/// (`--fulfillment-url`), or the project's handler in-process.
+async fn fulfiller(config: &DevstackConfig, state: &DevstackState, addr: SocketAddr) -> Result<Fulfiller, SpawnError> {
+    if let Some(url) = &config.fulfillment_url {
+        return Ok(Fulfiller::Url { url: url.clone(), timeout: config.fulfillment_timeout });
+    }
+    if let Some(command) = &config.fulfillment_cmd {
+        let mut variables = function_environment(config, addr);
+        if environment("BEDROCK_MODEL_ID").is_none() {
+            variables.push(("BEDROCK_MODEL_ID".to_owned(), DEMO_MODEL_ID.to_owned()));
+        }
+        let function = lambda_host::HostedFunction::new(lambda_host::FunctionSettings {
+            name: "lex-fulfillment".to_owned(),
+            command: command.clone(),
+            timeout: config.fulfillment_timeout,
+            max_environments: config.fulfillment_concurrency,
+            variables,
+        });
+        function.warm_up().await.map_err(|error| SpawnError::FulfillmentCommand(command.clone(), error))?;
+        return Ok(Fulfiller::Hosted { function, timeout: config.fulfillment_timeout });
+    }
+    // The in-process Lambda talks to this devstack (Bedrock, @connections) with the devstack's
+    // service credentials, like a deployed Lambda with its role.
+    let sdk_config = local_sdk_config(&format!("http://{addr}")).await;
+    let settings = FulfillmentConfig::from_lookup(|name: &str| {
+        environment(name).or_else(|| (name == "BEDROCK_MODEL_ID").then(|| DEMO_MODEL_ID.to_owned()))
+    })?;
+    Ok(Fulfiller::in_process(&sdk_config, state.table.clone(), settings))
 }
 
 /// The `appsync-chat` Lambda in-process: Bedrock and AppSync publishing both through this

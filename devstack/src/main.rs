@@ -31,7 +31,15 @@ async fn main() -> anyhow::Result<()> {
 /// What a developer needs to point the widget, an SDK or a Lambda at this devstack.
 fn banner(config: &DevstackConfig, running: &lexstream_devstack::RunningDevstack) -> String {
     let url = running.url();
-    let fulfillment = config.fulfillment_url.as_deref().unwrap_or("in-process (the lex-fulfillment handler)");
+    let fulfillment = match (&config.fulfillment_cmd, &config.fulfillment_url) {
+        (Some(command), _) => format!("`{command}` over the Lambda Runtime API"),
+        (None, Some(url)) => url.clone(),
+        (None, None) => "in-process (the lex-fulfillment handler)".to_owned(),
+    };
+    let variables: String = lexstream_devstack::function_environment(config, running.addr)
+        .iter()
+        .map(|(name, value)| format!("\n    export {name}={value}"))
+        .collect();
     let model = match &config.model_proxy {
         Some((proxy, _)) => format!("proxied to {proxy}"),
         None => format!("demo model, {} ms per token", config.model.token_interval.as_millis()),
@@ -61,6 +69,9 @@ fn banner(config: &DevstackConfig, running: &lexstream_devstack::RunningDevstack
          \n  fulfillment      {fulfillment}\
          \n  auth             {auth}\
          \n  faults           GET/POST {url}/_devstack/faults\
+         \n\nA fulfillment of your own (any language, any AWS SDK) reaches this devstack with these\
+         \nvariables (--fulfillment-cmd sets them for you); @connections, Bedrock and DynamoDB accept\
+         \nthese service credentials and the visitors' Cognito credentials, nothing else:{variables}\
          \n\nPress Ctrl-C to stop.",
         dist = config.dist_dir.display(),
         ws = url.replace("http://", "ws://"),

@@ -7,10 +7,14 @@
 
 mod browser;
 mod moto;
+mod raw_http;
+mod tools;
 mod visitor;
 mod widget_page;
 
 pub use browser::{Browser, ConsoleEntry, in_browser};
 pub use moto::MotoServer;
+pub use raw_http::unsigned_post;
+pub use tools::{lex_fulfillment_binary, venv_python, workspace_root};
 pub use visitor::{POOL_ID, Visitor};
 pub use widget_page::{SeenAnswer, WidgetPage, built_dist_dir, start_devstack, start_devstack_with};

@@ -45,6 +45,22 @@ impl Visitor {
         })
     }
 
+    /// A Lex V2 runtime client at `devstack_url` signing with this visitor's credentials, as the
+    /// widget signs `RecognizeText`.
+    pub async fn lex_client(&self, devstack_url: &str) -> aws_sdk_lexruntimev2::Client {
+        let credentials = aws_sdk_lexruntimev2::config::Credentials::new(
+            &self.credentials.access_key_id,
+            &self.credentials.secret_access_key,
+            self.credentials.session_token.clone(),
+            None,
+            "visitor",
+        );
+        let config = aws_sdk_lexruntimev2::config::Builder::from(&local_sdk_config(devstack_url).await)
+            .credentials_provider(credentials)
+            .build();
+        aws_sdk_lexruntimev2::Client::from_conf(config)
+    }
+
     /// The presigned `ws://…/{stage}?sessionId=…` URL for `session_id`.
     pub fn websocket_url(&self, stage_url: &str, session_id: &str) -> String {
         let without_scheme = stage_url.trim_start_matches("http://");

@@ -1,10 +1,11 @@
 //! The devstack keeps its connection table in a DynamoDB-compatible server (through the Lambdas'
-//! own adapter) when one is configured (`AWS_ENDPOINT_URL_DYNAMODB`).
+//! own adapter) when one is configured (`AWS_ENDPOINT_URL_DYNAMODB`), and not in its own
+//! DynamoDB endpoint.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use lexstream_devstack::DevstackConfig;
-use lexstream_devstack::connection_table::ConnectionTable;
+use lexstream_devstack::connection_table::TableLocation;
 use lexstream_e2e::{MotoServer, Visitor};
 use lexstream_lambda_core::aws::{DynamoDbClient, local_sdk_config};
 
@@ -18,7 +19,7 @@ async fn connections_land_in_dynamodb_when_an_endpoint_is_configured() {
         ..DevstackConfig::default()
     };
     let devstack = lexstream_devstack::spawn(config).await.unwrap();
-    assert!(matches!(devstack.state.table, ConnectionTable::DynamoDb(_)), "{:?}", devstack.state.table);
+    assert_eq!(devstack.state.table.location(), &TableLocation::External(moto.url.clone()));
 
     let visitor = Visitor::sign_in(&devstack.url()).await.unwrap();
     let (socket, _) =
@@ -38,6 +39,8 @@ async fn connections_land_in_dynamodb_when_an_endpoint_is_configured() {
         .item
         .expect("the connection row");
     assert!(item.contains_key("connectionId") && item.contains_key("ttl"), "{item:?}");
+    // The devstack's own DynamoDB endpoint holds no copy of it.
+    assert!(devstack.state.dynamodb.names().is_empty(), "{:?}", devstack.state.dynamodb.names());
     drop(socket);
     devstack.stop();
 }

@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use aws_sdk_lexruntimev2::Client as LexClient;
-use aws_sdk_lexruntimev2::config::Credentials as SdkCredentials;
 use aws_sdk_lexruntimev2::types::{MessageContentType, SessionState};
 use futures_util::StreamExt;
 use lexstream_devstack::{DevstackConfig, RunningDevstack};
@@ -26,21 +25,6 @@ async fn devstack_with(edit: impl FnOnce(&mut DevstackConfig)) -> RunningDevstac
     lexstream_devstack::spawn(config).await.unwrap()
 }
 
-/// A Lex runtime client signing with the visitor's temporary credentials, as the widget does.
-async fn lex_client(devstack: &RunningDevstack, visitor: &Visitor) -> LexClient {
-    let credentials = SdkCredentials::new(
-        &visitor.credentials.access_key_id,
-        &visitor.credentials.secret_access_key,
-        visitor.credentials.session_token.clone(),
-        None,
-        "visitor",
-    );
-    let config = aws_sdk_lexruntimev2::config::Builder::from(&local_sdk_config(&devstack.url()).await)
-        .credentials_provider(credentials)
-        .build();
-    LexClient::from_conf(config)
-}
-
 fn streaming_session(devstack: &RunningDevstack) -> SessionState {
     SessionState::builder()
         .session_attributes("streamingDynamoDbTable", "lexstream-connections")
@@ -56,7 +40,7 @@ async fn the_answer_streams_over_the_websocket_before_recognize_text_returns_it(
         tokio_tungstenite::connect_async(visitor.websocket_url(&devstack.stage_url(), &visitor.identity_id))
             .await
             .unwrap();
-    let lex = lex_client(&devstack, &visitor).await;
+    let lex = visitor.lex_client(&devstack.url()).await;
 
     let frames = tokio::spawn(async move {
         let mut socket = socket;
@@ -119,7 +103,7 @@ async fn the_answer_streams_over_the_websocket_before_recognize_text_returns_it(
 async fn intents_without_code_hook_answer_from_the_bot_definition() {
     let devstack = devstack_with(|_| {}).await;
     let visitor = Visitor::sign_in(&devstack.url()).await.unwrap();
-    let lex = lex_client(&devstack, &visitor).await;
+    let lex = visitor.lex_client(&devstack.url()).await;
     let ask = |text: &'static str| {
         lex.recognize_text()
             .bot_id(BOT)
@@ -144,7 +128,7 @@ async fn intents_without_code_hook_answer_from_the_bot_definition() {
 async fn lex_refuses_unknown_bots_and_bad_signatures_like_aws() {
     let devstack = devstack_with(|_| {}).await;
     let visitor = Visitor::sign_in(&devstack.url()).await.unwrap();
-    let lex = lex_client(&devstack, &visitor).await;
+    let lex = visitor.lex_client(&devstack.url()).await;
     let missing = lex
         .recognize_text()
         .bot_id("NOSUCHBOT0")
@@ -158,7 +142,7 @@ async fn lex_refuses_unknown_bots_and_bad_signatures_like_aws() {
 
     let mut forged = visitor.clone();
     forged.credentials.secret_access_key = "not-the-secret".into();
-    let forged_client = lex_client(&devstack, &forged).await;
+    let forged_client = forged.lex_client(&devstack.url()).await;
     let refused = forged_client
         .recognize_text()
         .bot_id(BOT)
@@ -206,7 +190,7 @@ async fn a_developers_own_lambda_at_an_invoke_url_answers_and_its_failures_surfa
     let url = fake_lambda(close, 200).await;
     let devstack = devstack_with(|config| config.fulfillment_url = Some(url)).await;
     let visitor = Visitor::sign_in(&devstack.url()).await.unwrap();
-    let lex = lex_client(&devstack, &visitor).await;
+    let lex = visitor.lex_client(&devstack.url()).await;
     let answer = lex
         .recognize_text()
         .bot_id(BOT)
@@ -223,7 +207,7 @@ async fn a_developers_own_lambda_at_an_invoke_url_answers_and_its_failures_surfa
     let broken = fake_lambda(serde_json::json!({"errorMessage": "boom"}), 500).await;
     let devstack = devstack_with(|config| config.fulfillment_url = Some(broken)).await;
     let visitor = Visitor::sign_in(&devstack.url()).await.unwrap();
-    let lex = lex_client(&devstack, &visitor).await;
+    let lex = visitor.lex_client(&devstack.url()).await;
     let failed = lex
         .recognize_text()
         .bot_id(BOT)

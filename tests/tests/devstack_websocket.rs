@@ -7,7 +7,7 @@ use std::time::Duration;
 use aws_sdk_cognitoidentity::Client as CognitoClient;
 use futures_util::{SinkExt, StreamExt};
 use lexstream_devstack::{DevstackConfig, Faults, RunningDevstack};
-use lexstream_e2e::{POOL_ID, Visitor};
+use lexstream_e2e::{POOL_ID, Visitor, unsigned_post};
 use lexstream_lambda_core::aws::{ApiGatewayPusher, local_sdk_config};
 use lexstream_lambda_core::ports::{ConnectionPusher, ConnectionStore};
 use tokio_tungstenite::tungstenite::Error as WsError;
@@ -149,22 +149,8 @@ async fn idle_connections_close_like_api_gateways_and_faults_drop_them() {
 async fn the_management_api_refuses_unsigned_calls() {
     let devstack = devstack_with(|_| {}).await;
     let mut inbox = devstack.state.connections.register("C1=", "127.0.0.1", "test");
-    let status = raw_post(&devstack, "/Prod/@connections/C1%3D", "sneaky").await;
+    let status = unsigned_post(devstack.addr, "/Prod/@connections/C1%3D", &[], "sneaky").await.unwrap();
     assert!(status.starts_with("HTTP/1.1 403"), "{status}");
     assert!(inbox.try_recv().is_err(), "nothing was delivered");
     devstack.stop();
-}
-
-async fn raw_post(devstack: &RunningDevstack, path: &str, body: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(devstack.addr).await.unwrap();
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        devstack.addr,
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    response
 }

@@ -1,5 +1,6 @@
 //! The Lambdas' AWS adapters on the real AWS SDK clients, against real servers: DynamoDB on
-//! moto, Bedrock `ConverseStream` and API Gateway `@connections` on the devstack.
+//! moto and on the devstack's DynamoDB endpoint (the same test body on both), Bedrock
+//! `ConverseStream` and API Gateway `@connections` on the devstack.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use std::time::Duration;
@@ -53,6 +54,27 @@ async fn devstack() -> RunningDevstack {
 async fn dynamodb() -> (MotoServer, DynamoDbClient) {
     let moto = MotoServer::start().await.unwrap();
     let client = DynamoDbClient::new(&local_sdk_config(&moto.url).await);
+    create_connection_table(&client).await;
+    (moto, client)
+}
+
+/// A devstack with the connection table created through its own DynamoDB endpoint, as the
+/// template creates it (the devstack's own table gets another name, so `TABLE` is free).
+async fn devstack_dynamodb() -> (RunningDevstack, DynamoDbClient) {
+    let config = DevstackConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        table_name: "devstack-own-connections".into(),
+        dynamodb_endpoint: None,
+        ..DevstackConfig::default()
+    };
+    let devstack = lexstream_devstack::spawn(config).await.unwrap();
+    let client = DynamoDbClient::new(&local_sdk_config(&devstack.url()).await);
+    create_connection_table(&client).await;
+    (devstack, client)
+}
+
+/// Creates `TABLE` (key `sessionId`, TTL on `ttl`) on the DynamoDB `client` talks to.
+async fn create_connection_table(client: &DynamoDbClient) {
     client
         .create_table()
         .table_name(TABLE)
@@ -79,7 +101,6 @@ async fn dynamodb() -> (MotoServer, DynamoDbClient) {
         .send()
         .await
         .unwrap();
-    (moto, client)
 }
 
 fn model_request(question: &str) -> ModelRequest {
@@ -93,8 +114,20 @@ fn model_request(question: &str) -> ModelRequest {
 }
 
 #[tokio::test]
-async fn dynamodb_store_keeps_the_lex_web_ui_table_shape_and_deletes_conditionally() {
+async fn dynamodb_store_keeps_the_lex_web_ui_table_shape_and_deletes_conditionally_on_moto() {
     let (_moto, client) = dynamodb().await;
+    store_keeps_the_lex_web_ui_table_shape_and_deletes_conditionally(client).await;
+}
+
+#[tokio::test]
+async fn dynamodb_store_keeps_the_lex_web_ui_table_shape_and_deletes_conditionally_on_the_devstack() {
+    let (devstack, client) = devstack_dynamodb().await;
+    store_keeps_the_lex_web_ui_table_shape_and_deletes_conditionally(client).await;
+    devstack.stop();
+}
+
+/// The adapter's behaviour on whichever DynamoDB `client` talks to (with `TABLE` created).
+async fn store_keeps_the_lex_web_ui_table_shape_and_deletes_conditionally(client: DynamoDbClient) {
     let store = DynamoDbConnectionStore::new(client.clone(), TABLE);
     let record = ConnectionRecord {
         session_id: "us-east-1:abc".into(),
@@ -136,11 +169,23 @@ async fn dynamodb_store_keeps_the_lex_web_ui_table_shape_and_deletes_conditional
 }
 
 #[tokio::test]
-async fn dynamodb_store_reports_a_missing_table_clearly() {
+async fn dynamodb_store_reports_a_missing_table_clearly_on_moto() {
     let (_moto, client) = dynamodb().await;
+    store_reports_a_missing_table_clearly(client).await;
+}
+
+#[tokio::test]
+async fn dynamodb_store_reports_a_missing_table_clearly_on_the_devstack() {
+    let (devstack, client) = devstack_dynamodb().await;
+    store_reports_a_missing_table_clearly(client).await;
+    devstack.stop();
+}
+
+async fn store_reports_a_missing_table_clearly(client: DynamoDbClient) {
     let store = DynamoDbConnectionStore::new(client, "no-such-table");
     let error = store.get("s1").await.unwrap_err();
     assert!(error.to_string().contains("no-such-table"), "{error}");
+    assert!(error.to_string().contains("ResourceNotFoundException"), "{error}");
 }
 
 #[tokio::test]

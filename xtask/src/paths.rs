@@ -72,3 +72,8 @@ pub(crate) fn chromedriver() -> PathBuf {
 pub(crate) fn chromium() -> PathBuf {
     std::env::var_os("CHROME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
 }
+
+/// Cargo's target directory (`$CARGO_TARGET_DIR`, else `target/` in the workspace).
+pub(crate) fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), PathBuf::from)
+}

@@ -16,8 +16,11 @@ const DEBIAN_BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver"];
 /// The Amplify JS release the AppSync Events client test uses.
 const AMPLIFY_VERSION: &str = "6.22.1";
 
-/// Python test tools: DynamoDB-compatible server, template linter, Lambda builder.
-const PYTHON_TOOLS: &[&str] = &["moto[server]==5.2.5", "cfn-lint==1.58.0", "cargo-lambda==1.9.2"];
+/// Python test tools: DynamoDB-compatible server (it brings boto3), template linter, Lambda
+/// builder, and AWS's Lambda runtime client for Python (runs the Python fulfillment example under
+/// the devstack's Lambda Runtime API).
+const PYTHON_TOOLS: &[&str] =
+    &["moto[server]==5.2.5", "cfn-lint==1.58.0", "cargo-lambda==1.9.2", "awslambdaric==4.2.2"];
 /// The SAM CLI, in a venv of its own.
 const SAM_TOOLS: &[&str] = &["aws-sam-cli==1.170.0"];
 

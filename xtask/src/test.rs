@@ -5,7 +5,9 @@
 //! 2. wasm: the widget's `wasm-bindgen-test`s inside headless Chromium;
 //! 3. end to end: the release build (`trunk build --release`, wasm-opt 132) served by the
 //!    devstack and driven in headless Chromium through chromedriver (its download size checked
-//!    against the budget first, as `cargo xtask size` prints it); the Lambdas' AWS adapters
+//!    against the budget first, as `cargo xtask size` prints it); fulfillments hosted over the
+//!    devstack's Lambda Runtime API (a Python one under awslambdaric, the `lex-fulfillment`
+//!    binary built with the `lambda` profile); the Lambdas' AWS adapters
 //!    on the real SDK against moto (DynamoDB) and the devstack (Bedrock, `@connections`); the
 //!    deployment template through cfn-lint, `sam validate --lint` and its agreement with the code.
 //!
@@ -47,6 +49,13 @@ pub(crate) fn run() -> Result<(), String> {
     eprintln!("xtask: release build of the widget took {:.1}s", started.elapsed().as_secs_f64());
     crate::size::report()?;
 
+    // The shipped `lex-fulfillment` binary, which an end-to-end test runs under the devstack's
+    // Lambda Runtime API exactly as Lambda runs it.
+    let started = Instant::now();
+    run_command(command("cargo", &["build", "--profile", "lambda", "--package", "lex-fulfillment"]))?;
+    eprintln!("xtask: lambda-profile build of lex-fulfillment took {:.1}s", started.elapsed().as_secs_f64());
+    let lex_fulfillment = paths::target_dir().join("lambda/lex-fulfillment");
+
     let dist = paths::workspace_root().join("dist").to_string_lossy().into_owned();
     let mut e2e = command("cargo", &["test", "--package", "lexstream-e2e"]);
     let moto = paths::venv_dir().join("bin/moto_server").to_string_lossy().into_owned();
@@ -56,6 +65,7 @@ pub(crate) fn run() -> Result<(), String> {
         .env("MOTO_SERVER", &moto)
         .env("AMPLIFY_DIR", paths::amplify_dir())
         .env("LEXSTREAM_VENV", paths::venv_dir())
+        .env("LEX_FULFILLMENT_BIN", &lex_fulfillment)
         .env("LEXSTREAM_SAM_VENV", paths::sam_venv_dir());
     run_stage(&mut stages, "end-to-end", e2e)?;
 

@@ -6,8 +6,8 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::streaming::Framing;
-use super::{BedrockState, event_stream, stream_call, whole_answer};
+use super::streaming::{Framing, StreamSummary};
+use super::{BedrockState, event_stream, request, stream_call, whole_answer};
 
 /// ConverseStream's events: `messageStart`, `contentBlockDelta`…, `contentBlockStop`,
 /// `messageStop`, `metadata` (no `contentBlockStart` for text, as Bedrock sends it).
@@ -25,7 +25,8 @@ impl Framing for ConverseFraming {
         )
     }
 
-    fn end(&self, tokens: usize, latency_ms: u64) -> Vec<Bytes> {
+    fn end(&self, summary: &StreamSummary) -> Vec<Bytes> {
+        let StreamSummary { output_tokens: tokens, latency_ms, .. } = *summary;
         vec![
             event_stream::event("contentBlockStop", &json!({ "contentBlockIndex": 0 })),
             event_stream::event("messageStop", &json!({ "stopReason": "end_turn" })),
@@ -45,7 +46,11 @@ pub(super) async fn converse(
     Path(model_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let text = match whole_answer(&state, &model_id, &body).await {
+    let answer = match request::conversation(&body) {
+        Ok(conversation) => whole_answer(&state, &model_id, &conversation).await,
+        Err(refusal) => Err(refusal),
+    };
+    let text = match answer {
         Ok(text) => text,
         Err(error) => return error.into_response(),
     };
@@ -64,5 +69,8 @@ pub(super) async fn converse_stream(
     Path(model_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    stream_call(&state, &model_id, &body, ConverseFraming).await
+    match request::conversation(&body) {
+        Ok(conversation) => stream_call(&state, &model_id, &conversation, ConverseFraming).await,
+        Err(refusal) => refusal.into_response(),
+    }
 }

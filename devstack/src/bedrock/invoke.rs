@@ -1,89 +1,35 @@
-//! `InvokeModel` and `InvokeModelWithResponseStream` for Anthropic messages bodies: each
-//! streamed event is a `chunk` whose payload is `{"bytes": base64(Anthropic event JSON)}`.
+//! `InvokeModel` and `InvokeModelWithResponseStream`: reads the body in the format of the model's
+//! family (`families`), answers its conversation from the model source, and frames the whole
+//! answer or the streamed `chunk` events as that family does.
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use serde_json::{Value, json};
 
-use super::streaming::Framing;
-use super::{BedrockState, event_stream, stream_call, whole_answer};
-
-/// Anthropic's streaming events, each wrapped in a Bedrock `chunk`.
-struct AnthropicFraming {
-    model_id: String,
-}
-
-fn chunk(event: &Value) -> Bytes {
-    let bytes = base64::engine::general_purpose::STANDARD.encode(event.to_string());
-    event_stream::event("chunk", &json!({ "bytes": bytes }))
-}
-
-impl Framing for AnthropicFraming {
-    fn start(&self) -> Vec<Bytes> {
-        vec![
-            chunk(&json!({
-                "type": "message_start",
-                "message": {
-                    "id": format!("msg_devstack_{}", uuid::Uuid::new_v4().simple()),
-                    "type": "message", "role": "assistant", "model": self.model_id, "content": [],
-                    "stop_reason": null, "stop_sequence": null,
-                    "usage": { "input_tokens": 12, "output_tokens": 1 }
-                }
-            })),
-            chunk(
-                &json!({ "type": "content_block_start", "index": 0, "content_block": { "type": "text", "text": "" } }),
-            ),
-        ]
-    }
-
-    fn token(&self, _index: usize, text: &str) -> Bytes {
-        chunk(
-            &json!({ "type": "content_block_delta", "index": 0, "delta": { "type": "text_delta", "text": text } }),
-        )
-    }
-
-    fn end(&self, tokens: usize, latency_ms: u64) -> Vec<Bytes> {
-        vec![
-            chunk(&json!({ "type": "content_block_stop", "index": 0 })),
-            chunk(&json!({
-                "type": "message_delta",
-                "delta": { "stop_reason": "end_turn", "stop_sequence": null },
-                "usage": { "output_tokens": tokens }
-            })),
-            chunk(&json!({
-                "type": "message_stop",
-                "amazon-bedrock-invocationMetrics": {
-                    "inputTokenCount": 12, "outputTokenCount": tokens,
-                    "invocationLatency": latency_ms, "firstByteLatency": 1
-                }
-            })),
-        ]
-    }
-}
+use super::families::{Answer, InvokeRequest};
+use super::{BedrockState, stream_call, whole_answer};
 
 pub(super) async fn invoke(
     State(state): State<BedrockState>,
     Path(model_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let text = match whole_answer(&state, &model_id, &body).await {
+    let request = match InvokeRequest::read(&model_id, &body) {
+        Ok(request) => request,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let text = match whole_answer(&state, &model_id, &request.conversation).await {
         Ok(text) => text,
         Err(error) => return error.into_response(),
     };
-    Json(json!({
-        "id": format!("msg_devstack_{}", uuid::Uuid::new_v4().simple()),
-        "type": "message",
-        "role": "assistant",
-        "model": model_id,
-        "content": [{ "type": "text", "text": text }],
-        "stop_reason": "end_turn",
-        "stop_sequence": null,
-        "usage": { "input_tokens": 12, "output_tokens": text.split_whitespace().count() }
-    }))
-    .into_response()
+    let answer = Answer {
+        model: request.model,
+        text: &text,
+        input_tokens: request.conversation.input_tokens(),
+        output_tokens: text.split_whitespace().count(),
+    };
+    Json(request.family.response(&answer)).into_response()
 }
 
 pub(super) async fn invoke_with_response_stream(
@@ -91,6 +37,10 @@ pub(super) async fn invoke_with_response_stream(
     Path(model_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let framing = AnthropicFraming { model_id: model_id.clone() };
-    stream_call(&state, &model_id, &body, framing).await
+    let request = match InvokeRequest::read(&model_id, &body) {
+        Ok(request) => request,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let framing = request.family.framing(request.model, request.conversation.input_tokens());
+    stream_call(&state, &model_id, &request.conversation, framing).await
 }

@@ -1,13 +1,19 @@
-//! Bedrock runtime emulation: `ConverseStream`, `Converse`, `InvokeModelWithResponseStream` and
-//! `InvokeModel` (Anthropic messages bodies), answered by the built-in demo model in AWS
-//! event-stream framing, with injectable faults.
+//! Bedrock runtime emulation: `ConverseStream` and `Converse` for any model id, and
+//! `InvokeModelWithResponseStream` and `InvokeModel` in the body format of the model's family
+//! (Anthropic text completions and Messages, Amazon Titan Text and Nova, Meta Llama, Mistral text
+//! and chat — chosen from the model id as Bedrock does, `families`), answered by the demo model
+//! or `--model-proxy` in AWS event-stream framing, with injectable faults. Every call must be
+//! SigV4-signed for service `bedrock` unless `--auth off` (`signature`).
 
 mod converse;
 mod demo_model;
 mod event_stream;
+mod families;
 mod invoke;
+mod model_id;
 mod models;
 mod request;
+mod signature;
 mod streaming;
 
 use std::time::Duration;
@@ -16,8 +22,10 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
 
+use crate::auth::AuthMode;
 use crate::aws_error::AwsError;
-use crate::faults::SharedFaults;
+use crate::faults::{Faults, SharedFaults};
+use crate::identities::Identities;
 
 /// Settings of the demo model.
 #[derive(Debug, Clone, Copy)]
@@ -57,18 +65,13 @@ async fn complete_answer(
     Ok(text)
 }
 
-/// Reads a request and applies the "throttle before streaming" fault: the conversation and the
-/// faults in force, or the error response Bedrock would give.
-fn prepare(
-    state: &BedrockState,
-    body: &axum::body::Bytes,
-) -> Result<(request::Conversation, crate::faults::Faults), AwsError> {
-    let conversation = request::conversation(body)?;
+/// Applies the "throttle before streaming" fault: the faults in force, or Bedrock's refusal.
+fn faults_in_force(state: &BedrockState) -> Result<Faults, AwsError> {
     let faults = state.faults.current();
     if faults.bedrock_throttle {
         return Err(throttled());
     }
-    Ok((conversation, faults))
+    Ok(faults)
 }
 
 /// The error for a model that could not start answering (e.g. an unreachable `--model-proxy`).
@@ -84,29 +87,39 @@ fn throttled() -> AwsError {
     )
 }
 
-/// The Bedrock runtime routes.
-pub(crate) fn routes(faults: SharedFaults, source: ModelSource) -> Router {
+/// The Bedrock runtime routes, answered by `source`; requests must be signed unless `auth` is off.
+pub(crate) fn routes(
+    faults: SharedFaults,
+    source: ModelSource,
+    auth: AuthMode,
+    identities: Identities,
+) -> Router {
     Router::new()
         .route("/model/{model_id}/converse-stream", post(converse::converse_stream))
         .route("/model/{model_id}/converse", post(converse::converse))
         .route("/model/{model_id}/invoke-with-response-stream", post(invoke::invoke_with_response_stream))
         .route("/model/{model_id}/invoke", post(invoke::invoke))
         .with_state(BedrockState { faults, source })
+        .route_layer(axum::middleware::from_fn_with_state(
+            signature::Signers { auth, identities },
+            signature::require_signature,
+        ))
 }
 
-/// A streaming call (`ConverseStream`, `InvokeModelWithResponseStream`) framed by `framing`.
+/// A streaming call (`ConverseStream`, `InvokeModelWithResponseStream`) answering `conversation`,
+/// framed by `framing`.
 async fn stream_call(
     state: &BedrockState,
     model_id: &str,
-    body: &axum::body::Bytes,
+    conversation: &request::Conversation,
     framing: impl streaming::Framing,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let (conversation, faults) = match prepare(state, body) {
-        Ok(prepared) => prepared,
+    let faults = match faults_in_force(state) {
+        Ok(faults) => faults,
         Err(error) => return error.into_response(),
     };
-    match state.source.answer(model_id, &conversation).await {
+    match state.source.answer(model_id, conversation).await {
         Ok(tokens) => {
             tracing::info!(%model_id, "streaming answer started");
             streaming::response(tokens, faults, framing)
@@ -115,14 +128,15 @@ async fn stream_call(
     }
 }
 
-/// The whole text of a non-streaming call (`Converse`, `InvokeModel`), or Bedrock's error.
+/// The whole text of a non-streaming call (`Converse`, `InvokeModel`) answering `conversation`,
+/// or Bedrock's error.
 async fn whole_answer(
     state: &BedrockState,
     model_id: &str,
-    body: &axum::body::Bytes,
+    conversation: &request::Conversation,
 ) -> Result<String, AwsError> {
-    let (conversation, _) = prepare(state, body)?;
-    let text = complete_answer(&state.source, model_id, &conversation).await?;
+    faults_in_force(state)?;
+    let text = complete_answer(&state.source, model_id, conversation).await?;
     tracing::info!(%model_id, chars = text.len(), "answered");
     Ok(text)
 }

@@ -1,6 +1,6 @@
-//! What the models read from a request: the conversation (system prompt and messages), from a
-//! Converse body (`content: [{text}]`) or an Anthropic messages body (`content: "…"` or
-//! `[{type, text}]`).
+//! What the models read from a request: the conversation (system prompt and messages). Converse
+//! bodies (`content: [{text}]`, also accepting Anthropic-style `content: "…"`) are read here; each
+//! InvokeModel family reads its own body into the same [`Conversation`] (`families`).
 
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -32,13 +32,26 @@ pub(super) struct Conversation {
 }
 
 impl Conversation {
+    /// A conversation of one user message.
+    pub(super) fn of_user_text(system: Option<String>, text: &str) -> Self {
+        Self { system, messages: vec![("user".to_owned(), text.trim().to_owned())] }
+    }
+
+    /// A rough count of the prompt's tokens (its words), as the usage fields report it.
+    pub(super) fn input_tokens(&self) -> usize {
+        let system = self.system.as_deref().map_or(0, |text| text.split_whitespace().count());
+        let messages: usize = self.messages.iter().map(|(_, text)| text.split_whitespace().count()).sum();
+        (system + messages).max(1)
+    }
+
     /// The last user message.
     pub(super) fn prompt(&self) -> &str {
         self.messages.iter().rev().find(|(role, _)| role == "user").map_or("", |(_, text)| text.as_str())
     }
 }
 
-fn text_of(content: &serde_json::Value) -> String {
+/// The text of a message's `content`: a string, or the `text` of each block joined by spaces.
+pub(super) fn text_of(content: &serde_json::Value) -> String {
     match content {
         serde_json::Value::String(text) => text.clone(),
         serde_json::Value::Array(blocks) => {

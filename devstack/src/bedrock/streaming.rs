@@ -1,4 +1,5 @@
-//! Streams the demo model's tokens in event-stream frames, with faults, for any framing.
+//! Streams a model's tokens in event-stream frames, with faults, for any framing (Converse's or
+//! an InvokeModel family's).
 
 use std::convert::Infallible;
 use std::time::Instant;
@@ -20,7 +21,36 @@ pub(super) trait Framing: Send + 'static {
     /// The frame carrying one token.
     fn token(&self, index: usize, text: &str) -> Bytes;
     /// Frames after the last token.
-    fn end(&self, tokens: usize, latency_ms: u64) -> Vec<Bytes>;
+    fn end(&self, summary: &StreamSummary) -> Vec<Bytes>;
+}
+
+impl Framing for Box<dyn Framing> {
+    fn start(&self) -> Vec<Bytes> {
+        (**self).start()
+    }
+
+    fn token(&self, index: usize, text: &str) -> Bytes {
+        (**self).token(index, text)
+    }
+
+    fn end(&self, summary: &StreamSummary) -> Vec<Bytes> {
+        (**self).end(summary)
+    }
+}
+
+/// What the closing frames report about a finished stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct StreamSummary {
+    /// Tokens streamed.
+    pub(super) output_tokens: usize,
+    /// From the request to the last token, in milliseconds.
+    pub(super) latency_ms: u64,
+    /// From the request to the first token, in milliseconds.
+    pub(super) first_byte_ms: u64,
+}
+
+fn millis_since(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 /// An event-stream response that streams `tokens` as the model produces them, obeying `faults`.
@@ -51,6 +81,7 @@ async fn stream_answer(
         }
     }
     let mut index = 0;
+    let mut first_byte_ms = None;
     loop {
         let sent = u32::try_from(index).unwrap_or(u32::MAX);
         if faults.bedrock_throttle_after_chunks == Some(sent) {
@@ -74,7 +105,10 @@ async fn stream_answer(
         }
         let frame = match tokens.next().await {
             None => break,
-            Some(Ok(token)) => framing.token(index, &token),
+            Some(Ok(token)) => {
+                first_byte_ms.get_or_insert_with(|| millis_since(started));
+                framing.token(index, &token)
+            }
             Some(Err(message)) => {
                 tracing::warn!(%message, "the model failed mid-stream");
                 let _ = sender.send(Ok(event_stream::exception("modelStreamErrorException", &message))).await;
@@ -87,8 +121,13 @@ async fn stream_answer(
         }
         index += 1;
     }
-    let latency = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    for frame in framing.end(index, latency) {
+    let latency_ms = millis_since(started);
+    let summary = StreamSummary {
+        output_tokens: index,
+        latency_ms,
+        first_byte_ms: first_byte_ms.unwrap_or(latency_ms),
+    };
+    for frame in framing.end(&summary) {
         if sender.send(Ok(frame)).await.is_err() {
             return;
         }

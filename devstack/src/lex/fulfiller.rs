@@ -1,8 +1,10 @@
 //! How the devstack's Lex runtime reaches the fulfillment code hook: the project's own
-//! `lex-fulfillment` handler in-process (against the devstack's Bedrock and `@connections`), or a
-//! Lambda at an invoke URL (`--fulfillment-url`, e.g. `cargo lambda watch` or the Lambda runtime
-//! interface emulator), so a bot developer's own code hook, in any language, can be tried.
+//! `lex-fulfillment` handler in-process (against the devstack's Bedrock and `@connections`), a
+//! process the devstack hosts over the Lambda Runtime API (`--fulfillment-cmd`, any language, with
+//! AWS's own runtime clients), or a Lambda at an invoke URL (`--fulfillment-url`, e.g. `cargo
+//! lambda watch`), so a bot developer's own code hook can be tried.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -17,6 +19,7 @@ use lexstream_lambda_core::ports::StreamingBackend;
 use lexstream_protocol::lex::{CodeHookEvent, CodeHookResponse};
 
 use crate::connection_table::ConnectionTable;
+use crate::lambda_host::{HostedFunction, Outcome};
 
 /// Why the code hook gave no usable answer (Lex answers `424`/`502` then).
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +68,13 @@ pub struct InProcessFulfillment {
 pub enum Fulfiller {
     /// The project's `lex-fulfillment` handler, called in-process.
     InProcess(Box<InProcessFulfillment>),
+    /// A function the devstack runs over the Lambda Runtime API (`--fulfillment-cmd`).
+    Hosted {
+        /// The function.
+        function: Arc<HostedFunction>,
+        /// How long Lex waits.
+        timeout: Duration,
+    },
     /// A Lambda behind an invoke URL.
     Url {
         /// e.g. `http://127.0.0.1:9000/2015-03-31/functions/function/invocations`.
@@ -90,10 +100,36 @@ impl Fulfiller {
             Self::InProcess(local) => {
                 Ok(handle_fulfillment(event, &local.model, &local.backend, &local.config).await)
             }
+            Self::Hosted { function, timeout } => {
+                let payload = serde_json::to_vec(&event)
+                    .map_err(|e| FulfillmentError::InvalidResponse(e.to_string()))?;
+                let outcome = tokio::time::timeout(*timeout, function.invoke(Bytes::from(payload)))
+                    .await
+                    .map_err(|_| FulfillmentError::TimedOut(*timeout))?
+                    .map_err(|_| FulfillmentError::InvalidResponse("the function's host stopped".into()))?;
+                lex_reading(outcome)
+            }
             Self::Url { url, timeout } => tokio::time::timeout(*timeout, invoke_url(url, &event))
                 .await
                 .map_err(|_| FulfillmentError::TimedOut(*timeout))?,
         }
+    }
+}
+
+/// How Lex reads a Lambda invocation's outcome: a code-hook response, or the error Lex reports.
+fn lex_reading(outcome: Outcome) -> Result<CodeHookResponse, FulfillmentError> {
+    let invalid = |what: String| FulfillmentError::InvalidResponse(what);
+    match outcome {
+        Outcome::Response(body) => serde_json::from_slice(&body)
+            .map_err(|e| invalid(format!("{e}: {}", String::from_utf8_lossy(&body)))),
+        Outcome::FunctionError { error_type, body } => Err(invalid(format!(
+            "Received error response from Lambda: {error_type}: {}",
+            String::from_utf8_lossy(&body)
+        ))),
+        Outcome::Exited(status) => {
+            Err(invalid(format!("Received error response from Lambda: Runtime.ExitError: {status}")))
+        }
+        Outcome::TimedOut(after) => Err(FulfillmentError::TimedOut(after)),
     }
 }
 

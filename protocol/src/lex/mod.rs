@@ -10,6 +10,7 @@ mod open_enum;
 mod response;
 mod runtime;
 mod session;
+mod streaming_endpoint;
 
 pub use event::{
     Bot, CodeHookEvent, InputMode, Interpretation, InterpretationSource, InvocationSource, PromptAttempt,
@@ -17,6 +18,7 @@ pub use event::{
     Transcription,
 };
 pub use response::CodeHookResponse;
+pub use streaming_endpoint::{same_stage, streaming_endpoint};
 pub use runtime::{
     ConfidenceScore, LexRuntimeErrorCode, RecognizeTextRequest, RecognizeTextResponse, RecognizedBotMember,
     RuntimeInterpretation, recognize_text_path,
@@ -31,7 +33,8 @@ pub use session::{
 /// Session attribute naming the DynamoDB table that maps a sessionId to a WebSocket connection
 /// (the Lex Web UI's name, kept so existing backends work unchanged).
 pub const ATTR_STREAMING_TABLE: &str = "streamingDynamoDbTable";
-/// Session attribute naming the https URL of the WebSocket API stage to post frames to.
+/// Session attribute naming the https URL of the WebSocket API stage to post frames to (see
+/// [`streaming_endpoint`]).
 pub const ATTR_STREAMING_ENDPOINT: &str = "streamingEndpoint";
 /// Request attribute carrying the widget's id for the current turn.
 pub const ATTR_STREAMING_TURN_ID: &str = "streamingTurnId";

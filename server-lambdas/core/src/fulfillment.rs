@@ -116,7 +116,7 @@ fn streaming_destination<'a>(
     if config
         .allowed_endpoint
         .as_deref()
-        .is_some_and(|allowed| allowed.trim_end_matches('/') != endpoint.trim_end_matches('/'))
+        .is_some_and(|allowed| !lexstream_protocol::lex::same_stage(allowed, endpoint))
     {
         tracing::warn!(%endpoint, "streamingEndpoint is not the configured STREAMING_ENDPOINT; not streaming");
         return None;

@@ -1,4 +1,4 @@
-//! In-process adapters: the devstack's embedded connection table, and fakes for tests.
+//! In-process adapters: an in-memory connection table and fakes, for tests.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};

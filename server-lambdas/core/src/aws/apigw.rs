@@ -14,16 +14,10 @@ pub struct ApiGatewayPusher {
     client: Client,
 }
 
-/// The management API's https URL for a stage URL given as `wss://…` or `https://…`.
+/// The management API's https URL for a stage URL given as `wss://…` or `https://…` (the same
+/// rule the widget uses for `streamingEndpoint`).
 pub fn management_endpoint(stage_url: &str) -> String {
-    let url = stage_url.trim_end_matches('/');
-    if let Some(rest) = url.strip_prefix("wss://") {
-        format!("https://{rest}")
-    } else if let Some(rest) = url.strip_prefix("ws://") {
-        format!("http://{rest}")
-    } else {
-        url.to_owned()
-    }
+    lexstream_protocol::lex::streaming_endpoint(stage_url)
 }
 
 impl ApiGatewayPusher {
