@@ -26,6 +26,23 @@ pub(crate) struct Caller {
     pub(crate) identity_id: Option<String>,
 }
 
+impl Caller {
+    /// Whether this is a visitor (credentials issued to a Cognito identity): the deployed
+    /// visitor role may call Lex and `$connect` only, never Bedrock, DynamoDB or `@connections`.
+    pub(crate) fn is_visitor(&self) -> bool {
+        self.identity_id.is_some()
+    }
+}
+
+/// The message AWS gives when a visitor's role lacks the permission for `action` (e.g.
+/// `dynamodb:GetItem`); it names the role, never the identity id.
+pub(crate) fn visitor_not_authorized(action: &str) -> String {
+    format!(
+        "User: arn:aws:sts::000000000000:assumed-role/lexstream-visitor/CognitoIdentityCredentials is not \
+         authorized to perform: {action} because no identity-based policy allows the {action} action"
+    )
+}
+
 /// Largest difference between the signing time and now that AWS accepts (5 minutes).
 const MAX_CLOCK_SKEW_SECS: i64 = 300;
 

@@ -71,7 +71,7 @@ fn banner(config: &DevstackConfig, running: &lexstream_devstack::RunningDevstack
          \n  faults           GET/POST {url}/_devstack/faults\
          \n\nA fulfillment of your own (any language, any AWS SDK) reaches this devstack with these\
          \nvariables (--fulfillment-cmd sets them for you); @connections, Bedrock and DynamoDB accept\
-         \nthese service credentials and the visitors' Cognito credentials, nothing else:{variables}\
+         \nthese service credentials only (visitors' Cognito credentials get AccessDenied):{variables}\
          \n\nPress Ctrl-C to stop.",
         dist = config.dist_dir.display(),
         ws = url.replace("http://", "ws://"),

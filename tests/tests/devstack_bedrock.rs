@@ -487,7 +487,9 @@ async fn calls_signed_by_unknown_keys_or_not_at_all_are_refused() {
         .body(body())
         .send()
         .await;
-    assert!(cognito_signed.is_ok(), "Cognito-issued credentials are known: {cognito_signed:?}");
+    // A visitor's credentials are known but their role may not call Bedrock (as deployed).
+    let refused = cognito_signed.unwrap_err();
+    assert_eq!(refused.as_service_error().and_then(|e| e.code()), Some("AccessDeniedException"), "{refused:?}");
     devstack.stop();
 }
 

@@ -291,6 +291,30 @@ async fn unsigned_calls_and_unknown_keys_are_refused_unless_auth_is_off() {
     );
     let forged = wrong_secret.get_item().table_name(DEFAULT_TABLE).key("sessionId", s("x")).send().await;
     assert_eq!(forged.unwrap_err().code(), Some("InvalidSignatureException"));
+
+    // A visitor's Cognito credentials are known, but their role may not touch the table (as
+    // deployed): otherwise a visitor could point another visitor's row at their own socket.
+    let visitor = Visitor::sign_in(&devstack.url()).await.unwrap();
+    let as_visitor = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&local_sdk_config(&devstack.url()).await)
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                &visitor.credentials.access_key_id,
+                &visitor.credentials.secret_access_key,
+                visitor.credentials.session_token.clone(),
+                None,
+                "visitor",
+            ))
+            .build(),
+    );
+    let hijack = as_visitor
+        .put_item()
+        .table_name(DEFAULT_TABLE)
+        .item("sessionId", s("someone-else"))
+        .item("connectionId", s("mine"))
+        .send()
+        .await;
+    assert_eq!(hijack.unwrap_err().code(), Some("AccessDeniedException"));
+    assert_eq!(devstack.state.table.get("someone-else").await.unwrap(), None);
     devstack.stop();
 
     let open = devstack_with(AuthMode::Off).await;

@@ -5,12 +5,10 @@
 
 use std::time::Duration;
 
-use aws_sdk_lexruntimev2::Client as LexClient;
 use aws_sdk_lexruntimev2::types::{MessageContentType, SessionState};
 use futures_util::StreamExt;
 use lexstream_devstack::{DevstackConfig, RunningDevstack};
 use lexstream_e2e::Visitor;
-use lexstream_lambda_core::aws::local_sdk_config;
 use lexstream_protocol::{Incoming, StreamAssembler, parse_incoming};
 use tokio_tungstenite::tungstenite::Message;
 

@@ -154,3 +154,28 @@ async fn the_management_api_refuses_unsigned_calls() {
     assert!(inbox.try_recv().is_err(), "nothing was delivered");
     devstack.stop();
 }
+
+#[tokio::test]
+async fn the_management_api_refuses_a_visitors_credentials() {
+    use aws_credential_types::Credentials;
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    let devstack = devstack_with(|_| {}).await;
+    let visitor = Visitor::sign_in(&devstack.url()).await.unwrap();
+    let mut inbox = devstack.state.connections.register("C1=", "127.0.0.1", "test");
+    let as_visitor = local_sdk_config(&devstack.url())
+        .await
+        .to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            &visitor.credentials.access_key_id,
+            &visitor.credentials.secret_access_key,
+            visitor.credentials.session_token.clone(),
+            None,
+            "visitor",
+        )))
+        .build();
+    let pusher = ApiGatewayPusher::new(&as_visitor, &devstack.stage_url());
+    let refused = pusher.push("C1=", b"not yours to send").await.unwrap_err().to_string();
+    assert!(refused.contains("AccessDenied"), "{refused}");
+    assert!(inbox.try_recv().is_err(), "nothing was delivered");
+    devstack.stop();
+}

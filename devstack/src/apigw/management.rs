@@ -45,8 +45,9 @@ fn gone(connection_id: &str) -> Response {
         .into_response()
 }
 
-/// API Gateway answers 403 for a stage that does not exist, and for an unsigned or badly
-/// signed call (the management API is IAM-authorized, service `execute-api`).
+/// API Gateway answers 403 for a stage that does not exist, for an unsigned or badly signed
+/// call (the management API is IAM-authorized, service `execute-api`), and for a visitor's
+/// credentials (their role may not manage connections).
 fn check_access(state: &ManagementState, stage: &str, request: Incoming<'_>) -> Result<(), AwsError> {
     if stage != state.stage {
         return Err(AwsError::new(
@@ -55,13 +56,21 @@ fn check_access(state: &ManagementState, stage: &str, request: Incoming<'_>) -> 
             format!("No stage {stage:?}"),
         ));
     }
-    auth::verify_headers(
+    let caller = auth::verify_headers(
         state.auth,
         &state.identities,
         request,
         "execute-api",
         crate::clock::epoch_seconds(),
     )?;
+    if caller.is_some_and(|caller| caller.is_visitor()) {
+        // The visitor role allows `$connect` only, never `execute-api:ManageConnections`.
+        return Err(AwsError::new(
+            StatusCode::FORBIDDEN,
+            "AccessDeniedException",
+            auth::visitor_not_authorized("execute-api:ManageConnections"),
+        ));
+    }
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! SigV4 checks on the Bedrock runtime routes (signing name `bedrock`): an unsigned call, an
-//! unknown key or a bad signature is refused with 403 as Bedrock refuses it, unless `--auth off`.
+//! unknown key or a bad signature is refused with 403 as Bedrock refuses it, unless `--auth off`;
+//! so is a visitor's Cognito credential, which the deployed visitor role does not allow.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -51,7 +52,16 @@ pub(super) async fn require_signature(
         SIGNING_NAME,
         clock::epoch_seconds(),
     );
-    if let Err(refusal) = verified {
+    let refusal = match verified {
+        Err(refusal) => Some(refusal),
+        Ok(Some(caller)) if caller.is_visitor() => Some(AwsError::new(
+            StatusCode::FORBIDDEN,
+            "AccessDeniedException",
+            auth::visitor_not_authorized("bedrock:InvokeModel"),
+        )),
+        Ok(_) => None,
+    };
+    if let Some(refusal) = refusal {
         tracing::info!(path = %parts.uri.path(), error_type = %refusal.error_type, "Bedrock call refused");
         return refusal.into_response();
     }

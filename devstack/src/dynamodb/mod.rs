@@ -67,7 +67,15 @@ impl DynamoDbApi {
             crate::clock::epoch_seconds(),
         )
         .map_err(DynamoDbError::from)
-        .and_then(|_| operations::dispatch(&self.tables, operation, body));
+        .and_then(|caller| match caller {
+            // The deployed visitor role may not touch the table: a visitor could otherwise point
+            // another visitor's row at their own connection.
+            Some(caller) if caller.is_visitor() => Err(DynamoDbError::Unauthorized {
+                error_type: "AccessDeniedException".to_owned(),
+                message: auth::visitor_not_authorized(&format!("dynamodb:{operation}")),
+            }),
+            _ => operations::dispatch(&self.tables, operation, body),
+        });
         Some(match answer {
             Ok(output) => {
                 tracing::debug!(%operation, "DynamoDB call answered");

@@ -61,13 +61,20 @@ impl Number {
         }
         let trailing_zeros = i64::try_from(significant.len() - kept.len()).map_err(|_| invalid(text))?;
         let fraction_len = i64::try_from(fraction.len()).map_err(|_| invalid(text))?;
-        let exponent = exponent - fraction_len + trailing_zeros;
-        let magnitude = exponent + i64::try_from(kept.len()).map_err(|_| invalid(text))? - 1;
-        if magnitude > MAX_EXPONENT {
-            return Err(DynamoDbError::Validation(
+        let digits = i64::try_from(kept.len()).map_err(|_| invalid(text))?;
+        let overflow = || {
+            DynamoDbError::Validation(
                 "Number overflow. Attempting to store a number with magnitude larger than supported range"
                     .to_owned(),
-            ));
+            )
+        };
+        let exponent = exponent
+            .checked_sub(fraction_len)
+            .and_then(|e| e.checked_add(trailing_zeros))
+            .ok_or_else(overflow)?;
+        let magnitude = exponent.checked_add(digits - 1).ok_or_else(overflow)?;
+        if magnitude > MAX_EXPONENT {
+            return Err(overflow());
         }
         if magnitude < MIN_EXPONENT {
             return Err(DynamoDbError::Validation(
@@ -209,6 +216,9 @@ mod tests {
         assert!(Number::parse(&"9".repeat(39)).unwrap_err().to_string().contains("38 significant digits"));
         assert!(Number::parse("1E+126").unwrap_err().to_string().contains("overflow"));
         assert!(Number::parse("1E-131").unwrap_err().to_string().contains("underflow"));
+        // Exponents at the edge of i64 are refused, never overflow the arithmetic.
+        assert!(Number::parse("0.1E-9223372036854775808").is_err());
+        assert!(Number::parse("10E9223372036854775807").is_err());
     }
 
     #[test]

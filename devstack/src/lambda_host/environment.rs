@@ -170,9 +170,12 @@ impl Environment {
             return failure;
         }
         self.state.in_flight.lock().unwrap_or_else(PoisonError::into_inner).insert(request_id.clone(), reply);
-        // The process may have ended just before: then nothing would ever answer.
-        if let Some(ended) = self.state.ended.lock().unwrap_or_else(PoisonError::into_inner).clone() {
-            self.state.complete(&request_id, ended);
+        // The process may have ended, or reported an init error, just before: then nothing would
+        // ever answer.
+        let ended = self.state.ended.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let init_error = self.state.init_error.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some(failure) = ended.or(init_error) {
+            self.state.complete(&request_id, failure);
         }
         let invocation = Invocation {
             request_id: request_id.clone(),
@@ -217,17 +220,18 @@ async fn watch_process(
     server: tokio::task::JoinHandle<()>,
     name: String,
 ) {
+    // The process group has the id of its leader (`process_group(0)`).
+    let group = child.id();
     let status = tokio::select! {
         status = child.wait() => status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string()),
         _ = killed => {
-            if let Some(pid) = child.id() {
-                // The whole process group: `sh -c` may have started the runtime as a child.
-                let _ = tokio::process::Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]).status().await;
-            }
+            kill_group(group).await;
             let _ = child.kill().await;
             "stopped after its timeout".to_owned()
         }
     };
+    // Whatever the runtime started (`sh -c` may have started it as a child) goes with it.
+    kill_group(group).await;
     tracing::info!(function = %name, %status, "the function's process ended");
     let init_error = state.init_error.lock().unwrap_or_else(PoisonError::into_inner).clone();
     let ended = init_error.unwrap_or_else(|| Outcome::Exited(format!("Runtime exited ({status})")));
@@ -235,6 +239,17 @@ async fn watch_process(
     alive.store(false, Ordering::SeqCst);
     state.fail_all(&ended);
     server.abort();
+}
+
+/// Kills every process of the group led by `leader`, if any is left.
+async fn kill_group(leader: Option<u32>) {
+    if let Some(pid) = leader {
+        let _ = tokio::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pid}")])
+            .stderr(Stdio::null())
+            .status()
+            .await;
+    }
 }
 
 /// Logs what the function prints, line by line, as CloudWatch would keep it.

@@ -225,6 +225,20 @@ mod tests {
     }
 
     #[test]
+    fn hostile_nesting_and_length_are_refused_not_recursed_into() {
+        for expression in [
+            format!("{}#c = :c{}", "(".repeat(2000), ")".repeat(2000)),
+            format!("{}#c = :c", "NOT ".repeat(500)),
+            format!("#c = :c{}", " OR #c = :c".repeat(400)),
+        ] {
+            let error = Condition::parse(&expression, &mut placeholders()).err().expect("refused");
+            assert!(matches!(error, DynamoDbError::Validation(_)), "{error:?}");
+        }
+        let nested_ok = format!("{}#c = :c{}", "(".repeat(10), ")".repeat(10));
+        assert!(holds(&nested_ok, &row()));
+    }
+
+    #[test]
     fn comparisons_and_functions_evaluate_against_the_item() {
         let row = row();
         for (expression, expected) in [

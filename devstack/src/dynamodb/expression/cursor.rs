@@ -9,6 +9,29 @@ use super::placeholders::Placeholders;
 /// Words that start or join clauses, never attribute names.
 const KEYWORDS: [&str; 9] = ["AND", "OR", "NOT", "BETWEEN", "IN", "SET", "REMOVE", "ADD", "DELETE"];
 
+/// DynamoDB's limit on the length of one expression string.
+const MAX_EXPRESSION_BYTES: usize = 4096;
+/// How deep parentheses, `NOT`s and nested function calls may go: the parsers recurse once per
+/// level, and hostile input must not exhaust the stack.
+const MAX_NESTING: usize = 32;
+
+/// The deepest nesting of `tokens`: open parentheses, plus every `NOT` (each one recurses).
+fn nesting(tokens: &[Token]) -> usize {
+    let (mut depth, mut deepest, mut nots) = (0usize, 0usize, 0usize);
+    for token in tokens {
+        match token {
+            Token::Open => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            Token::Close => depth = depth.saturating_sub(1),
+            Token::Word(word) if word.eq_ignore_ascii_case("NOT") => nots += 1,
+            _ => {}
+        }
+    }
+    deepest + nots
+}
+
 /// Reads the tokens of one expression, resolving placeholders as it goes.
 pub(crate) struct Cursor<'p> {
     /// The expression's kind (`ConditionExpression`, …), for messages.
@@ -25,7 +48,18 @@ impl<'p> Cursor<'p> {
         text: &str,
         placeholders: &'p mut Placeholders,
     ) -> Result<Self, DynamoDbError> {
+        if text.len() > MAX_EXPRESSION_BYTES {
+            return Err(DynamoDbError::Validation(format!(
+                "Invalid {kind}: Expression size has exceeded the maximum allowed size; expression size: {}",
+                text.len()
+            )));
+        }
         let tokens = tokenize(kind, text)?;
+        if nesting(&tokens) > MAX_NESTING {
+            return Err(DynamoDbError::Validation(format!(
+                "Invalid {kind}: The expression is nested more than {MAX_NESTING} levels deep"
+            )));
+        }
         if tokens.is_empty() {
             return Err(DynamoDbError::Validation(format!(
                 "Invalid {kind}: The expression can not be empty;"
