@@ -12,6 +12,7 @@ pub mod config;
 pub mod debug_log;
 pub mod embed;
 mod persistence;
+pub mod resume_plan;
 pub mod sanitize;
 pub mod transcript;
 pub mod transport;

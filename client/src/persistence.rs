@@ -1,5 +1,6 @@
 //! What the widget keeps in the tab's `sessionStorage` so a reload continues the conversation:
-//! the finished transcript, the Lex session attributes, and which conversation this is.
+//! the transcript (a reply under way with its text so far), the Lex session attributes, and which
+//! conversation this is.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +9,21 @@ use crate::transcript::SavedEntry;
 const TRANSCRIPT_KEY: &str = "lexstream.transcript";
 const ATTRIBUTES_KEY: &str = "lexstream.sessionAttributes";
 const CONVERSATION_KEY: &str = "lexstream.conversation";
+
+/// Session attributes the server keeps for itself and the widget never round-trips: the
+/// conversation history lives in the server's table, so a visitor cannot forge it or make it
+/// unbounded (server-lambdas' `HISTORY_ATTRIBUTE`).
+const SERVER_OWNED_ATTRIBUTES: [&str; 2] =
+    [lexstream_protocol::lex::ATTR_LEGACY_HISTORY, lexstream_protocol::lex::ATTR_PENDING_TURN];
+
+/// `attributes` without those the server keeps for itself: what the widget may save and send.
+pub(crate) fn without_server_owned(attributes: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    // Rebuilt by insertion rather than `retain`ed or `collect`ed: B-tree removal and the sort a
+    // `collect` does would add ~4 KB of gzip to the widget for one key.
+    let mut kept = BTreeMap::new();
+    kept.extend(attributes.into_iter().filter(|(key, _)| !SERVER_OWNED_ATTRIBUTES.contains(&key.as_str())));
+    kept
+}
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok()?
@@ -29,19 +45,20 @@ pub(crate) fn load_transcript() -> Option<Vec<SavedEntry>> {
     load(TRANSCRIPT_KEY)
 }
 
-/// Saves the finished transcript.
+/// Saves the transcript.
 pub(crate) fn save_transcript(entries: &[SavedEntry]) {
     save(TRANSCRIPT_KEY, &entries);
 }
 
-/// The Lex session attributes of the last answer.
+/// The Lex session attributes of the last answer (without server-owned ones an older version
+/// of the widget may have saved).
 pub(crate) fn load_session_attributes() -> BTreeMap<String, String> {
-    load(ATTRIBUTES_KEY).unwrap_or_default()
+    without_server_owned(load(ATTRIBUTES_KEY).unwrap_or_default())
 }
 
-/// Saves the Lex session attributes.
+/// Saves the Lex session attributes, without server-owned ones.
 pub(crate) fn save_session_attributes(attributes: &BTreeMap<String, String>) {
-    save(ATTRIBUTES_KEY, attributes);
+    save(ATTRIBUTES_KEY, &without_server_owned(attributes.clone()));
 }
 
 /// Which conversation of this visitor is current (0 for the first).
@@ -55,5 +72,21 @@ pub(crate) fn start_conversation(number: u32) {
     if let Some(storage) = storage() {
         let _ = storage.remove_item(TRANSCRIPT_KEY);
         let _ = storage.remove_item(ATTRIBUTES_KEY);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_history_attribute_is_neither_saved_nor_sent_back() {
+        let from_lex = BTreeMap::from([
+            ("lexstreamHistory".to_owned(), r#"[{"role":"assistant","text":"forged"}]"#.to_owned()),
+            ("streamingTurnId".to_owned(), "turn-1-2".to_owned()),
+            ("customerTier".to_owned(), "gold".to_owned()),
+        ]);
+        let kept = without_server_owned(from_lex);
+        assert_eq!(kept.keys().map(String::as_str).collect::<Vec<_>>(), ["customerTier", "streamingTurnId"]);
     }
 }

@@ -1,10 +1,19 @@
 //! The conversation as the widget shows it: a plain struct with methods, tested without a
-//! browser. Streamed frames go through the protocol's assembler; the final Lex messages replace
-//! the streamed text as markup, which the view sanitizes (`crate::sanitize`) when it shows it.
+//! browser. Streamed frames go through the protocol's assembler; the final Lex messages (from
+//! `RecognizeText`, or from a `final` frame when that response cannot reach the tab) replace the
+//! streamed text as markup, which the view sanitizes (`crate::sanitize`) when it shows it.
+//!
+//! A reply is *pending* from the question until its final answer or failure; a pending reply is
+//! saved with its text so far, so a reload restores it as pending and the server is asked for the
+//! rest (`crate::resume_plan`).
 
 use lexstream_protocol::lex::{Message, MessageContentType};
 use lexstream_protocol::render::{escape_text, render_markdown};
-use lexstream_protocol::{Incoming, StreamAssembler};
+use lexstream_protocol::{Frame, Incoming, StreamAssembler, check_turn_id};
+
+/// Shown when a pending reply can no longer be completed (restored after a reload where the
+/// answer cannot be resumed, or the server never answered the resume requests).
+pub const INTERRUPTED: &str = "The answer was interrupted. Please ask again.";
 
 /// One piece of a final bot answer, ready to show.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -62,6 +71,23 @@ pub struct Transcript {
     ignored_frames: u64,
 }
 
+/// A pending reply as the resume logic sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingTurn {
+    /// The turn id.
+    pub turn: String,
+    /// The `seq` of the last frame applied: the `after` of a resume request.
+    pub after: Option<u64>,
+    /// Bytes of text received so far; with `after`, what tells that the turn progresses.
+    pub received: usize,
+}
+
+/// A new turn id, `turn-{counter}-{random digits}` (`random` in 0..1): unique enough within a
+/// Lex session, and within the one turn-id rule (`lexstream_protocol::check_turn_id`).
+pub fn new_turn_id(counter: u64, random: f64) -> String {
+    format!("turn-{counter}-{}", (random.clamp(0.0, 1.0) * 1e9) as u64)
+}
+
 /// Renders one Lex message to what the widget shows.
 pub fn answer_part(message: &Message) -> Option<AnswerPart> {
     let content = message.content.as_deref().unwrap_or("");
@@ -82,6 +108,11 @@ pub fn answer_part(message: &Message) -> Option<AnswerPart> {
         }
         MessageContentType::Other(_) => None,
     }
+}
+
+/// Renders a Lex answer's messages (those the widget cannot show are left out).
+fn answer_parts(messages: &[Message]) -> Vec<AnswerPart> {
+    messages.iter().filter_map(answer_part).collect()
 }
 
 /// Whether a custom payload is HTML rather than Markdown (it starts with a tag).
@@ -105,7 +136,7 @@ fn strip_tags(ssml: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A finished line of the conversation, as kept across reloads of the tab.
+/// A line of the conversation, as kept across reloads of the tab.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SavedEntry {
     /// What the visitor sent.
@@ -114,41 +145,78 @@ pub enum SavedEntry {
     Answer(Vec<AnswerPart>),
     /// A failed turn: the message and what had streamed.
     Failed(String, String),
+    /// A reply still under way: restored as pending and resumed from the server.
+    Pending {
+        /// The turn id.
+        turn: String,
+        /// The text streamed so far.
+        text: String,
+        /// The `seq` of the last frame that text includes; `None` before the first frame.
+        seq: Option<u64>,
+    },
 }
 
 impl Transcript {
-    /// The finished entries, for saving (replies still under way are left out).
+    /// Every entry, for saving; a reply under way is saved with its text so far.
     pub fn saved(&self) -> Vec<SavedEntry> {
         self.entries
             .iter()
-            .filter_map(|entry| match entry {
-                Entry::Visitor(text) => Some(SavedEntry::Visitor(text.clone())),
-                Entry::Bot { reply: Reply::Final(parts), .. } => Some(SavedEntry::Answer(parts.clone())),
+            .map(|entry| match entry {
+                Entry::Visitor(text) => SavedEntry::Visitor(text.clone()),
+                Entry::Bot { reply: Reply::Final(parts), .. } => SavedEntry::Answer(parts.clone()),
                 Entry::Bot { reply: Reply::Failed { message, partial }, .. } => {
-                    Some(SavedEntry::Failed(message.clone(), partial.clone()))
+                    SavedEntry::Failed(message.clone(), partial.clone())
                 }
-                Entry::Bot { .. } => None,
+                Entry::Bot { turn, reply: Reply::Waiting } => {
+                    SavedEntry::Pending { turn: turn.clone(), text: String::new(), seq: None }
+                }
+                Entry::Bot { turn, reply: Reply::Streaming(assembler) } => SavedEntry::Pending {
+                    turn: turn.clone(),
+                    text: assembler.text().to_owned(),
+                    seq: assembler.last_applied_seq(),
+                },
             })
             .collect()
     }
 
-    /// A conversation restored from saved entries.
+    /// A conversation restored from saved entries; a reply that was under way is pending again.
     pub fn restored(saved: Vec<SavedEntry>) -> Self {
-        let entries = saved
-            .into_iter()
-            .enumerate()
-            .map(|(index, entry)| match entry {
+        let mut transcript = Self::default();
+        for (index, entry) in saved.into_iter().enumerate() {
+            let restored = |reply| Entry::Bot { turn: format!("restored-{index}"), reply };
+            let entry = match entry {
                 SavedEntry::Visitor(text) => Entry::Visitor(text),
-                SavedEntry::Answer(parts) => {
-                    Entry::Bot { turn: format!("restored-{index}"), reply: Reply::Final(parts) }
+                SavedEntry::Answer(parts) => restored(Reply::Final(parts)),
+                SavedEntry::Failed(message, partial) => restored(Reply::Failed { message, partial }),
+                SavedEntry::Pending { turn, text, seq } => {
+                    transcript.restore_pending(turn, text, seq);
+                    continue;
                 }
-                SavedEntry::Failed(message, partial) => Entry::Bot {
-                    turn: format!("restored-{index}"),
-                    reply: Reply::Failed { message, partial },
-                },
-            })
-            .collect();
-        Self { entries, ignored_frames: 0 }
+            };
+            transcript.entries.push(entry);
+        }
+        transcript
+    }
+
+    /// Restores a reply that was under way: streaming from a snapshot of its text (so the next
+    /// frame, or the server's snapshot, continues after `seq`), or waiting if nothing had arrived.
+    /// A turn id that breaks the rule cannot be resumed: the reply is shown as interrupted.
+    fn restore_pending(&mut self, turn: String, text: String, seq: Option<u64>) {
+        let reply = if check_turn_id(&turn).is_err() {
+            Reply::Failed { message: INTERRUPTED.to_owned(), partial: text.clone() }
+        } else if seq.is_none() && !text.is_empty() {
+            // Raw text from a legacy fulfillment has no `seq`.
+            let mut assembler = StreamAssembler::new(turn.clone());
+            assembler.push_legacy(&text);
+            Reply::Streaming(assembler)
+        } else {
+            Reply::Waiting
+        };
+        let waiting = matches!(reply, Reply::Waiting);
+        self.entries.push(Entry::Bot { turn: turn.clone(), reply });
+        if let (true, Some(seq)) = (waiting, seq) {
+            self.on_incoming(Incoming::Frame(Frame::Snapshot { turn, seq, text }));
+        }
     }
 
     /// A conversation that opens with the bot's greeting.
@@ -173,7 +241,25 @@ impl Transcript {
         }
     }
 
-    /// Frames that could not be used (malformed, other turns, duplicates).
+    /// The replies under way (asked, neither finalized nor failed), oldest first.
+    pub fn pending_turns(&self) -> Vec<PendingTurn> {
+        self.entries
+            .iter()
+            .filter_map(|entry| match entry {
+                Entry::Bot { turn, reply: Reply::Waiting } => {
+                    Some(PendingTurn { turn: turn.clone(), after: None, received: 0 })
+                }
+                Entry::Bot { turn, reply: Reply::Streaming(assembler) } => Some(PendingTurn {
+                    turn: turn.clone(),
+                    after: assembler.last_applied_seq(),
+                    received: assembler.text().len(),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Frames that could not be used (malformed, unknown types, other turns, duplicates).
     pub fn ignored_frames(&self) -> u64 {
         self.ignored_frames
     }
@@ -192,28 +278,43 @@ impl Transcript {
     }
 
     /// Applies one WebSocket message to the reply it belongs to (legacy text: the newest reply).
-    pub fn on_incoming(&mut self, incoming: Incoming) {
+    /// Returns whether it ended the reply: a `final` frame finalizes a pending reply exactly as
+    /// [`finalize`](Self::finalize) does; for a reply already finished it changes nothing.
+    pub fn on_incoming(&mut self, incoming: Incoming) -> bool {
         let (turn, frame, legacy) = match incoming {
             Incoming::Frame(frame) => (Some(frame.turn().to_owned()), Some(frame), None),
             Incoming::Legacy(text) => (None, None, Some(text)),
-            Incoming::Malformed(_) => {
+            // Never shown: a frame type this version does not know is counted like a malformed one.
+            Incoming::Malformed(_) | Incoming::Unknown { .. } => {
                 self.ignored_frames += 1;
-                return;
+                return false;
             }
         };
         let mut ignored = false;
+        let mut finished = false;
         if let Some(reply) = self.reply_mut(turn.as_deref()) {
             if let Reply::Waiting = reply {
                 let assembler_turn = turn.clone().unwrap_or_else(|| "legacy".to_owned());
                 *reply = Reply::Streaming(StreamAssembler::new(assembler_turn));
             }
-            match (reply, frame, legacy) {
+            match (&mut *reply, frame, legacy) {
                 (Reply::Streaming(assembler), Some(frame), _) => {
+                    // A final frame carries the whole answer: it ends the pending reply even when
+                    // `done` or `error` ended the stream before it (the assembler then ignores it).
+                    let final_parts = match &frame {
+                        Frame::Final { messages, .. } => Some(answer_parts(messages)),
+                        _ => None,
+                    };
                     let outcome = assembler.accept(frame);
-                    ignored = !matches!(
-                        outcome,
-                        lexstream_protocol::Accepted::Applied { .. } | lexstream_protocol::Accepted::Held
-                    );
+                    if let Some(parts) = final_parts {
+                        *reply = Reply::Final(parts);
+                        finished = true;
+                    } else {
+                        ignored = !matches!(
+                            outcome,
+                            lexstream_protocol::Accepted::Applied { .. } | lexstream_protocol::Accepted::Held
+                        );
+                    }
                 }
                 (Reply::Streaming(assembler), None, Some(text)) => assembler.push_legacy(&text),
                 _ => ignored = true,
@@ -224,19 +325,21 @@ impl Transcript {
         if ignored {
             self.ignored_frames += 1;
         }
+        finished
     }
 
-    /// The final Lex answer for `turn` replaces whatever streamed.
+    /// The final Lex answer for `turn` replaces whatever streamed. A reply already finished (by a
+    /// `final` frame, or failed) stays as it is, so the same answer arriving twice changes nothing.
     pub fn finalize(&mut self, turn: &str, messages: &[Message]) {
-        let parts: Vec<AnswerPart> = messages.iter().filter_map(answer_part).collect();
-        if let Some(reply) = self.reply_mut(Some(turn)) {
-            *reply = Reply::Final(parts);
+        if let Some(reply @ (Reply::Waiting | Reply::Streaming(_))) = self.reply_mut(Some(turn)) {
+            *reply = Reply::Final(answer_parts(messages));
         }
     }
 
-    /// The turn failed (Lex or the network); streamed text stays visible with the message.
+    /// The turn failed (Lex or the network); streamed text stays visible with the message. A
+    /// reply already finished stays as it is.
     pub fn fail(&mut self, turn: &str, message: &str) {
-        if let Some(reply) = self.reply_mut(Some(turn)) {
+        if let Some(reply @ (Reply::Waiting | Reply::Streaming(_))) = self.reply_mut(Some(turn)) {
             let partial = match reply {
                 Reply::Streaming(assembler) => assembler.text().to_owned(),
                 _ => String::new(),
@@ -316,6 +419,23 @@ mod tests {
         ));
     }
 
+    fn save_and_restore(transcript: &Transcript) -> Transcript {
+        let json = serde_json::to_string(&transcript.saved()).unwrap();
+        Transcript::restored(serde_json::from_str(&json).unwrap())
+    }
+
+    fn last_reply(transcript: &Transcript) -> &Reply {
+        match transcript.entries().last() {
+            Some(Entry::Bot { reply, .. }) => reply,
+            other => panic!("the last entry is not a reply: {other:?}"),
+        }
+    }
+
+    fn final_frame(turn: &str, seq: u64, messages: &[Message]) -> Incoming {
+        let json = Frame::Final { turn: turn.into(), seq, messages: messages.to_vec() }.to_json();
+        parse_incoming(&json)
+    }
+
     #[test]
     fn finished_entries_survive_a_save_and_restore() {
         let mut transcript = Transcript::with_greeting("Hi");
@@ -324,10 +444,155 @@ mod tests {
         transcript.ask("q2", "t2");
         transcript.on_incoming(chunk("t2", 0, "still streaming"));
         let saved = transcript.saved();
-        assert_eq!(saved.len(), 4, "greeting, q1, a1, q2: the reply under way is not saved");
-        let json = serde_json::to_string(&saved).unwrap();
-        let restored = Transcript::restored(serde_json::from_str(&json).unwrap());
-        assert_eq!(restored.saved(), saved);
+        assert_eq!(saved.len(), 5, "greeting, q1, a1, q2 and the reply under way");
+        assert_eq!(save_and_restore(&transcript).saved(), saved);
+    }
+
+    #[test]
+    fn a_pending_reply_survives_a_save_and_restore_as_pending_with_its_text() {
+        let mut transcript = Transcript::with_greeting("Hi");
+        transcript.ask("Tell me", "turn-1-42");
+        transcript.on_incoming(chunk("turn-1-42", 0, "Hello, "));
+        transcript.on_incoming(chunk("turn-1-42", 1, "wor"));
+        transcript.on_incoming(chunk("turn-1-42", 3, "held, not yet shown"));
+
+        let mut restored = save_and_restore(&transcript);
+        assert_eq!(streamed_text(&restored).as_deref(), Some("Hello, wor"), "still streaming");
+        assert_eq!(
+            restored.pending_turns(),
+            [PendingTurn { turn: "turn-1-42".into(), after: Some(1), received: 10 }],
+            "resumed after the last frame applied before the reload"
+        );
+        assert_eq!(restored.answering_turn().as_deref(), Some("turn-1-42"), "the stop button still shows");
+        // The server's snapshot repeats what the tab had; the stream continues after it.
+        restored.on_incoming(Incoming::Frame(Frame::Snapshot {
+            turn: "turn-1-42".into(),
+            seq: 1,
+            text: "Hello, wor".into(),
+        }));
+        restored.on_incoming(chunk("turn-1-42", 2, "ld"));
+        assert_eq!(streamed_text(&restored).as_deref(), Some("Hello, world"));
+    }
+
+    #[test]
+    fn a_reply_still_waiting_is_restored_waiting() {
+        let mut transcript = Transcript::default();
+        transcript.ask("q", "turn-2-7");
+        let mut restored = save_and_restore(&transcript);
+        assert!(matches!(last_reply(&restored), Reply::Waiting));
+        assert_eq!(
+            restored.pending_turns(),
+            [PendingTurn { turn: "turn-2-7".into(), after: None, received: 0 }]
+        );
+        restored.on_incoming(Incoming::Frame(Frame::Snapshot {
+            turn: "turn-2-7".into(),
+            seq: 4,
+            text: "all so far".into(),
+        }));
+        assert_eq!(streamed_text(&restored).as_deref(), Some("all so far"));
+    }
+
+    #[test]
+    fn a_restored_pending_reply_with_a_forged_turn_id_is_shown_interrupted() {
+        let saved = vec![
+            SavedEntry::Visitor("q".into()),
+            SavedEntry::Pending { turn: "a#b".into(), text: "so far".into(), seq: Some(2) },
+        ];
+        let restored = Transcript::restored(saved);
+        assert!(restored.pending_turns().is_empty());
+        assert!(matches!(
+            last_reply(&restored),
+            Reply::Failed { message, partial } if message == INTERRUPTED && partial == "so far"
+        ));
+    }
+
+    #[test]
+    fn a_final_frame_finalizes_a_pending_reply_exactly_as_lex_answer_would() {
+        let messages = [
+            Message::text(MessageContentType::CustomPayload, "Hello **world**"),
+            Message::text(MessageContentType::PlainText, "Anything else?"),
+        ];
+        let mut by_lex = Transcript::with_greeting("Hi");
+        by_lex.ask("q", "turn-1-1");
+        by_lex.on_incoming(chunk("turn-1-1", 0, "Hello "));
+        by_lex.finalize("turn-1-1", &messages);
+
+        let mut by_frame = Transcript::with_greeting("Hi");
+        by_frame.ask("q", "turn-1-1");
+        by_frame.on_incoming(chunk("turn-1-1", 0, "Hello "));
+        // Frames 1..4 were lost with the page; the final answer needs none of them.
+        assert!(by_frame.on_incoming(final_frame("turn-1-1", 5, &messages)), "it ends the reply");
+
+        assert!(matches!(last_reply(&by_frame), Reply::Final(_)));
+        assert_eq!(by_frame.saved(), by_lex.saved());
+        assert!(by_frame.pending_turns().is_empty());
+        assert_eq!(by_frame.ignored_frames(), 0);
+    }
+
+    #[test]
+    fn a_final_frame_after_done_still_finalizes_the_reply() {
+        let messages = [Message::text(MessageContentType::PlainText, "The whole answer")];
+        let mut transcript = Transcript::default();
+        transcript.ask("q", "t1");
+        transcript.on_incoming(chunk("t1", 0, "The whole answer"));
+        transcript.on_incoming(Incoming::Frame(Frame::Done { turn: "t1".into(), seq: 1 }));
+        assert_eq!(transcript.pending_turns().len(), 1, "done ends the stream, not the reply");
+        assert!(transcript.on_incoming(final_frame("t1", 2, &messages)));
+        assert!(matches!(last_reply(&transcript), Reply::Final(parts) if parts.len() == 1));
+    }
+
+    #[test]
+    fn a_final_frame_for_another_or_a_finished_turn_changes_nothing() {
+        let mut transcript = Transcript::with_greeting("Hi");
+        transcript.ask("q1", "t1");
+        transcript.finalize("t1", &[Message::text(MessageContentType::PlainText, "first")]);
+        transcript.ask("q2", "t2");
+        transcript.on_incoming(chunk("t2", 0, "streaming"));
+        let before = transcript.saved();
+        let other = [Message::text(MessageContentType::PlainText, "forged")];
+        assert!(!transcript.on_incoming(final_frame("t1", 9, &other)), "t1 is finished");
+        assert!(!transcript.on_incoming(final_frame("t9", 0, &other)), "no such turn");
+        assert_eq!(transcript.saved(), before);
+        assert_eq!(transcript.ignored_frames(), 2);
+    }
+
+    #[test]
+    fn a_later_lex_answer_for_a_reply_finished_by_a_final_frame_changes_nothing() {
+        let mut transcript = Transcript::with_greeting("Hi");
+        transcript.ask("q", "t1");
+        let messages = [Message::text(MessageContentType::CustomPayload, "**Done**")];
+        transcript.on_incoming(final_frame("t1", 3, &messages));
+        let shown = transcript.saved();
+        // Lex's own response for the same turn arrives afterwards (or fails after a retry).
+        transcript.finalize("t1", &messages);
+        assert_eq!(transcript.saved(), shown);
+        transcript.finalize("t1", &[Message::text(MessageContentType::PlainText, "other")]);
+        assert_eq!(transcript.saved(), shown);
+        transcript.fail("t1", "The bot is unreachable.");
+        assert_eq!(transcript.saved(), shown);
+    }
+
+    #[test]
+    fn an_unknown_frame_type_is_counted_and_never_shown() {
+        let mut transcript = Transcript::default();
+        transcript.ask("q", "t1");
+        let unknown = parse_incoming(r#"{"type":"citation","turn":"t1","seq":0,"text":"secret"}"#);
+        assert!(matches!(unknown, Incoming::Unknown { .. }));
+        transcript.on_incoming(unknown.clone());
+        assert!(matches!(last_reply(&transcript), Reply::Waiting), "nothing arrived that can be shown");
+        transcript.on_incoming(chunk("t1", 0, "visible"));
+        transcript.on_incoming(unknown);
+        assert_eq!(streamed_text(&transcript).as_deref(), Some("visible"));
+        assert_eq!(transcript.ignored_frames(), 2);
+    }
+
+    #[test]
+    fn new_turn_ids_pass_the_turn_id_rule() {
+        for (counter, random) in [(1, 0.0), (2, 0.5), (u64::MAX, 0.999_999_999_9), (7, 1.0), (8, f64::NAN)] {
+            let turn = new_turn_id(counter, random);
+            assert_eq!(check_turn_id(&turn), Ok(()), "{turn}");
+        }
+        assert_ne!(new_turn_id(1, 0.25), new_turn_id(1, 0.75));
     }
 
     #[test]

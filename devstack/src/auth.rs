@@ -36,11 +36,29 @@ impl Caller {
 
 /// The message AWS gives when a visitor's role lacks the permission for `action` (e.g.
 /// `dynamodb:GetItem`); it names the role, never the identity id.
-pub(crate) fn visitor_not_authorized(action: &str) -> String {
+fn visitor_not_authorized(action: &str) -> String {
     format!(
         "User: arn:aws:sts::000000000000:assumed-role/lexstream-visitor/CognitoIdentityCredentials is not \
          authorized to perform: {action} because no identity-based policy allows the {action} action"
     )
+}
+
+/// Verifies a call only the Lambdas' roles may make (Bedrock, DynamoDB, `@connections`, Lambda
+/// `Invoke`): signed in its headers for `service` by credentials the devstack knows, and not by a
+/// visitor, whose role allows Lex and `$connect` only (`AccessDeniedException` for `action`).
+pub(crate) fn verify_service_call(
+    mode: AuthMode,
+    identities: &Identities,
+    request: Incoming<'_>,
+    service: &str,
+    action: &str,
+) -> Result<(), AwsError> {
+    match verify_headers(mode, identities, request, service, crate::clock::epoch_seconds())? {
+        Some(caller) if caller.is_visitor() => {
+            Err(AwsError::new(StatusCode::FORBIDDEN, "AccessDeniedException", visitor_not_authorized(action)))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Largest difference between the signing time and now that AWS accepts (5 minutes).

@@ -44,6 +44,10 @@ pub struct DevstackConfig {
     /// Most concurrent environments of `--fulfillment-cmd` (`--fulfillment-concurrency`,
     /// default 4).
     pub fulfillment_concurrency: usize,
+    /// `--answer-mode async`: the fulfillment hands streamed answers to the answer worker (run
+    /// by the devstack's Lambda `Invoke` API) and answers Lex at once; `sync` (default) answers
+    /// within Lex's code-hook time.
+    pub async_answers: bool,
     /// How long Lex waits for the code hook (`--fulfillment-timeout-secs`, default 30); also the
     /// timeout of a `--fulfillment-cmd` function.
     pub fulfillment_timeout: Duration,
@@ -73,6 +77,7 @@ impl Default for DevstackConfig {
             fulfillment_url: None,
             fulfillment_cmd: None,
             fulfillment_concurrency: 4,
+            async_answers: false,
             fulfillment_timeout: Duration::from_secs(30),
             faults: Faults::default(),
             appsync_api_key: DEFAULT_APPSYNC_API_KEY.to_owned(),
@@ -105,6 +110,9 @@ pub enum ConfigError {
     /// Two flags that exclude each other.
     #[error("{0} and {1} cannot be used together")]
     Conflict(&'static str, &'static str),
+    /// `--answer-mode` got something other than `sync` or `async`.
+    #[error("--answer-mode {0:?} must be sync or async")]
+    BadAnswerMode(String),
     /// `--auth` got something other than `sigv4` or `off`.
     #[error("--auth {0:?} must be sigv4 or off")]
     BadAuth(String),
@@ -139,6 +147,8 @@ usage: lexstream-devstack [flags]
   --fulfillment-url URL   run the code hook at this Lambda invoke URL instead of in-process
                           (e.g. http://127.0.0.1:9000/2015-03-31/functions/function/invocations)
   --fulfillment-timeout-secs N  how long Lex waits for the code hook (default 30)
+  --answer-mode sync|async  async: hand streamed answers to the answer worker (the devstack's
+                          Lambda Invoke API runs it), so they may outlast Lex (default sync)
   --idle-timeout-secs N   close idle WebSocket connections after N s (default 600)
   --max-connection-secs N close WebSocket connections after N s (default 7200)
   --appsync-api-key KEY   AppSync Events API key (default da2-lexstream-devstack)
@@ -191,6 +201,13 @@ impl DevstackConfig {
                 }
                 "--fulfillment-url" => config.fulfillment_url = Some(value()?),
                 "--fulfillment-cmd" => config.fulfillment_cmd = Some(value()?),
+                "--answer-mode" => {
+                    config.async_answers = match value()?.as_str() {
+                        "sync" => false,
+                        "async" => true,
+                        other => return Err(ConfigError::BadAnswerMode(other.to_owned())),
+                    };
+                }
                 "--fulfillment-concurrency" => {
                     config.fulfillment_concurrency =
                         usize::try_from(number(&flag, value()?)?).unwrap_or(usize::MAX).max(1);

@@ -10,7 +10,8 @@ use aws_sdk_dynamodb::types::{
 use lexstream_lambda_core::StoreError;
 use lexstream_lambda_core::aws::dynamodb::{KEY, TTL};
 use lexstream_lambda_core::aws::{DynamoDbClient, DynamoDbConnectionStore, local_sdk_config};
-use lexstream_lambda_core::ports::{ConnectionRecord, ConnectionStore};
+use lexstream_lambda_core::ports::{ChatMessage, ConnectionRecord, ConnectionStore};
+use lexstream_lambda_core::turns::{TurnClaim, TurnRecord, TurnStore};
 
 use crate::dynamodb::{TableDefinition, Tables};
 
@@ -120,5 +121,32 @@ impl ConnectionStore for ConnectionTable {
 
     async fn delete_if_current(&self, session_id: &str, connection_id: &str) -> Result<bool, StoreError> {
         self.store.delete_if_current(session_id, connection_id).await
+    }
+}
+
+impl TurnStore for ConnectionTable {
+    async fn claim(&self, record: &TurnRecord) -> Result<TurnClaim, StoreError> {
+        self.store.claim(record).await
+    }
+
+    async fn save_turn(&self, record: &TurnRecord) -> Result<(), StoreError> {
+        self.store.save_turn(record).await
+    }
+
+    async fn turn(&self, session_id: &str, turn: &str) -> Result<Option<TurnRecord>, StoreError> {
+        self.store.turn(session_id, turn).await
+    }
+
+    async fn history(&self, session_id: &str) -> Result<Vec<ChatMessage>, StoreError> {
+        self.store.history(session_id).await
+    }
+
+    async fn save_history(
+        &self,
+        session_id: &str,
+        messages: &[ChatMessage],
+        ttl: i64,
+    ) -> Result<(), StoreError> {
+        self.store.save_history(session_id, messages, ttl).await
     }
 }

@@ -43,7 +43,9 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use lexstream_lambda_core::aws::{AppSyncPublisher, BedrockClient, BedrockModel, local_sdk_config};
+use lexstream_lambda_core::aws::{
+    ApiGatewayPusher, AppSyncPublisher, BedrockClient, BedrockModel, local_sdk_config,
+};
 use lexstream_lambda_core::config::{
     ChatConfig, ConnectConfig, FulfillmentConfig, SessionBinding, environment,
 };
@@ -61,6 +63,9 @@ use crate::identities::Identities;
 use crate::lex::LexRuntime;
 use crate::lex::bot::BotDefinition;
 use crate::lex::fulfiller::Fulfiller;
+
+/// The name the answer worker has in the devstack's Lambda `Invoke` API (and in the template).
+pub const ANSWER_WORKER_FUNCTION: &str = "lexstream-answer-worker";
 
 /// The model id the in-process fulfillment asks for when `BEDROCK_MODEL_ID` is not set.
 pub const DEMO_MODEL_ID: &str = "lexstream.devstack-demo-v1";
@@ -80,16 +85,19 @@ pub struct DevstackState {
     pub dynamodb: dynamodb::Tables,
     /// AppSync Events subscriptions and realtime connections.
     pub events: appsync::Broker,
+    /// The Lambda functions its `Invoke` API runs (e.g. an answer worker).
+    pub functions: lambda_host::Functions,
 }
 
 /// Builds the devstack's HTTP routes over `state`, with Lex playing `bot` and fulfilling through
-/// `fulfiller`, and the AppSync chat Lambda `chat`.
+/// `fulfiller`, the AppSync chat Lambda `chat`, and `ws-connect` posting back through `pusher`.
 fn router(
     config: &DevstackConfig,
     state: &DevstackState,
     bot: BotDefinition,
     fulfiller: Fulfiller,
     chat: Option<appsync::ChatRoute>,
+    pusher: ApiGatewayPusher,
 ) -> Router {
     let lex_runtime = LexRuntime {
         bot: Arc::new(bot),
@@ -138,6 +146,7 @@ fn router(
             },
             ttl_seconds: 7500,
         },
+        pusher,
         faults: state.faults.clone(),
         limits: config.websocket_limits,
     };
@@ -171,6 +180,11 @@ fn router(
             state.identities.clone(),
         ))
         .merge(lex::routes(lex_runtime))
+        .merge(lambda_host::invoke_routes(lambda_host::InvokeApi {
+            functions: state.functions.clone(),
+            auth: config.auth,
+            identities: state.identities.clone(),
+        }))
         .merge(apigw::management_routes(management))
         .fallback_service(static_files::service(config.dist_dir.clone()))
         .layer(axum::middleware::from_fn(cors::allow_any_origin))
@@ -247,12 +261,17 @@ pub async fn spawn(config: DevstackConfig) -> Result<RunningDevstack, SpawnError
         table,
         dynamodb,
         events: appsync::Broker::default(),
+        functions: lambda_host::Functions::default(),
     };
     state.faults.set(config.faults.clone());
     let bot = BotDefinition::parse(&config.bot_json)?;
     let fulfiller = fulfiller(&config, &state, addr).await?;
     let chat = chat_route(&config, &state, addr).await?;
-    let app = router(&config, &state, bot, fulfiller, Some(chat))
+    // ws-connect's `resume` posts through this devstack's `@connections`, signed with its
+    // service credentials like a deployed Lambda with its role.
+    let url = format!("http://{addr}");
+    let pusher = ApiGatewayPusher::new(&local_sdk_config(&url).await, &format!("{url}/{}", config.stage));
+    let app = router(&config, &state, bot, fulfiller, Some(chat), pusher)
         .into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app).await {
@@ -271,7 +290,30 @@ pub fn function_environment(config: &DevstackConfig, addr: SocketAddr) -> Vec<(S
 
 /// Where Lex's code hook runs: a hosted process (`--fulfillment-cmd`), an invoke URL
 /// (`--fulfillment-url`), or the project's handler in-process.
-async fn fulfiller(config: &DevstackConfig, state: &DevstackState, addr: SocketAddr) -> Result<Fulfiller, SpawnError> {
+async fn fulfiller(
+    config: &DevstackConfig,
+    state: &DevstackState,
+    addr: SocketAddr,
+) -> Result<Fulfiller, SpawnError> {
+    // The project's fulfillment in-process: it talks to this devstack (Bedrock, @connections,
+    // DynamoDB, Lambda) with the devstack's service credentials, like a deployed Lambda with its
+    // role. Its answer worker is always there for the Lambda `Invoke` API, whichever fulfillment
+    // Lex calls (a hosted `lex-fulfillment` binary in async mode invokes it too).
+    let sdk_config = local_sdk_config(&format!("http://{addr}")).await;
+    let settings = FulfillmentConfig::from_lookup(|name: &str| {
+        environment(name).or_else(|| match name {
+            "BEDROCK_MODEL_ID" => Some(DEMO_MODEL_ID.to_owned()),
+            "ANSWER_WORKER_FUNCTION" if config.async_answers => Some(ANSWER_WORKER_FUNCTION.to_owned()),
+            _ => None,
+        })
+    })?;
+    let in_process =
+        Fulfiller::in_process(&sdk_config, state.table.clone(), settings, config.fulfillment_timeout);
+    if let Fulfiller::InProcess(local) = &in_process {
+        state
+            .functions
+            .register(ANSWER_WORKER_FUNCTION, lambda_host::LambdaFunction::InProcess(local.answer_worker()));
+    }
     if let Some(url) = &config.fulfillment_url {
         return Ok(Fulfiller::Url { url: url.clone(), timeout: config.fulfillment_timeout });
     }
@@ -279,6 +321,9 @@ async fn fulfiller(config: &DevstackConfig, state: &DevstackState, addr: SocketA
         let mut variables = function_environment(config, addr);
         if environment("BEDROCK_MODEL_ID").is_none() {
             variables.push(("BEDROCK_MODEL_ID".to_owned(), DEMO_MODEL_ID.to_owned()));
+        }
+        if config.async_answers && environment("ANSWER_WORKER_FUNCTION").is_none() {
+            variables.push(("ANSWER_WORKER_FUNCTION".to_owned(), ANSWER_WORKER_FUNCTION.to_owned()));
         }
         let function = lambda_host::HostedFunction::new(lambda_host::FunctionSettings {
             name: "lex-fulfillment".to_owned(),
@@ -290,13 +335,7 @@ async fn fulfiller(config: &DevstackConfig, state: &DevstackState, addr: SocketA
         function.warm_up().await.map_err(|error| SpawnError::FulfillmentCommand(command.clone(), error))?;
         return Ok(Fulfiller::Hosted { function, timeout: config.fulfillment_timeout });
     }
-    // The in-process Lambda talks to this devstack (Bedrock, @connections) with the devstack's
-    // service credentials, like a deployed Lambda with its role.
-    let sdk_config = local_sdk_config(&format!("http://{addr}")).await;
-    let settings = FulfillmentConfig::from_lookup(|name: &str| {
-        environment(name).or_else(|| (name == "BEDROCK_MODEL_ID").then(|| DEMO_MODEL_ID.to_owned()))
-    })?;
-    Ok(Fulfiller::in_process(&sdk_config, state.table.clone(), settings))
+    Ok(in_process)
 }
 
 /// The `appsync-chat` Lambda in-process: Bedrock and AppSync publishing both through this

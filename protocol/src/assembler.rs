@@ -46,6 +46,7 @@ pub struct StreamAssembler {
     status: Option<String>,
     ending: Option<Ending>,
     ignored: u64,
+    final_messages: Option<Vec<crate::lex::Message>>,
 }
 
 impl StreamAssembler {
@@ -59,6 +60,7 @@ impl StreamAssembler {
             status: None,
             ending: None,
             ignored: 0,
+            final_messages: None,
         }
     }
 
@@ -111,6 +113,18 @@ impl StreamAssembler {
         self.ending.is_some()
     }
 
+    /// The Lex messages of a `final` frame that ended the turn, if one did: the answer to show
+    /// when Lex's own response did not reach the widget.
+    pub fn final_messages(&self) -> Option<&[crate::lex::Message]> {
+        self.final_messages.as_deref()
+    }
+
+    /// The `seq` of the last frame applied (what a `resume` request names as `after`); `None`
+    /// before the first.
+    pub fn last_applied_seq(&self) -> Option<u64> {
+        self.next_seq.checked_sub(1)
+    }
+
     /// The message of the `error` frame that ended the turn, if it ended that way.
     pub fn error(&self) -> Option<&str> {
         match &self.ending {
@@ -142,11 +156,21 @@ impl StreamAssembler {
         if frame.turn() != self.turn {
             Accepted::OtherTurn
         } else if self.ending.is_some() {
-            Accepted::AfterEnd
+            // A stream that ended with `done` may still get its final answer (a worker that
+            // outlived Lex posts `final` last); nothing else counts after the end.
+            if matches!(frame, Frame::Final { .. }) && self.final_messages.is_none() && self.error().is_none()
+            {
+                Accepted::Applied { released: 0 }
+            } else {
+                Accepted::AfterEnd
+            }
         } else if seq < self.next_seq || self.held.contains_key(&seq) {
             Accepted::Duplicate
-        } else if seq == self.next_seq || (matches!(frame, Frame::Snapshot { .. }) && seq > self.next_seq) {
-            // A snapshot carries everything before it, so it need not wait for a gap to fill.
+        } else if seq == self.next_seq
+            || (matches!(frame, Frame::Snapshot { .. } | Frame::Final { .. }) && seq > self.next_seq)
+        {
+            // A snapshot or a final answer carries everything before it, so it need not wait for
+            // a gap to fill.
             Accepted::Applied { released: 0 }
         } else {
             Accepted::Held
@@ -185,6 +209,11 @@ impl StreamAssembler {
             Frame::Error { message, .. } => {
                 self.status = None;
                 self.ending = Some(Ending::Failed(message));
+            }
+            Frame::Final { messages, .. } => {
+                self.status = None;
+                self.ending = Some(Ending::Done);
+                self.final_messages = Some(messages);
             }
         }
     }
@@ -229,6 +258,37 @@ mod tests {
         turn.accept(Frame::Snapshot { turn: "t".into(), seq: 1, text: "Hello wor".into() });
         turn.accept(chunk(2, "ld"));
         assert_eq!(turn.text(), "Hello world");
+    }
+
+    #[test]
+    fn a_final_frame_ends_the_turn_at_once_with_the_lex_messages() {
+        use crate::lex::{Message, MessageContentType};
+        let mut turn = StreamAssembler::new("t");
+        turn.accept(chunk(0, "Hel"));
+        let messages = vec![Message::text(MessageContentType::CustomPayload, "Hello **world**")];
+        // Frames 1..5 were lost; the final answer needs none of them.
+        let last = Frame::Final { turn: "t".into(), seq: 6, messages: messages.clone() };
+        assert_eq!(turn.accept(last), Accepted::Applied { released: 0 });
+        assert!(turn.is_complete());
+        assert_eq!(turn.final_messages(), Some(messages.as_slice()));
+        assert_eq!(turn.accept(chunk(7, "late")), Accepted::AfterEnd);
+        let again = Frame::Final { turn: "t".into(), seq: 8, messages: messages.clone() };
+        assert_eq!(turn.accept(again), Accepted::AfterEnd, "one final answer per turn");
+    }
+
+    #[test]
+    fn a_final_frame_after_done_still_brings_the_final_answer() {
+        use crate::lex::{Message, MessageContentType};
+        let mut turn = StreamAssembler::new("t");
+        turn.accept(chunk(0, "Hello"));
+        turn.accept(Frame::Done { turn: "t".into(), seq: 1 });
+        assert!(turn.is_complete());
+        assert_eq!(turn.final_messages(), None);
+        let messages = vec![Message::text(MessageContentType::CustomPayload, "Hello")];
+        let last = Frame::Final { turn: "t".into(), seq: 2, messages: messages.clone() };
+        assert_eq!(turn.accept(last), Accepted::Applied { released: 0 });
+        assert_eq!(turn.final_messages(), Some(messages.as_slice()));
+        assert_eq!(turn.text(), "Hello");
     }
 
     #[test]

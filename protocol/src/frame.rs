@@ -52,10 +52,21 @@ pub enum Frame {
         /// What went wrong, readable by a visitor.
         message: String,
     },
+    /// The turn's final answer, as Lex would have returned it: sent from the turn's record when
+    /// the `RecognizeText` response cannot reach the widget (a reload mid-answer, an answer that
+    /// outlived Lex's code-hook limit). It ends the turn and replaces the streamed text.
+    Final {
+        /// The turn this frame belongs to.
+        turn: String,
+        /// Position of this frame in the turn, from 0.
+        seq: u64,
+        /// The Lex messages of the answer.
+        messages: Vec<crate::lex::Message>,
+    },
 }
 
 /// The `type` values of wire protocol v1.
-const FRAME_TYPES: [&str; 5] = ["chunk", "progress", "snapshot", "done", "error"];
+const FRAME_TYPES: [&str; 6] = ["chunk", "progress", "snapshot", "done", "error", "final"];
 
 impl Frame {
     /// The turn this frame belongs to.
@@ -65,7 +76,8 @@ impl Frame {
             | Frame::Progress { turn, .. }
             | Frame::Snapshot { turn, .. }
             | Frame::Done { turn, .. }
-            | Frame::Error { turn, .. } => turn,
+            | Frame::Error { turn, .. }
+            | Frame::Final { turn, .. } => turn,
         }
     }
 
@@ -76,13 +88,14 @@ impl Frame {
             | Frame::Progress { seq, .. }
             | Frame::Snapshot { seq, .. }
             | Frame::Done { seq, .. }
-            | Frame::Error { seq, .. } => *seq,
+            | Frame::Error { seq, .. }
+            | Frame::Final { seq, .. } => *seq,
         }
     }
 
     /// The frame as the JSON text sent on the wire.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a frame has only string and integer fields")
+        serde_json::to_string(self).expect("a frame has only strings, integers and Lex messages")
     }
 }
 
@@ -105,12 +118,19 @@ pub enum Incoming {
     Legacy(String),
     /// A JSON object that names a v1 frame type but does not have its fields: counted and ignored.
     Malformed(FrameError),
+    /// A frame of a type this version does not know (a `type`, a `turn` and a `seq`, as every v1
+    /// frame has): ignored, so servers can add frame types without breaking older widgets.
+    Unknown {
+        /// The `type` it named.
+        frame_type: String,
+    },
 }
 
 /// Reads one message: a v1 frame, a malformed v1 frame, or legacy raw text.
 ///
-/// Only a JSON object whose `type` is one of the v1 frame types is treated as a frame; every
-/// other message — plain text, `/stop/`, JSON of some other shape — is legacy text, so an
+/// Only a JSON object whose `type` is one of the v1 frame types is treated as a frame, and one
+/// shaped like a frame (`type`, `turn`, `seq`) of a type this version does not know is ignored;
+/// every other message — plain text, `/stop/`, JSON of some other shape — is legacy text, so an
 /// unmodified fulfillment Lambda that posts raw text keeps working.
 ///
 /// ```
@@ -118,6 +138,8 @@ pub enum Incoming {
 /// assert_eq!(parse_incoming("/stop/"), Incoming::Legacy("/stop/".into()));
 /// assert!(matches!(parse_incoming(r#"{"type":"done","turn":"a","seq":3}"#), Incoming::Frame(_)));
 /// assert!(matches!(parse_incoming(r#"{"type":"chunk","turn":"a"}"#), Incoming::Malformed(_)));
+/// assert!(matches!(parse_incoming(r#"{"type":"later","turn":"a","seq":1}"#), Incoming::Unknown { .. }));
+/// assert!(matches!(parse_incoming(r#"{"type":"json","from":"a model"}"#), Incoming::Legacy(_)));
 /// ```
 pub fn parse_incoming(message: &str) -> Incoming {
     if !message.trim_start().starts_with('{') {
@@ -126,14 +148,18 @@ pub fn parse_incoming(message: &str) -> Incoming {
     let Ok(serde_json::Value::Object(object)) = serde_json::from_str(message) else {
         return Incoming::Legacy(message.to_owned());
     };
-    let Some(frame_type) = object
-        .get("type")
-        .and_then(serde_json::Value::as_str)
-        .filter(|t| FRAME_TYPES.contains(t))
-        .map(str::to_owned)
-    else {
+    let Some(frame_type) = object.get("type").and_then(serde_json::Value::as_str).map(str::to_owned) else {
         return Incoming::Legacy(message.to_owned());
     };
+    if !FRAME_TYPES.contains(&frame_type.as_str()) {
+        let frame_shaped = object.get("turn").is_some_and(serde_json::Value::is_string)
+            && object.get("seq").is_some_and(serde_json::Value::is_u64);
+        return if frame_shaped {
+            Incoming::Unknown { frame_type }
+        } else {
+            Incoming::Legacy(message.to_owned())
+        };
+    }
     match serde_json::from_value(serde_json::Value::Object(object)) {
         Ok(frame) => Incoming::Frame(frame),
         Err(error) => Incoming::Malformed(FrameError { frame_type, reason: error.to_string() }),
@@ -152,6 +178,14 @@ mod tests {
             Frame::Snapshot { turn: "t".into(), seq: 2, text: "all\nso far".into() },
             Frame::Done { turn: "t".into(), seq: 3 },
             Frame::Error { turn: "t".into(), seq: 4, message: "model throttled".into() },
+            Frame::Final {
+                turn: "t".into(),
+                seq: 5,
+                messages: vec![crate::lex::Message::text(
+                    crate::lex::MessageContentType::CustomPayload,
+                    "**Hi**",
+                )],
+            },
         ];
         for frame in frames {
             assert_eq!(parse_incoming(&frame.to_json()), Incoming::Frame(frame));
@@ -163,6 +197,13 @@ mod tests {
         let json = Frame::Chunk { turn: "t9".into(), seq: 7, text: "hi".into() }.to_json();
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value, serde_json::json!({"type":"chunk","turn":"t9","seq":7,"text":"hi"}));
+        let message = crate::lex::Message::text(crate::lex::MessageContentType::PlainText, "Bye");
+        let json = Frame::Final { turn: "t9".into(), seq: 8, messages: vec![message] }.to_json();
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"type":"final","turn":"t9","seq":8,"messages":[{"contentType":"PlainText","content":"Bye"}]})
+        );
     }
 
     #[test]

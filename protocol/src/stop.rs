@@ -13,15 +13,15 @@ pub fn stop_request(turn: &str) -> String {
     json!({ "action": "stop", "turn": turn }).to_string()
 }
 
-/// The turn a stop request names; `None` for anything else (another action, no turn, an empty
-/// or over-long turn id).
+/// The turn a stop request names; `None` for anything else (another action, no turn, a turn
+/// id that breaks [`check_turn_id`](crate::check_turn_id)).
 pub fn stop_request_turn(message: &str) -> Option<String> {
     let value: Value = serde_json::from_str(message).ok()?;
     if value.get("action")?.as_str()? != "stop" {
         return None;
     }
     let turn = value.get("turn")?.as_str()?;
-    (!turn.is_empty() && turn.len() <= 128).then(|| turn.to_owned())
+    crate::check_turn_id(turn).ok().map(|()| turn.to_owned())
 }
 
 #[cfg(test)]
@@ -35,5 +35,6 @@ mod tests {
         assert_eq!(stop_request_turn(r#"{"action":"stop","turn":""}"#), None);
         assert_eq!(stop_request_turn("not json"), None);
         assert_eq!(stop_request_turn(&"x".repeat(10)), None);
+        assert_eq!(stop_request_turn(r#"{"action":"stop","turn":"<script>"}"#), None);
     }
 }

@@ -9,6 +9,7 @@ use aws_sdk_lexruntimev2::types::{MessageContentType, SessionState};
 use futures_util::StreamExt;
 use lexstream_devstack::{DevstackConfig, RunningDevstack};
 use lexstream_e2e::Visitor;
+use lexstream_lambda_core::turns::{TurnStatus, TurnStore};
 use lexstream_protocol::{Incoming, StreamAssembler, parse_incoming};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -91,9 +92,14 @@ async fn the_answer_streams_over_the_websocket_before_recognize_text_returns_it(
     let state = answer.session_state().unwrap();
     assert_eq!(state.intent().unwrap().name(), "FallbackIntent");
     assert!(
-        state.session_attributes().unwrap().contains_key("lexstreamHistory"),
-        "history kept for follow-ups"
+        !state.session_attributes().unwrap().contains_key("lexstreamHistory"),
+        "the history is not the visitor's to keep (or forge)"
     );
+    let history = devstack.state.table.history(&visitor.identity_id).await.unwrap();
+    assert_eq!(history.len(), 2, "the turn is kept server-side for follow-ups");
+    let record = devstack.state.table.turn(&visitor.identity_id, "turn-1").await.unwrap().unwrap();
+    assert_eq!(record.status, TurnStatus::Done);
+    assert_eq!(record.text, final_text);
     devstack.stop();
 }
 

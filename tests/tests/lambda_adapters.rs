@@ -23,8 +23,9 @@ use lexstream_lambda_core::ports::TextDeltas;
 use lexstream_lambda_core::ports::{
     ChatMessage, ConnectionPusher, ConnectionRecord, ConnectionStore, ModelRequest, ModelStream, Role,
 };
+use lexstream_lambda_core::turns::{MAX_RECORD_TEXT_BYTES, TurnClaim, TurnRecord, TurnStatus, TurnStore};
 use lexstream_lambda_core::{ModelError, ModelErrorKind, PushError};
-use lexstream_protocol::lex::{CodeHookEvent, IntentState};
+use lexstream_protocol::lex::{CodeHookEvent, IntentState, Message, MessageContentType};
 use lexstream_protocol::{Incoming, StreamAssembler, parse_incoming};
 
 /// Drains a model stream: the text, and the error that ended it if any.
@@ -169,6 +170,89 @@ async fn store_keeps_the_lex_web_ui_table_shape_and_deletes_conditionally(client
 }
 
 #[tokio::test]
+async fn dynamodb_turn_records_claim_once_and_keep_the_answer_on_moto() {
+    let (_moto, client) = dynamodb().await;
+    turn_records_claim_once_and_keep_the_answer(client).await;
+}
+
+#[tokio::test]
+async fn dynamodb_turn_records_claim_once_and_keep_the_answer_on_the_devstack() {
+    let (devstack, client) = devstack_dynamodb().await;
+    turn_records_claim_once_and_keep_the_answer(client).await;
+    devstack.stop();
+}
+
+/// The turn store's behaviour on whichever DynamoDB `client` talks to (with `TABLE` created).
+async fn turn_records_claim_once_and_keep_the_answer(client: DynamoDbClient) {
+    let store = DynamoDbConnectionStore::new(client.clone(), TABLE);
+    let session = "us-east-1:abc";
+    let now = 1_900_000_000;
+    let claimed = TurnRecord::claimed(session, "turn-7", now, now + 86_400);
+
+    // One claim wins; the next finds the record as it stands.
+    assert_eq!(store.claim(&claimed).await.unwrap(), TurnClaim::Claimed);
+    assert_eq!(store.claim(&claimed).await.unwrap(), TurnClaim::Taken(claimed.clone()));
+
+    // A checkpoint, then the finished record with the Lex messages.
+    let checkpoint =
+        TurnRecord { text: "Hello, wor".into(), text_seq: Some(3), next_seq: 4, ..claimed.clone() };
+    store.save_turn(&checkpoint).await.unwrap();
+    assert_eq!(store.turn(session, "turn-7").await.unwrap(), Some(checkpoint.clone()));
+    let finished = TurnRecord {
+        status: TurnStatus::Done,
+        text: "Hello, world — \"quoted\" & done".into(),
+        text_seq: Some(5),
+        next_seq: 7,
+        messages: Some(vec![Message::text(MessageContentType::CustomPayload, "Hello, **world**")]),
+        updated_at: now + 3,
+        ..claimed.clone()
+    };
+    store.save_turn(&finished).await.unwrap();
+    assert_eq!(store.turn(session, "turn-7").await.unwrap(), Some(finished.clone()));
+    assert_eq!(store.claim(&claimed).await.unwrap(), TurnClaim::Taken(finished));
+    assert_eq!(store.turn(session, "turn-8").await.unwrap(), None);
+    assert_eq!(store.turn("us-east-1:other", "turn-7").await.unwrap(), None, "turns are per session");
+
+    // The row: a key no session id can take, with a TTL; the session's own row is untouched.
+    let item = client
+        .get_item()
+        .table_name(TABLE)
+        .key("sessionId", AttributeValue::S("turn#us-east-1:abc#turn-7".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(item["ttl"], AttributeValue::N((now + 86_400).to_string()));
+    assert_eq!(item["status"], AttributeValue::S("done".into()));
+    assert_eq!(store.get(session).await.unwrap(), None, "no connection row appears");
+
+    // A record past its TTL that DynamoDB has not swept yet can be claimed again.
+    let stale = TurnRecord::claimed(session, "turn-old", now - 90_000, now - 3_600);
+    store.save_turn(&stale).await.unwrap();
+    let fresh = TurnRecord::claimed(session, "turn-old", now, now + 86_400);
+    assert_eq!(store.claim(&fresh).await.unwrap(), TurnClaim::Claimed);
+
+    // A record too large for an item is refused with a reason, not sent.
+    let huge = TurnRecord { text: "x".repeat(MAX_RECORD_TEXT_BYTES + 1), ..claimed };
+    assert!(store.save_turn(&huge).await.unwrap_err().to_string().contains("too large"));
+
+    // The session's history.
+    assert!(store.history(session).await.unwrap().is_empty());
+    let history = vec![
+        ChatMessage { role: Role::User, text: "Capital of France?".into() },
+        ChatMessage { role: Role::Assistant, text: "Paris.".into() },
+    ];
+    let far_future = 4_000_000_000;
+    store.save_history(session, &history, far_future).await.unwrap();
+    assert_eq!(store.history(session).await.unwrap(), history);
+    assert!(store.history("us-east-1:other").await.unwrap().is_empty());
+    // An expired history (not swept yet) is no history.
+    store.save_history(session, &history, 1_000).await.unwrap();
+    assert!(store.history(session).await.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn dynamodb_store_reports_a_missing_table_clearly_on_moto() {
     let (_moto, client) = dynamodb().await;
     store_reports_a_missing_table_clearly(client).await;
@@ -200,7 +284,8 @@ async fn ws_connect_handler_writes_through_the_real_dynamodb_adapter() {
     let fixture =
         format!("{}/../server-lambdas/core/tests/fixtures/apigw_ws_connect.json", env!("CARGO_MANIFEST_DIR"));
     let event = serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
-    let response = handle_websocket_event(event, &store, &config).await;
+    let no_posts = |_: &str| lexstream_lambda_core::testing::RecordingPusher::default();
+    let response = handle_websocket_event(event, &store, &no_posts, &config).await;
     assert_eq!(response.status_code, 200);
     let row = store.get("us-east-1:7f3c9a2e-5b1d-4c8e-9f00-2a6b4d1e8c37").await.unwrap().unwrap();
     assert_eq!(row.connection_id, "CgL1NeL1IAMCK5Q=");
@@ -295,6 +380,11 @@ async fn fulfillment_streams_from_bedrock_to_the_connection_over_real_clients() 
 
     let response = handle_fulfillment(event, &model, &backend, &config).await;
     assert_eq!(response.session_state.intent.as_ref().unwrap().state, Some(IntentState::Fulfilled));
+    // The turn's record and the session's history are in the table, through the real adapter.
+    let record = store.turn(session_id, "turn-000003").await.unwrap().unwrap();
+    assert_eq!(record.status, TurnStatus::Done);
+    assert_eq!(record.messages, response.messages);
+    assert_eq!(store.history(session_id).await.unwrap().len(), 2);
     let answer = response.messages.unwrap()[0].content.clone().unwrap();
     assert!(answer.contains("devstack demo model"), "{answer}");
 

@@ -54,13 +54,19 @@ struct Switches {
     streaming: bool,
     sample_bot: bool,
     appsync: bool,
+    long_answers: bool,
 }
 
-const ALL_SWITCHES: [Switches; 8] = {
-    let mut all = [Switches { streaming: false, sample_bot: false, appsync: false }; 8];
+const ALL_SWITCHES: [Switches; 16] = {
+    let mut all = [Switches { streaming: false, sample_bot: false, appsync: false, long_answers: false }; 16];
     let mut i = 0;
-    while i < 8 {
-        all[i] = Switches { streaming: i & 1 != 0, sample_bot: i & 2 != 0, appsync: i & 4 != 0 };
+    while i < 16 {
+        all[i] = Switches {
+            streaming: i & 1 != 0,
+            sample_bot: i & 2 != 0,
+            appsync: i & 4 != 0,
+            long_answers: i & 8 != 0,
+        };
         i += 1;
     }
     all
@@ -84,6 +90,7 @@ impl Evaluator<'_> {
             "Streaming" => self.switches.streaming,
             "SampleBot" => self.switches.sample_bot,
             "AppSyncEvents" => self.switches.appsync,
+            "LongAnswersOn" => self.switches.streaming && self.switches.long_answers,
             "Hosting" => true,
             other => panic!("unknown condition {other}"),
         }
@@ -269,11 +276,14 @@ type NamesRead = dyn Fn(&BTreeMap<String, String>) -> BTreeSet<String>;
 fn each_lambdas_environment_is_exactly_what_its_config_reads() {
     let template = template();
     for switches in ALL_SWITCHES {
-        let checks: [(&str, bool, &NamesRead); 3] = [
+        let checks: [(&str, bool, &NamesRead); 4] = [
             ("WsConnectFunction", switches.streaming, &|vars| {
                 names_read(vars, |lookup| ConnectConfig::from_lookup(|name: &str| lookup(name)))
             }),
             ("LexFulfillmentFunction", true, &|vars| {
+                names_read(vars, |lookup| FulfillmentConfig::from_lookup(|name: &str| lookup(name)))
+            }),
+            ("AnswerWorkerFunction", switches.streaming && switches.long_answers, &|vars| {
                 names_read(vars, |lookup| FulfillmentConfig::from_lookup(|name: &str| lookup(name)))
             }),
             ("AppSyncChatFunction", switches.appsync, &|vars| {
@@ -323,6 +333,32 @@ fn the_table_and_routes_are_the_ones_the_code_uses() {
     assert_eq!(
         connect["Properties"]["AuthorizationType"], "AWS_IAM",
         "ws-connect binds sessions to IAM identities"
+    );
+}
+
+#[test]
+fn ws_connect_may_post_only_to_its_own_apis_connections() {
+    let template = template();
+    let switches = Switches { streaming: true, sample_bot: true, appsync: false, long_answers: false };
+    let evaluator = Evaluator { template: &template, switches };
+    let Evaluated::Value(policies) =
+        evaluator.eval(&resource(&template, "WsConnectFunction")["Properties"]["Policies"])
+    else {
+        panic!("ws-connect has no policies")
+    };
+    let manage: Vec<&Value> = policies
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|policy| policy["Statement"].as_array().unwrap())
+        .filter(|statement| statement["Action"].to_string().contains("execute-api:"))
+        .collect();
+    assert_eq!(manage.len(), 1, "{manage:?}");
+    assert_eq!(manage[0]["Action"], serde_json::json!(["execute-api:ManageConnections"]));
+    // `resume` answers with POST @connections/{id} on the stage its events come from.
+    assert_eq!(
+        evaluator.string(&manage[0]["Resource"]),
+        format!("arn:aws:execute-api:{REGION}:123456789012:ref-WebSocketApi/Prod/POST/@connections/*")
     );
 }
 

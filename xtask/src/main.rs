@@ -28,7 +28,8 @@ commands:
   dev     setup, build the widget, and serve it on the devstack (http://127.0.0.1:8080)
           options: --release (size-optimized build), any devstack flag (--addr IP:PORT)
   test    setup, then run every test: native, wasm in headless Chromium, end to end
-  bench   run the benchmarks and print their figures (relay vs post-and-wait)
+  bench   run the benchmarks and print their figures: `bench relay` (relay vs post-and-wait),
+          `bench soak` (turns under random socket drops and reloads: lost/duplicated characters)
   dist    build the Lambdas (arm64 zips, cargo-lambda) and the release widget (hashed names)
           into deploy/ for `sam deploy` and a static host (see DEPLOY.md)
   size    release-build the widget; print every file a page loads (raw, gzip -9, brotli),
@@ -42,7 +43,7 @@ fn main() -> ExitCode {
         Some("setup") => setup::run(),
         Some("dev") => dev::run(&rest),
         Some("test") => test::run(),
-        Some("bench") => bench::run(),
+        Some("bench") => bench::run(&rest),
         Some("size") => size::run(),
         Some("dist") => dist::run(),
         Some("help" | "--help" | "-h") | None => {

@@ -25,16 +25,24 @@ const PYTHON_TOOLS: &[&str] =
 const SAM_TOOLS: &[&str] = &["aws-sam-cli==1.170.0"];
 
 /// Installs everything; prints one line per step saying whether it was already there.
+///
+/// On a fresh machine the two `cargo install`s take most of the time and all the CPU, while the
+/// downloads (apt, npm, pip) mostly wait on the network: they run side by side.
 pub(crate) fn run() -> Result<(), String> {
-    wasm_target()?;
-    cargo_tool("trunk", "trunk", TRUNK_VERSION, true)?;
-    cargo_tool("wasm-bindgen", "wasm-bindgen-cli", WASM_BINDGEN_VERSION, false)?;
-    binaryen()?;
-    browser()?;
-    brotli()?;
-    amplify()?;
-    python_venv(&paths::venv_dir(), PYTHON_TOOLS)?;
-    python_venv(&paths::sam_venv_dir(), SAM_TOOLS)?;
+    let downloads = std::thread::spawn(|| -> Result<(), String> {
+        binaryen()?;
+        browser()?;
+        brotli()?;
+        amplify()?;
+        python_venv(&paths::venv_dir(), PYTHON_TOOLS)?;
+        python_venv(&paths::sam_venv_dir(), SAM_TOOLS)
+    });
+    let compiled = wasm_target()
+        .and_then(|()| cargo_tool("trunk", "trunk", TRUNK_VERSION, true))
+        .and_then(|()| cargo_tool("wasm-bindgen", "wasm-bindgen-cli", WASM_BINDGEN_VERSION, false));
+    let downloaded = downloads.join().map_err(|_| "the download steps of setup panicked".to_owned())?;
+    compiled?;
+    downloaded?;
     eprintln!("xtask: setup complete");
     Ok(())
 }
@@ -64,10 +72,12 @@ fn cargo_tool(binary: &str, krate: &str, version: &str, locked: bool) -> Result<
         args.push("--locked");
     }
     let mut install = command("cargo", &args);
-    // Fat LTO makes these installs take ~13 minutes on 2 cores; thin codegen is plenty for tools.
+    // Fat LTO makes these installs take ~13 minutes on 2 cores; thin codegen and light
+    // optimization are plenty for build tools (they spend their time waiting on rustc).
     install
         .env("CARGO_PROFILE_RELEASE_LTO", "false")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
         .env_remove("CARGO_TARGET_DIR");
     run_command(install)
 }

@@ -12,7 +12,7 @@ use crate::transcript::{Entry, Reply, Transcript};
 /// The widget root. Owns the open/closed state and the conversation, and returns focus to the
 /// launcher when the panel hides. Minimizing keeps the stream open (an answer under way goes on,
 /// and the launcher shows a badge when it completes); closing also ends the stream. The
-/// conversation survives both.
+/// conversation survives both, and a reload: an answer under way then resumes at once.
 #[allow(clippy::needless_pass_by_value)] // component props are owned values
 #[component]
 pub fn Widget(
@@ -31,6 +31,9 @@ pub fn Widget(
     } else {
         Transcript::with_greeting(&greeting)
     });
+    if let Some(config) = &config {
+        crate::chat::use_durable_turns(Arc::clone(config), transcript);
+    }
     let launcher_ref = NodeRef::<html::Button>::new();
     let minimize = move || {
         open.set(false);

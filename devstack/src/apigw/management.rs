@@ -56,21 +56,13 @@ fn check_access(state: &ManagementState, stage: &str, request: Incoming<'_>) -> 
             format!("No stage {stage:?}"),
         ));
     }
-    let caller = auth::verify_headers(
+    auth::verify_service_call(
         state.auth,
         &state.identities,
         request,
         "execute-api",
-        crate::clock::epoch_seconds(),
+        "execute-api:ManageConnections",
     )?;
-    if caller.is_some_and(|caller| caller.is_visitor()) {
-        // The visitor role allows `$connect` only, never `execute-api:ManageConnections`.
-        return Err(AwsError::new(
-            StatusCode::FORBIDDEN,
-            "AccessDeniedException",
-            auth::visitor_not_authorized("execute-api:ManageConnections"),
-        ));
-    }
     Ok(())
 }
 

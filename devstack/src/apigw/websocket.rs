@@ -1,7 +1,8 @@
 //! API Gateway WebSocket emulation: the upgrade at `/{stage}?sessionId=…` (SigV4-presigned),
 //! `$connect` / `$disconnect` and routes chosen by `$request.body.action`, each calling the
-//! `ws-connect` handler with the event API Gateway would send; AWS's limits on messages, idle
-//! time and connection age.
+//! `ws-connect` handler with the event API Gateway would send (its `resume` route posting back
+//! through this devstack's own `@connections`); AWS's limits on messages, idle time and
+//! connection age.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -12,6 +13,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use lexstream_lambda_core::aws::ApiGatewayPusher;
 use lexstream_lambda_core::config::ConnectConfig;
 use lexstream_lambda_core::connect::{handle_websocket_event, routes};
 use lexstream_protocol::sigv4::query_decode;
@@ -60,6 +62,9 @@ pub(crate) struct WebSocketApi {
     pub(crate) connections: Connections,
     pub(crate) table: ConnectionTable,
     pub(crate) connect_config: ConnectConfig,
+    /// How `ws-connect` posts back (`resume`): the management API of this devstack's stage, with
+    /// its service credentials, like the Lambda's role in AWS.
+    pub(crate) pusher: ApiGatewayPusher,
     pub(crate) faults: SharedFaults,
     pub(crate) limits: WebSocketLimits,
 }
@@ -133,7 +138,10 @@ impl WebSocketApi {
         context_extra: Map<String, Value>,
     ) -> (i64, String) {
         let event = self.event(facts, route_key, extra, context_extra);
-        let response = handle_websocket_event(event, &self.table, &self.connect_config).await;
+        // The handler asks for `https://{domainName}/{stage}` as in AWS; here that is this
+        // devstack's own stage, served over plain http.
+        let pusher_for = |_endpoint: &str| self.pusher.clone();
+        let response = handle_websocket_event(event, &self.table, &pusher_for, &self.connect_config).await;
         let body = match response.body {
             Some(Body::Text(text)) => text,
             Some(Body::Binary(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -286,7 +294,7 @@ async fn route_message(api: &WebSocketApi, facts: &ConnectionFacts, socket: &mut
         .and_then(|value| value.get("action").and_then(Value::as_str).map(str::to_owned));
     match action.as_deref() {
         // The routes the deployment template gives ws-connect (besides $connect/$disconnect).
-        Some(route @ (routes::PING | routes::STOP)) => {
+        Some(route @ (routes::PING | routes::STOP | routes::RESUME)) => {
             let mut extra = Map::new();
             extra.insert("body".into(), text.into());
             api.invoke(facts, route, extra, Map::new()).await;

@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 
 use crate::auth::{self, AuthMode, Incoming};
 use crate::aws_error::AwsError;
-use crate::clock;
 use crate::identities::Identities;
 
 /// The signing name of the Bedrock runtime (its endpoint is `bedrock-runtime`, its scope `bedrock`).
@@ -45,22 +44,14 @@ pub(super) async fn require_signature(
         .into_response();
     };
     let incoming = Incoming::new(parts.method.as_str(), &parts.uri, &parts.headers, &bytes);
-    let verified = auth::verify_headers(
+    let refusal = auth::verify_service_call(
         signers.auth,
         &signers.identities,
         incoming,
         SIGNING_NAME,
-        clock::epoch_seconds(),
-    );
-    let refusal = match verified {
-        Err(refusal) => Some(refusal),
-        Ok(Some(caller)) if caller.is_visitor() => Some(AwsError::new(
-            StatusCode::FORBIDDEN,
-            "AccessDeniedException",
-            auth::visitor_not_authorized("bedrock:InvokeModel"),
-        )),
-        Ok(_) => None,
-    };
+        "bedrock:InvokeModel",
+    )
+    .err();
     if let Some(refusal) = refusal {
         tracing::info!(path = %parts.uri.path(), error_type = %refusal.error_type, "Bedrock call refused");
         return refusal.into_response();

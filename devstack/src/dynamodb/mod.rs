@@ -59,23 +59,12 @@ impl DynamoDbApi {
         let target = headers.get("x-amz-target")?.to_str().ok()?;
         let operation = target.strip_prefix(TARGET_PREFIX)?;
         let request = Incoming::new("POST", uri, headers, body);
-        let answer = auth::verify_headers(
-            self.auth,
-            &self.identities,
-            request,
-            "dynamodb",
-            crate::clock::epoch_seconds(),
-        )
-        .map_err(DynamoDbError::from)
-        .and_then(|caller| match caller {
-            // The deployed visitor role may not touch the table: a visitor could otherwise point
-            // another visitor's row at their own connection.
-            Some(caller) if caller.is_visitor() => Err(DynamoDbError::Unauthorized {
-                error_type: "AccessDeniedException".to_owned(),
-                message: auth::visitor_not_authorized(&format!("dynamodb:{operation}")),
-            }),
-            _ => operations::dispatch(&self.tables, operation, body),
-        });
+        // The deployed visitor role may not touch the table: a visitor could otherwise point
+        // another visitor's row at their own connection.
+        let action = format!("dynamodb:{operation}");
+        let answer = auth::verify_service_call(self.auth, &self.identities, request, "dynamodb", &action)
+            .map_err(DynamoDbError::from)
+            .and_then(|()| operations::dispatch(&self.tables, operation, body));
         Some(match answer {
             Ok(output) => {
                 tracing::debug!(%operation, "DynamoDB call answered");

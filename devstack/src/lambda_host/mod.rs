@@ -5,12 +5,16 @@
 //! runtime clients (awslambdaric for Python, aws-lambda-ric for Node, `lambda_runtime` for Rust)
 //! run a function exactly as on Lambda.
 //!
+//! The devstack's Lambda `Invoke` API ([`Functions`]) runs such functions, or handlers in its own
+//! process, synchronously or as queued `Event` invocations.
+//!
 //! Like Lambda, each execution environment runs one invocation at a time; a new one is started
 //! (a cold start) when all are busy, up to a limit. A process that exits, fails to initialize or
 //! runs past its timeout fails its invocation the way Lambda reports it, and the next invocation
 //! gets a fresh environment.
 
 mod environment;
+mod invoke_api;
 mod runtime_api;
 
 use std::sync::Arc;
@@ -22,6 +26,8 @@ use tokio::sync::{Mutex, Notify, oneshot};
 
 use environment::Environment;
 pub use environment::Outcome;
+pub use invoke_api::{Functions, InProcessHandler, LambdaFunction};
+pub(crate) use invoke_api::{InvokeApi, routes as invoke_routes};
 
 use crate::identities::{SERVICE_ACCESS_KEY, SERVICE_SECRET_KEY};
 

@@ -12,14 +12,16 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use lexstream_lambda_core::aws::{ApiGatewayPusher, BedrockClient, BedrockModel, SdkConfig};
+use lexstream_lambda_core::aws::{ApiGatewayPusher, BedrockClient, BedrockModel, LambdaInvoker, SdkConfig};
+use lexstream_lambda_core::config::AnswerMode;
 use lexstream_lambda_core::config::FulfillmentConfig;
-use lexstream_lambda_core::fulfillment::handle_fulfillment;
+use lexstream_lambda_core::fulfillment::{handle_fulfillment, handle_fulfillment_with};
 use lexstream_lambda_core::ports::StreamingBackend;
+use lexstream_lambda_core::worker::{AnswerJob, handle_answer_job};
 use lexstream_protocol::lex::{CodeHookEvent, CodeHookResponse};
 
 use crate::connection_table::ConnectionTable;
-use crate::lambda_host::{HostedFunction, Outcome};
+use crate::lambda_host::{HostedFunction, InProcessHandler, Outcome};
 
 /// Why the code hook gave no usable answer (Lex answers `424`/`502` then).
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +63,27 @@ pub struct InProcessFulfillment {
     backend: DevstackBackend,
     /// The handler's settings.
     config: FulfillmentConfig,
+    /// The answer worker's invoker, in async mode (through the devstack's Lambda `Invoke` API).
+    worker: Option<LambdaInvoker>,
+    /// How long Lex waits for it (`--fulfillment-timeout-secs`).
+    timeout: Duration,
+}
+
+impl InProcessFulfillment {
+    /// The `answer-worker` handler with the same model, table, pusher and settings, as the
+    /// devstack's Lambda `Invoke` API runs it.
+    pub fn answer_worker(&self) -> InProcessHandler {
+        let local = self.clone();
+        Arc::new(move |payload: Bytes| {
+            let local = local.clone();
+            Box::pin(async move {
+                let job: AnswerJob =
+                    serde_json::from_slice(&payload).map_err(|e| format!("not an answer job: {e}"))?;
+                let outcome = handle_answer_job(job, &local.model, &local.backend, &local.config).await;
+                serde_json::to_vec(&outcome).map(Bytes::from).map_err(|e| e.to_string())
+            })
+        })
+    }
 }
 
 /// Where fulfillment happens.
@@ -86,8 +109,21 @@ pub enum Fulfiller {
 
 impl Fulfiller {
     /// The in-process fulfiller: SDK clients with the devstack's service credentials.
-    pub fn in_process(sdk_config: &SdkConfig, table: ConnectionTable, config: FulfillmentConfig) -> Self {
+    pub fn in_process(
+        sdk_config: &SdkConfig,
+        table: ConnectionTable,
+        config: FulfillmentConfig,
+        timeout: Duration,
+    ) -> Self {
+        let worker = match &config.answer_mode {
+            AnswerMode::Async { worker_function } => LambdaInvoker::new(sdk_config, worker_function)
+                .inspect_err(|error| tracing::warn!(%error, "no answer worker; answering synchronously"))
+                .ok(),
+            AnswerMode::Sync => None,
+        };
         Self::InProcess(Box::new(InProcessFulfillment {
+            worker,
+            timeout,
             model: BedrockModel::new(BedrockClient::new(sdk_config)),
             backend: DevstackBackend { table, sdk_config: sdk_config.clone() },
             config,
@@ -98,7 +134,22 @@ impl Fulfiller {
     pub async fn fulfill(&self, event: CodeHookEvent) -> Result<CodeHookResponse, FulfillmentError> {
         match self {
             Self::InProcess(local) => {
-                Ok(handle_fulfillment(event, &local.model, &local.backend, &local.config).await)
+                // Like a Lambda, the handler runs to its end even when Lex stops waiting.
+                let local = local.clone();
+                let timeout = local.timeout;
+                let answer = tokio::spawn(async move {
+                    match &local.worker {
+                        Some(worker) => {
+                            handle_fulfillment_with(event, &local.model, &local.backend, worker, &local.config)
+                                .await
+                        }
+                        None => handle_fulfillment(event, &local.model, &local.backend, &local.config).await,
+                    }
+                });
+                tokio::time::timeout(timeout, answer)
+                    .await
+                    .map_err(|_| FulfillmentError::TimedOut(timeout))?
+                    .map_err(|e| FulfillmentError::InvalidResponse(format!("the fulfillment panicked: {e}")))
             }
             Self::Hosted { function, timeout } => {
                 let payload = serde_json::to_vec(&event)

@@ -18,7 +18,6 @@ pub use event::{
     Transcription,
 };
 pub use response::CodeHookResponse;
-pub use streaming_endpoint::{same_stage, streaming_endpoint};
 pub use runtime::{
     ConfidenceScore, LexRuntimeErrorCode, RecognizeTextRequest, RecognizeTextResponse, RecognizedBotMember,
     RuntimeInterpretation, recognize_text_path,
@@ -29,6 +28,7 @@ pub use session::{
     RuntimeHintValue, RuntimeHints, SessionState, Slot, SlotElicitationStyle, SlotShape, SlotValue,
     TimeToLive,
 };
+pub use streaming_endpoint::{same_stage, streaming_endpoint};
 
 /// Session attribute naming the DynamoDB table that maps a sessionId to a WebSocket connection
 /// (the Lex Web UI's name, kept so existing backends work unchanged).
@@ -38,3 +38,10 @@ pub const ATTR_STREAMING_TABLE: &str = "streamingDynamoDbTable";
 pub const ATTR_STREAMING_ENDPOINT: &str = "streamingEndpoint";
 /// Request attribute carrying the widget's id for the current turn.
 pub const ATTR_STREAMING_TURN_ID: &str = "streamingTurnId";
+/// Session attribute of a Lex answer that is only a placeholder: it names the turn whose answer
+/// follows on the stream (a worker generates it past Lex's code-hook limit), so the widget keeps
+/// that turn open instead of showing the placeholder.
+pub const ATTR_PENDING_TURN: &str = "lexstreamPendingTurn";
+/// Session attribute earlier versions kept the conversation's history in. The history is
+/// server-side now: the widget never sends it and the fulfillment never reads it.
+pub const ATTR_LEGACY_HISTORY: &str = "lexstreamHistory";

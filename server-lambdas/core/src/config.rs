@@ -53,6 +53,16 @@ fn parsed<T: std::str::FromStr>(
     }
 }
 
+fn positive_seconds(lookup: &impl Lookup, name: &'static str, default: i64) -> Result<i64, ConfigError> {
+    let expected = "a positive number of seconds";
+    let seconds = parsed(lookup, name, default, expected)?;
+    if seconds > 0 {
+        Ok(seconds)
+    } else {
+        Err(ConfigError::Invalid { name, value: seconds.to_string(), expected })
+    }
+}
+
 /// How `$connect` ties a sessionId to the caller's Cognito identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionBinding {
@@ -150,13 +160,59 @@ pub struct FulfillmentConfig {
     pub model: ModelSettings,
     /// `ANSWER_CONTENT_TYPE`: `CustomPayload` (default; Markdown the widget renders) or `PlainText`.
     pub answer_content_type: MessageContentType,
-    /// `HISTORY_MAX_BYTES`: most bytes of past turns kept in the session (default 6000).
+    /// `HISTORY_MAX_BYTES`: most bytes (of JSON) of a session's recent turns kept in the table and
+    /// sent to the model (default 6000).
     pub history_max_bytes: usize,
+    /// `TURN_TTL_SECONDS`: how long turn records and session histories stay in the table
+    /// (default 86400, a day).
+    pub turn_ttl_seconds: i64,
     /// `STREAMING_TABLE`: if set, the only table the `streamingDynamoDbTable` session attribute
-    /// may name (session attributes come from the client).
+    /// may name (session attributes come from the client), and the table turn records and
+    /// histories are kept in.
     pub allowed_table: Option<String>,
     /// `STREAMING_ENDPOINT`: if set, the only endpoint `streamingEndpoint` may name.
     pub allowed_endpoint: Option<String>,
+    /// `ANSWER_MODE` and `ANSWER_WORKER_FUNCTION`: whether answers are generated in the
+    /// fulfillment or handed to the `answer-worker` Lambda.
+    pub answer_mode: AnswerMode,
+    /// `MAX_ANSWER_SECONDS`: how long the answer worker may generate (default 840, under
+    /// Lambda's 15-minute limit).
+    pub max_answer: Duration,
+}
+
+/// Where answers are generated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnswerMode {
+    /// `sync`: in the fulfillment, within Lex's code-hook time (`STREAM_DEADLINE_SECONDS`).
+    Sync,
+    /// `async`: a streamed answer is handed to the worker Lambda (invoked with
+    /// `InvocationType=Event`), which streams it to the end; the fulfillment answers Lex at once.
+    /// Answers without a stream stay synchronous.
+    Async {
+        /// `ANSWER_WORKER_FUNCTION`: the worker's name or ARN.
+        worker_function: String,
+    },
+}
+
+impl AnswerMode {
+    /// `ANSWER_MODE` (`sync`, `async` or `auto`, the default): `auto` is `async` when
+    /// `ANSWER_WORKER_FUNCTION` is set, `sync` otherwise; `async` without a worker is an error.
+    fn from_lookup(lookup: &impl Lookup) -> Result<Self, ConfigError> {
+        let worker = lookup("ANSWER_WORKER_FUNCTION").filter(|name| !name.is_empty());
+        match (lookup("ANSWER_MODE").as_deref().unwrap_or("auto"), worker) {
+            ("sync", _) | ("auto", None) => Ok(Self::Sync),
+            ("async" | "auto", Some(worker_function)) => Ok(Self::Async { worker_function }),
+            ("async", None) => Err(ConfigError::Missing {
+                name: "ANSWER_WORKER_FUNCTION",
+                meaning: "the answer-worker Lambda's name, which ANSWER_MODE=async hands answers to",
+            }),
+            (other, _) => Err(ConfigError::Invalid {
+                name: "ANSWER_MODE",
+                value: other.to_owned(),
+                expected: "sync, async or auto",
+            }),
+        }
+    }
 }
 
 /// The system prompt used when `SYSTEM_PROMPT` is not set.
@@ -181,8 +237,20 @@ impl FulfillmentConfig {
             model: ModelSettings::from_lookup(&lookup)?,
             answer_content_type,
             history_max_bytes: parsed(&lookup, "HISTORY_MAX_BYTES", 6000, "a number of bytes")?,
+            turn_ttl_seconds: positive_seconds(
+                &lookup,
+                "TURN_TTL_SECONDS",
+                crate::turns::DEFAULT_TURN_TTL_SECONDS,
+            )?,
             allowed_table: lookup("STREAMING_TABLE"),
             allowed_endpoint: lookup("STREAMING_ENDPOINT"),
+            answer_mode: AnswerMode::from_lookup(&lookup)?,
+            max_answer: Duration::from_secs(parsed(
+                &lookup,
+                "MAX_ANSWER_SECONDS",
+                840,
+                "a number of seconds",
+            )?),
         })
     }
 }
@@ -263,6 +331,23 @@ mod tests {
     }
 
     #[test]
+    fn the_answer_mode_is_async_only_with_a_worker() {
+        let model = ("BEDROCK_MODEL_ID", "m");
+        let read =
+            |pairs: &[(&str, &str)]| FulfillmentConfig::from_lookup(lookup(pairs)).map(|c| c.answer_mode);
+        assert_eq!(read(&[model]).unwrap(), AnswerMode::Sync);
+        let worker = ("ANSWER_WORKER_FUNCTION", "lexstream-answer-worker");
+        let expected = AnswerMode::Async { worker_function: "lexstream-answer-worker".into() };
+        assert_eq!(read(&[model, worker]).unwrap(), expected);
+        assert_eq!(read(&[model, worker, ("ANSWER_MODE", "async")]).unwrap(), expected);
+        assert_eq!(read(&[model, worker, ("ANSWER_MODE", "sync")]).unwrap(), AnswerMode::Sync);
+        let error = read(&[model, ("ANSWER_MODE", "async")]).unwrap_err();
+        assert!(error.to_string().contains("ANSWER_WORKER_FUNCTION"), "{error}");
+        let error = read(&[model, ("ANSWER_MODE", "later")]).unwrap_err();
+        assert!(error.to_string().contains("sync, async or auto"), "{error}");
+    }
+
+    #[test]
     fn invalid_values_say_what_is_expected() {
         let error =
             ConnectConfig::from_lookup(lookup(&[("CONNECTIONS_TABLE", "t"), ("SESSION_BINDING", "maybe")]))
@@ -284,5 +369,10 @@ mod tests {
         let fulfillment = FulfillmentConfig::from_lookup(lookup(&[("BEDROCK_MODEL_ID", "m")])).unwrap();
         assert_eq!(fulfillment.answer_content_type, MessageContentType::CustomPayload);
         assert_eq!(fulfillment.model.deadline, Duration::from_secs(25));
+        assert_eq!(fulfillment.turn_ttl_seconds, 86_400);
+        let error =
+            FulfillmentConfig::from_lookup(lookup(&[("BEDROCK_MODEL_ID", "m"), ("TURN_TTL_SECONDS", "0")]))
+                .unwrap_err();
+        assert!(error.to_string().contains("TURN_TTL_SECONDS"), "{error}");
     }
 }

@@ -1,16 +1,21 @@
-//! The `ws-connect` Lambda: WebSocket `$connect`, `$disconnect` and `ping` routes.
+//! The `ws-connect` Lambda: WebSocket `$connect`, `$disconnect`, `ping`, `stop` and `resume`
+//! routes.
 //!
 //! `$connect` checks the `sessionId` query parameter (the Lex Web UI's name), ties it to the
 //! caller's Cognito identity when the API uses IAM auth, and records
 //! `{sessionId, connectionId, ttl}`. `$disconnect` removes the row only if it still names this
-//! connection, so a newer tab of the same session keeps its stream.
+//! connection, so a newer tab of the same session keeps its stream. `stop` and `resume` act on
+//! the connection's own session only; `resume` posts the turn's stored text and final answer
+//! back to the caller ([`crate::resume`]).
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use aws_lambda_events::encodings::Body;
 
 use crate::config::{ConnectConfig, SessionBinding};
-use crate::ports::{ConnectionRecord, ConnectionStore};
+use crate::ports::{ConnectionPusher, ConnectionRecord, ConnectionStore};
+use crate::resume::handle_resume;
 use crate::session_id;
+use crate::turns::TurnStore;
 
 /// Route keys of the WebSocket API this Lambda serves.
 pub mod routes {
@@ -22,12 +27,15 @@ pub mod routes {
     pub const PING: &str = "ping";
     /// Stop the answer under way (`{"action":"stop","turn":"…"}`).
     pub const STOP: &str = "stop";
+    /// Catch up on a turn after a reconnect or a reload
+    /// (`{"action":"resume","turn":"…","after":<seq or null>}`).
+    pub const RESUME: &str = "resume";
     /// Every route above (the deployment template must route exactly these here).
-    pub const ALL: &[&str] = &[CONNECT, DISCONNECT, PING, STOP];
+    pub const ALL: &[&str] = &[CONNECT, DISCONNECT, PING, STOP, RESUME];
 }
 
 /// A response for API Gateway: status and a short text body.
-fn respond(status: i64, body: &str) -> ApiGatewayProxyResponse {
+pub(crate) fn respond(status: i64, body: &str) -> ApiGatewayProxyResponse {
     let mut response = ApiGatewayProxyResponse::default();
     response.status_code = status;
     response.body = Some(Body::Text(body.to_owned()));
@@ -41,12 +49,28 @@ pub(crate) fn now_epoch_seconds() -> i64 {
         .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// Handles one WebSocket route event.
-pub async fn handle_websocket_event<S: ConnectionStore>(
+/// The management API endpoint (`https://{domainName}/{stage}`) of the WebSocket API stage an
+/// event came through: where posts to its connections go. `None` if the event lacks either.
+pub fn management_endpoint_of(event: &ApiGatewayWebsocketProxyRequest) -> Option<String> {
+    let context = &event.request_context;
+    let domain = context.domain_name.as_deref().filter(|domain| !domain.is_empty())?;
+    let stage = context.stage.as_deref().filter(|stage| !stage.is_empty())?;
+    Some(format!("https://{domain}/{stage}"))
+}
+
+/// Handles one WebSocket route event. `pusher_for` builds a pusher for a stage's management
+/// endpoint ([`management_endpoint_of`] the event); only the `resume` route posts.
+pub async fn handle_websocket_event<S, P, F>(
     event: ApiGatewayWebsocketProxyRequest,
     store: &S,
+    pusher_for: &F,
     config: &ConnectConfig,
-) -> ApiGatewayProxyResponse {
+) -> ApiGatewayProxyResponse
+where
+    S: ConnectionStore + TurnStore,
+    P: ConnectionPusher,
+    F: Fn(&str) -> P + Sync,
+{
     let context = &event.request_context;
     let Some(connection_id) = context.connection_id.clone() else {
         return respond(400, "the event has no connectionId");
@@ -56,6 +80,12 @@ pub async fn handle_websocket_event<S: ConnectionStore>(
         Some(routes::DISCONNECT) => handle_disconnect(&connection_id, store).await,
         Some(routes::PING) => respond(200, "pong"),
         Some(routes::STOP) => handle_stop(&connection_id, event.body.as_deref(), store).await,
+        Some(routes::RESUME) => {
+            let Some(endpoint) = management_endpoint_of(&event) else {
+                return respond(400, "the event has no domainName or stage to answer through");
+            };
+            handle_resume(&connection_id, event.body.as_deref(), store, || pusher_for(&endpoint)).await
+        }
         other => respond(400, &format!("unsupported route {}", other.unwrap_or("(none)"))),
     }
 }

@@ -23,7 +23,10 @@ pub mod logging;
 pub mod memory;
 pub mod ports;
 pub mod relay;
+pub mod resume;
 pub mod session_id;
 pub mod testing;
+pub mod turns;
+pub mod worker;
 
 pub use error::{ModelError, ModelErrorKind, PushError, StoreError};

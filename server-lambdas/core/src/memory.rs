@@ -1,10 +1,12 @@
-//! In-process adapters: an in-memory connection table and fakes, for tests.
+//! In-process adapters: an in-memory connection table (with turn records and histories), for
+//! tests and the devstack.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::error::StoreError;
-use crate::ports::{ConnectionRecord, ConnectionStore};
+use crate::ports::{ChatMessage, ConnectionRecord, ConnectionStore};
+use crate::turns::{TurnClaim, TurnRecord, TurnStore, history_key, turn_key};
 
 /// A connection table in memory, shared by clones.
 #[derive(Debug, Clone, Default)]
@@ -16,11 +18,20 @@ pub struct MemoryConnectionStore {
 struct Rows {
     by_session: HashMap<String, ConnectionRecord>,
     session_of_connection: HashMap<String, String>,
+    turns: HashMap<String, TurnRecord>,
+    histories: HashMap<String, (Vec<ChatMessage>, i64)>,
+    turn_writes: Vec<TurnRecord>,
 }
 
 impl MemoryConnectionStore {
     fn rows(&self) -> std::sync::MutexGuard<'_, Rows> {
         self.rows.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Every turn record written (claims and saves), in order: what a test inspects to count
+    /// checkpoints and check each one.
+    pub fn turn_writes(&self) -> Vec<TurnRecord> {
+        self.rows().turn_writes.clone()
     }
 }
 
@@ -49,5 +60,54 @@ impl ConnectionStore for MemoryConnectionStore {
         } else {
             Ok(false)
         }
+    }
+}
+
+impl TurnStore for MemoryConnectionStore {
+    async fn claim(&self, record: &TurnRecord) -> Result<TurnClaim, StoreError> {
+        let mut rows = self.rows();
+        let key = turn_key(&record.session_id, &record.turn);
+        // As on DynamoDB: a record past its TTL (not yet swept) counts as absent.
+        if let Some(existing) = rows.turns.get(&key).filter(|existing| existing.ttl >= record.updated_at) {
+            return Ok(TurnClaim::Taken(existing.clone()));
+        }
+        rows.turns.insert(key, record.clone());
+        rows.turn_writes.push(record.clone());
+        Ok(TurnClaim::Claimed)
+    }
+
+    async fn save_turn(&self, record: &TurnRecord) -> Result<(), StoreError> {
+        if !record.fits() {
+            return Err(StoreError(format!("turn record of {} is too large for the table", record.turn)));
+        }
+        let mut rows = self.rows();
+        rows.turns.insert(turn_key(&record.session_id, &record.turn), record.clone());
+        rows.turn_writes.push(record.clone());
+        Ok(())
+    }
+
+    async fn turn(&self, session_id: &str, turn: &str) -> Result<Option<TurnRecord>, StoreError> {
+        Ok(self.rows().turns.get(&turn_key(session_id, turn)).cloned())
+    }
+
+    async fn history(&self, session_id: &str) -> Result<Vec<ChatMessage>, StoreError> {
+        let now = crate::connect::now_epoch_seconds();
+        Ok(self
+            .rows()
+            .histories
+            .get(&history_key(session_id))
+            .filter(|(_, ttl)| *ttl >= now)
+            .map(|(messages, _)| messages.clone())
+            .unwrap_or_default())
+    }
+
+    async fn save_history(
+        &self,
+        session_id: &str,
+        messages: &[ChatMessage],
+        ttl: i64,
+    ) -> Result<(), StoreError> {
+        self.rows().histories.insert(history_key(session_id), (messages.to_vec(), ttl));
+        Ok(())
     }
 }

@@ -103,14 +103,32 @@ pub trait ModelStream: Send + Sync {
 }
 
 /// Builds the store and pusher for a turn. The table and the endpoint come from the turn's
-/// session attributes (`streamingDynamoDbTable`, `streamingEndpoint`), as in the Lex Web UI.
+/// session attributes (`streamingDynamoDbTable`, `streamingEndpoint`), as in the Lex Web UI, or
+/// from the configuration (`STREAMING_TABLE`).
 pub trait StreamingBackend: Send + Sync {
-    /// The connection store type.
-    type Store: ConnectionStore;
+    /// The connection table type: connections, and the turns and histories kept beside them.
+    type Store: ConnectionStore + crate::turns::TurnStore;
     /// The pusher type.
     type Pusher: ConnectionPusher;
     /// The connection store for `table`.
     fn store(&self, table: &str) -> Self::Store;
     /// A pusher posting to the WebSocket API stage at `endpoint` (an https URL).
     fn pusher(&self, endpoint: &str) -> Self::Pusher;
+}
+
+/// Hands a turn's answer to another Lambda (the `answer-worker`), which generates and streams it
+/// past Lex's code-hook limit.
+pub trait AnswerHandover: Send + Sync {
+    /// Queues the job; `Ok` once the other Lambda accepted it.
+    fn hand_over(&self, job: &crate::worker::AnswerJob) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// The handover of a fulfillment that answers every turn itself (`ANSWER_MODE=sync`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoHandover;
+
+impl AnswerHandover for NoHandover {
+    async fn hand_over(&self, _job: &crate::worker::AnswerJob) -> Result<(), String> {
+        Err("no answer worker is configured".to_owned())
+    }
 }

@@ -11,10 +11,11 @@ use lexstream_lambda_core::fulfillment::handle_fulfillment;
 use lexstream_lambda_core::history::{self, HISTORY_ATTRIBUTE};
 use lexstream_lambda_core::memory::MemoryConnectionStore;
 use lexstream_lambda_core::ports::{ConnectionRecord, ConnectionStore, Role};
-use lexstream_lambda_core::testing::{InMemoryBackend, ScriptedModel};
+use lexstream_lambda_core::testing::{InMemoryBackend, RecordingPusher, ScriptedModel};
+use lexstream_lambda_core::turns::{TurnRecord, TurnStatus, TurnStore};
 use lexstream_lambda_core::{ModelError, ModelErrorKind};
-use lexstream_protocol::StreamAssembler;
-use lexstream_protocol::lex::{CodeHookEvent, DialogActionType, IntentState, MessageContentType};
+use lexstream_protocol::lex::{CodeHookEvent, DialogActionType, IntentState, Message, MessageContentType};
+use lexstream_protocol::{Frame, Incoming, StreamAssembler, parse_incoming, resume_request};
 
 const VISITOR: &str = "us-east-1:7f3c9a2e-5b1d-4c8e-9f00-2a6b4d1e8c37";
 const CONNECTION: &str = "CgL1NeL1IAMCK5Q=";
@@ -34,6 +35,11 @@ fn connect_config(binding: SessionBinding) -> ConnectConfig {
     ConnectConfig { table_name: "t".into(), session_binding: binding, ttl_seconds: 7500 }
 }
 
+/// The pusher factory for routes that post nothing.
+fn no_posts(_endpoint: &str) -> RecordingPusher {
+    RecordingPusher::default()
+}
+
 fn body_text(body: Option<Body>) -> String {
     match body {
         Some(Body::Text(text)) => text,
@@ -46,7 +52,8 @@ async fn connect_records_the_session_bound_to_the_callers_identity() {
     let store = MemoryConnectionStore::default();
     let event = websocket_event("apigw_ws_connect.json", |_| {});
     let response =
-        handle_websocket_event(event, &store, &connect_config(SessionBinding::RequireIdentity)).await;
+        handle_websocket_event(event, &store, &no_posts, &connect_config(SessionBinding::RequireIdentity))
+            .await;
     assert_eq!(response.status_code, 200);
     let record = store.get(VISITOR).await.unwrap().unwrap();
     assert_eq!(record.connection_id, CONNECTION);
@@ -60,7 +67,8 @@ async fn another_visitors_session_id_is_refused() {
     let event = websocket_event("apigw_ws_connect.json", |json| {
         json["queryStringParameters"]["sessionId"] = "us-east-1:someone-else".into();
     });
-    let response = handle_websocket_event(event, &store, &connect_config(SessionBinding::WhenPresent)).await;
+    let response =
+        handle_websocket_event(event, &store, &no_posts, &connect_config(SessionBinding::WhenPresent)).await;
     assert_eq!(response.status_code, 403);
     assert!(body_text(response.body).contains("does not belong"));
     assert_eq!(store.get("us-east-1:someone-else").await.unwrap(), None, "nothing recorded");
@@ -75,17 +83,24 @@ async fn identity_binding_modes_treat_anonymous_callers_as_documented() {
         })
     };
     let store = MemoryConnectionStore::default();
-    let required =
-        handle_websocket_event(anonymous(), &store, &connect_config(SessionBinding::RequireIdentity)).await;
+    let required = handle_websocket_event(
+        anonymous(),
+        &store,
+        &no_posts,
+        &connect_config(SessionBinding::RequireIdentity),
+    )
+    .await;
     assert_eq!(required.status_code, 403);
     let optional =
-        handle_websocket_event(anonymous(), &store, &connect_config(SessionBinding::WhenPresent)).await;
+        handle_websocket_event(anonymous(), &store, &no_posts, &connect_config(SessionBinding::WhenPresent))
+            .await;
     assert_eq!(optional.status_code, 200);
     let off = handle_websocket_event(
         websocket_event("apigw_ws_connect.json", |json| {
             json["queryStringParameters"]["sessionId"] = "any-1".into();
         }),
         &store,
+        &no_posts,
         &connect_config(SessionBinding::Off),
     )
     .await;
@@ -99,14 +114,14 @@ async fn malformed_or_missing_session_ids_get_400_with_the_reason() {
     let bad = websocket_event("apigw_ws_connect.json", |json| {
         json["queryStringParameters"]["sessionId"] = "a b".into();
     });
-    let response = handle_websocket_event(bad, &store, &config).await;
+    let response = handle_websocket_event(bad, &store, &no_posts, &config).await;
     assert_eq!(response.status_code, 400);
     assert!(body_text(response.body).contains("may only contain"));
     let missing = websocket_event("apigw_ws_connect.json", |json| {
         json["queryStringParameters"] = serde_json::json!({});
         json["multiValueQueryStringParameters"] = serde_json::json!({});
     });
-    let response = handle_websocket_event(missing, &store, &config).await;
+    let response = handle_websocket_event(missing, &store, &no_posts, &config).await;
     assert_eq!(response.status_code, 400);
     assert!(body_text(response.body).contains("missing sessionId"));
 }
@@ -115,22 +130,28 @@ async fn malformed_or_missing_session_ids_get_400_with_the_reason() {
 async fn disconnect_removes_the_row_unless_a_newer_tab_took_the_session() {
     let store = MemoryConnectionStore::default();
     let config = connect_config(SessionBinding::RequireIdentity);
-    handle_websocket_event(websocket_event("apigw_ws_connect.json", |_| {}), &store, &config).await;
+    handle_websocket_event(websocket_event("apigw_ws_connect.json", |_| {}), &store, &no_posts, &config)
+        .await;
     // A second tab connects for the same session.
     let newer = websocket_event("apigw_ws_connect.json", |json| {
         json["requestContext"]["connectionId"] = "NEWER=".into();
     });
-    handle_websocket_event(newer, &store, &config).await;
+    handle_websocket_event(newer, &store, &no_posts, &config).await;
     // The first tab's connection closes: the newer tab keeps its row.
-    let response =
-        handle_websocket_event(websocket_event("apigw_ws_disconnect.json", |_| {}), &store, &config).await;
+    let response = handle_websocket_event(
+        websocket_event("apigw_ws_disconnect.json", |_| {}),
+        &store,
+        &no_posts,
+        &config,
+    )
+    .await;
     assert_eq!(response.status_code, 200);
     assert_eq!(store.get(VISITOR).await.unwrap().unwrap().connection_id, "NEWER=");
     // The newer tab closes: the row goes.
     let closing = websocket_event("apigw_ws_disconnect.json", |json| {
         json["requestContext"]["connectionId"] = "NEWER=".into();
     });
-    handle_websocket_event(closing, &store, &config).await;
+    handle_websocket_event(closing, &store, &no_posts, &config).await;
     assert_eq!(store.get(VISITOR).await.unwrap(), None);
 }
 
@@ -140,7 +161,9 @@ async fn ping_is_answered() {
     let ping =
         websocket_event("apigw_ws_connect.json", |json| json["requestContext"]["routeKey"] = "ping".into());
     assert_eq!(
-        handle_websocket_event(ping, &store, &connect_config(SessionBinding::Off)).await.status_code,
+        handle_websocket_event(ping, &store, &no_posts, &connect_config(SessionBinding::Off))
+            .await
+            .status_code,
         200
     );
 }
@@ -149,7 +172,8 @@ async fn ping_is_answered() {
 async fn stop_marks_the_turn_on_the_connections_own_session_only() {
     let store = MemoryConnectionStore::default();
     let config = connect_config(SessionBinding::RequireIdentity);
-    handle_websocket_event(websocket_event("apigw_ws_connect.json", |_| {}), &store, &config).await;
+    handle_websocket_event(websocket_event("apigw_ws_connect.json", |_| {}), &store, &no_posts, &config)
+        .await;
     let stop = |connection: &'static str, body: &'static str| {
         websocket_event("apigw_ws_connect.json", move |json| {
             json["requestContext"]["routeKey"] = "stop".into();
@@ -157,19 +181,217 @@ async fn stop_marks_the_turn_on_the_connections_own_session_only() {
             json["body"] = body.into();
         })
     };
-    let answer =
-        handle_websocket_event(stop("NEWER=", r#"{"action":"stop","turn":"t-9"}"#), &store, &config).await;
+    let answer = handle_websocket_event(
+        stop("NEWER=", r#"{"action":"stop","turn":"t-9"}"#),
+        &store,
+        &no_posts,
+        &config,
+    )
+    .await;
     assert_eq!(answer.status_code, 404, "a connection with no session stops nothing");
     assert_eq!(store.get(VISITOR).await.unwrap().unwrap().stop_turn, None);
 
     let connection = store.get(VISITOR).await.unwrap().unwrap().connection_id;
     let connection: &'static str = Box::leak(connection.into_boxed_str());
-    let bad = handle_websocket_event(stop(connection, r#"{"action":"stop"}"#), &store, &config).await;
+    let bad =
+        handle_websocket_event(stop(connection, r#"{"action":"stop"}"#), &store, &no_posts, &config).await;
     assert_eq!(bad.status_code, 400);
-    let answer =
-        handle_websocket_event(stop(connection, r#"{"action":"stop","turn":"t-9"}"#), &store, &config).await;
+    let answer = handle_websocket_event(
+        stop(connection, r#"{"action":"stop","turn":"t-9"}"#),
+        &store,
+        &no_posts,
+        &config,
+    )
+    .await;
     assert_eq!(answer.status_code, 200, "{}", body_text(answer.body));
     assert_eq!(store.get(VISITOR).await.unwrap().unwrap().stop_turn.as_deref(), Some("t-9"));
+}
+
+// ---- resume ----
+
+const STAGE_ENDPOINT: &str = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/Prod";
+
+/// A store where the fixture's visitor is connected as `CONNECTION`.
+async fn connected_store() -> MemoryConnectionStore {
+    let store = MemoryConnectionStore::default();
+    let config = connect_config(SessionBinding::RequireIdentity);
+    let connect = websocket_event("apigw_ws_connect.json", |_| {});
+    assert_eq!(handle_websocket_event(connect, &store, &no_posts, &config).await.status_code, 200);
+    store
+}
+
+/// A turn of `session` that streamed `text` in frames 0..=`text_seq`, finished when `answer` is
+/// given (its `done` would take the next seq).
+fn turn_record(session: &str, text: &str, text_seq: u64, answer: Option<&str>) -> TurnRecord {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let mut record = TurnRecord::claimed(session, "turn-7", now, now + 3600);
+    record.text = text.to_owned();
+    record.text_seq = Some(text_seq);
+    record.next_seq = text_seq + 1;
+    if let Some(answer) = answer {
+        record.status = TurnStatus::Done;
+        record.messages = Some(vec![Message::text(MessageContentType::CustomPayload, answer)]);
+    }
+    record
+}
+
+/// The `resume` event API Gateway sends for `body` on `connection`.
+fn resume_event(connection: &str, body: &str) -> ApiGatewayWebsocketProxyRequest {
+    websocket_event("apigw_ws_connect.json", |json| {
+        json["requestContext"]["routeKey"] = "resume".into();
+        json["requestContext"]["eventType"] = "MESSAGE".into();
+        json["requestContext"]["connectionId"] = connection.into();
+        json["body"] = body.into();
+    })
+}
+
+/// Sends `body` as `connection`; answers the response and what each endpoint's pusher posted.
+async fn resume(
+    store: &MemoryConnectionStore,
+    connection: &str,
+    body: &str,
+) -> (i64, String, Vec<String>, RecordingPusher) {
+    let pusher = RecordingPusher::default();
+    let endpoints = std::sync::Mutex::new(Vec::new());
+    let pusher_for = |endpoint: &str| {
+        endpoints.lock().unwrap().push(endpoint.to_owned());
+        pusher.clone()
+    };
+    let config = connect_config(SessionBinding::RequireIdentity);
+    let response = handle_websocket_event(resume_event(connection, body), store, &pusher_for, &config).await;
+    (response.status_code, body_text(response.body), endpoints.into_inner().unwrap(), pusher)
+}
+
+fn frames(posted: &[String]) -> Vec<Frame> {
+    posted
+        .iter()
+        .map(|raw| match parse_incoming(raw) {
+            Incoming::Frame(frame) => frame,
+            other => panic!("not a v1 frame: {other:?}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn resume_posts_the_snapshot_and_the_final_answer_to_the_callers_own_connection() {
+    let store = connected_store().await;
+    let answer = "Streaming **works** fine.";
+    store.save_turn(&turn_record(VISITOR, answer, 4, Some(answer))).await.unwrap();
+
+    let (status, body, endpoints, pusher) = resume(&store, CONNECTION, &resume_request("turn-7", None)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(endpoints, [STAGE_ENDPOINT], "posts go through the event's own stage");
+    let posted = frames(&pusher.received(CONNECTION));
+    let messages = vec![Message::text(MessageContentType::CustomPayload, answer)];
+    assert_eq!(
+        posted,
+        [
+            Frame::Snapshot { turn: "turn-7".into(), seq: 4, text: answer.into() },
+            Frame::Final { turn: "turn-7".into(), seq: 5, messages: messages.clone() },
+        ]
+    );
+    // A reloaded widget (nothing applied) ends with the whole text and Lex's answer.
+    let mut widget = StreamAssembler::new("turn-7");
+    for frame in posted {
+        widget.accept(frame);
+    }
+    assert_eq!(widget.text(), answer);
+    assert!(widget.is_complete());
+    assert_eq!(widget.final_messages(), Some(messages.as_slice()));
+}
+
+#[tokio::test]
+async fn resume_sends_only_what_the_widget_has_not_applied() {
+    let store = connected_store().await;
+    store.save_turn(&turn_record(VISITOR, "Half an ans", 4, None)).await.unwrap();
+
+    let (status, _, endpoints, pusher) = resume(&store, CONNECTION, &resume_request("turn-7", Some(4))).await;
+    assert_eq!(status, 200);
+    assert!(pusher.received(CONNECTION).is_empty(), "the widget already has everything through 4");
+    assert!(endpoints.is_empty(), "no pusher is built when nothing is posted");
+
+    let (_, _, _, pusher) = resume(&store, CONNECTION, &resume_request("turn-7", Some(2))).await;
+    assert_eq!(
+        frames(&pusher.received(CONNECTION)),
+        [Frame::Snapshot { turn: "turn-7".into(), seq: 4, text: "Half an ans".into() }],
+        "still streaming: no final yet"
+    );
+
+    store.save_turn(&turn_record(VISITOR, "Half an answer.", 5, Some("Half an answer."))).await.unwrap();
+    let (_, _, _, pusher) = resume(&store, CONNECTION, &resume_request("turn-7", Some(5))).await;
+    assert!(
+        matches!(&frames(&pusher.received(CONNECTION))[..], [Frame::Final { seq: 6, .. }]),
+        "past the text: the final answer alone"
+    );
+
+    let mut claimed = turn_record(VISITOR, "", 0, None);
+    (claimed.turn, claimed.text_seq, claimed.next_seq) = ("turn-8".into(), None, 0);
+    store.save_turn(&claimed).await.unwrap();
+    let (status, _, _, pusher) = resume(&store, CONNECTION, &resume_request("turn-8", None)).await;
+    assert_eq!(status, 200);
+    assert!(pusher.received(CONNECTION).is_empty(), "claimed, nothing generated yet: nothing to send");
+}
+
+#[tokio::test]
+async fn a_long_text_resumes_in_frames_under_the_limit_ending_at_its_seq() {
+    let store = connected_store().await;
+    let text = "Lorem ipsum \"dolor\" sit amet.\n".repeat(3000);
+    store.save_turn(&turn_record(VISITOR, &text, 40, None)).await.unwrap();
+
+    let (status, _, _, pusher) = resume(&store, CONNECTION, &resume_request("turn-7", Some(3))).await;
+    assert_eq!(status, 200);
+    let posted = pusher.received(CONNECTION);
+    assert!(posted.len() > 1, "{} bytes need several frames", text.len());
+    assert!(posted.iter().all(|raw| raw.len() <= lexstream_protocol::limits::APIGW_MAX_FRAME_BYTES));
+    let posted = frames(&posted);
+    assert_eq!(posted.last().map(Frame::seq), Some(40), "the live stream's frame 41 follows");
+    // A widget that applied frames 0..=3 ends with exactly the stored text.
+    let mut widget = StreamAssembler::new("turn-7");
+    for seq in 0..=3 {
+        widget.accept(Frame::Chunk { turn: "turn-7".into(), seq, text: "old ".into() });
+    }
+    for frame in posted {
+        widget.accept(frame);
+    }
+    assert_eq!(widget.text(), text);
+}
+
+#[tokio::test]
+async fn another_sessions_turn_is_not_found_and_nothing_is_posted() {
+    let store = connected_store().await;
+    let someone_else = "us-east-1:0b6f41aa-1111-2222-3333-444455556666";
+    store.save_turn(&turn_record(someone_else, "their answer", 2, Some("their answer"))).await.unwrap();
+
+    let (status, body, _, pusher) = resume(&store, CONNECTION, &resume_request("turn-7", None)).await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap(),
+        serde_json::json!({"message": "no such turn"})
+    );
+    assert!(pusher.received(CONNECTION).is_empty());
+
+    // A connection with no recorded session resumes nothing either.
+    let (status, _, _, pusher) = resume(&store, "UNKNOWN=", &resume_request("turn-7", None)).await;
+    assert_eq!(status, 404);
+    assert!(pusher.received("UNKNOWN=").is_empty());
+}
+
+#[tokio::test]
+async fn a_malformed_resume_gets_400_saying_what_is_expected() {
+    let store = connected_store().await;
+    store.save_turn(&turn_record(VISITOR, "text", 0, Some("text"))).await.unwrap();
+    for body in [
+        r#"{"action":"resume"}"#,
+        r#"{"action":"resume","turn":"turn#7"}"#,
+        r#"{"action":"resume","turn":"turn-7","after":"3"}"#,
+        r#"{"action":"resume","turn":"turn-7","after":-1}"#,
+        "resume turn-7",
+    ] {
+        let (status, message, _, pusher) = resume(&store, CONNECTION, body).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(message.contains(r#"\"action\":\"resume\""#), "{message}");
+        assert!(pusher.received(CONNECTION).is_empty());
+    }
 }
 
 // ---- fulfillment ----
@@ -242,11 +464,11 @@ async fn the_conversation_history_carries_into_the_next_turn() {
         &config,
     )
     .await;
-    let carried = first.session_state.attribute(HISTORY_ATTRIBUTE).unwrap().to_owned();
+    assert_eq!(first.session_state.attribute(HISTORY_ATTRIBUTE), None, "the history stays on the server");
     handle_fulfillment(
         lex_event(|json| {
             json["inputTranscript"] = "And its population?".into();
-            json["sessionState"]["sessionAttributes"][HISTORY_ATTRIBUTE] = carried.clone().into();
+            json["requestAttributes"]["streamingTurnId"] = "turn-000004".into();
         }),
         &model,
         &backend,
@@ -264,7 +486,12 @@ async fn the_conversation_history_carries_into_the_next_turn() {
             (Role::User, "And its population?")
         ]
     );
-    assert!(history::decode(Some(&carried)).len() == 2);
+    let kept = backend.store.history(VISITOR).await.unwrap();
+    assert_eq!(kept.len(), 4, "both turns are kept in the table: {kept:?}");
+    assert_eq!(
+        history::encode_bounded(&kept, config.history_max_bytes),
+        serde_json::to_string(&kept).unwrap()
+    );
 }
 
 #[tokio::test(start_paused = true)]

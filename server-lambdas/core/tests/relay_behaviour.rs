@@ -5,10 +5,13 @@ use std::time::Duration;
 
 use lexstream_lambda_core::memory::MemoryConnectionStore;
 use lexstream_lambda_core::ports::{ConnectionRecord, ConnectionStore, ModelRequest, ModelStream};
-use lexstream_lambda_core::relay::{GenerationEnd, RelayLimits, StreamTarget, relay};
+use lexstream_lambda_core::relay::{
+    END_RECONNECT_GRACE, GenerationEnd, RelayLimits, StreamTarget, relay, relay_with_checkpoints,
+};
 use lexstream_lambda_core::testing::{RecordingPusher, ScriptStep, ScriptedModel};
+use lexstream_lambda_core::turns::{TurnCheckpoint, TurnRecord, TurnStatus, TurnStore};
 use lexstream_lambda_core::{ModelError, ModelErrorKind};
-use lexstream_protocol::{Incoming, StreamAssembler, parse_incoming};
+use lexstream_protocol::{Frame, Incoming, StreamAssembler, parse_incoming};
 use proptest::prelude::*;
 use tokio::time::Instant;
 
@@ -231,6 +234,173 @@ async fn without_a_target_nothing_is_posted_and_the_answer_is_complete() {
     assert_eq!(outcome.stream.posts, 0);
 }
 
+/// The frames among `messages`, in the order they were received.
+fn frames_of<'a>(messages: impl IntoIterator<Item = &'a String>) -> Vec<Frame> {
+    messages
+        .into_iter()
+        .map(|message| match parse_incoming(message) {
+            Incoming::Frame(frame) => frame,
+            other => panic!("relay sent a non-frame: {other:?}"),
+        })
+        .collect()
+}
+
+/// The text a widget shows from the frames up to `seq` (what a snapshot at `seq` must equal).
+fn text_through(frames: &[Frame], seq: Option<u64>) -> String {
+    let mut turn = StreamAssembler::new("t1");
+    for frame in frames.iter().filter(|frame| Some(frame.seq()) <= seq) {
+        turn.accept(frame.clone());
+    }
+    turn.text().to_owned()
+}
+
+#[tokio::test(start_paused = true)]
+async fn checkpoints_are_coalesced_and_each_holds_exactly_the_text_of_its_frames() {
+    let chunks = words(150);
+    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
+    let model = ScriptedModel::chunks(&refs, Duration::from_millis(20)); // 3 s of generation
+    let pusher = RecordingPusher::with_latency(Duration::from_millis(15));
+    let store = store_with("c1").await;
+    let claimed = TurnRecord::claimed(SESSION, "t1", 1_700_000_000, 1_700_086_400);
+    store.claim(&claimed).await.unwrap();
+    let checkpoint = TurnCheckpoint::new(&store, &claimed);
+    let target =
+        StreamTarget { store: &store, pusher: &pusher, session_id: SESSION, connection_id: "c1".into() };
+    let outcome = relay_with_checkpoints(
+        model.stream(request()).await.unwrap(),
+        Some(target),
+        Some(&checkpoint),
+        "t1",
+        RelayLimits::default(),
+    )
+    .await;
+
+    let saves: Vec<TurnRecord> = store.turn_writes().into_iter().skip(1).collect();
+    assert!((2..=4).contains(&saves.len()), "{} checkpoints for 150 chunks over 3 s", saves.len());
+    assert_eq!(outcome.checkpoints, saves.len() as u64);
+    let frames = frames_of(&pusher.received("c1"));
+    assert!(frames.len() > saves.len() * 10, "checkpoints are far fewer than frames ({})", frames.len());
+    for save in &saves {
+        assert_eq!(save.status, TurnStatus::Streaming);
+        assert_eq!(save.ttl, claimed.ttl);
+        assert!(!save.text.is_empty());
+        assert_eq!(save.text, text_through(&frames, save.text_seq), "a checkpoint is exact at its seq");
+        assert_eq!(save.next_seq, save.text_seq.unwrap() + 1);
+    }
+    // The outcome the fulfillment writes at the end is exact too.
+    assert_eq!(outcome.text, chunks.concat());
+    assert_eq!(text_through(&frames, outcome.text_seq), outcome.text);
+    assert_eq!(outcome.next_seq, frames.last().unwrap().seq() + 1, "the seq after the done frame");
+    assert!(matches!(frames.last(), Some(Frame::Done { .. })));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_burst_of_text_is_checkpointed_every_few_kilobytes_not_only_every_second() {
+    let block = "x".repeat(1024);
+    let chunks: Vec<&str> = std::iter::repeat_n(block.as_str(), 20).collect();
+    let model = ScriptedModel::chunks(&chunks, Duration::from_millis(25)); // 20 KB in 0.5 s
+    let store = store_with("c1").await;
+    let claimed = TurnRecord::claimed(SESSION, "t1", 1_700_000_000, 1_700_086_400);
+    let checkpoint = TurnCheckpoint::new(&store, &claimed);
+    let outcome = relay_with_checkpoints::<MemoryConnectionStore, RecordingPusher, _>(
+        model.stream(request()).await.unwrap(),
+        None,
+        Some(&checkpoint),
+        "t1",
+        RelayLimits::default(),
+    )
+    .await;
+    let saves = store.turn_writes();
+    assert!((4..=5).contains(&saves.len()), "{} checkpoints for 20 KB", saves.len());
+    // Without a connection, every checkpoint counts its new text as one (lost) frame.
+    for pair in saves.windows(2) {
+        assert!(pair[1].text.len() >= pair[0].text.len() + 4096);
+        assert_eq!(pair[1].text_seq, pair[0].text_seq.map(|seq| seq + 1));
+    }
+    assert_eq!(outcome.text.len(), 20 * 1024);
+    assert_eq!(outcome.next_seq, saves.len() as u64 + 1, "the rest is counted as one more frame");
+}
+
+#[tokio::test(start_paused = true)]
+async fn drops_with_a_slow_reconnect_and_a_second_drop_still_deliver_every_character_once() {
+    let chunks = words(100);
+    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
+    let model = ScriptedModel::chunks(&refs, Duration::from_millis(30)); // 3 s of generation
+    let pusher = RecordingPusher::with_latency(Duration::from_millis(5));
+    let store = store_with("c1").await;
+    let target =
+        StreamTarget { store: &store, pusher: &pusher, session_id: SESSION, connection_id: "c1".into() };
+    let stream = model.stream(request()).await.unwrap();
+    // The widget's socket closes, `$disconnect` removes the row, and the widget reconnects
+    // 600 ms later; then the same again.
+    let started = Instant::now();
+    let widget = async {
+        for (old, new, dropped_at) in [("c1", "c2", 500), ("c2", "c3", 1_900)] {
+            tokio::time::sleep_until(started + Duration::from_millis(dropped_at)).await;
+            pusher.mark_gone(old);
+            store.delete_if_current(SESSION, old).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            let record = ConnectionRecord {
+                session_id: SESSION.into(),
+                connection_id: new.into(),
+                ttl: 0,
+                stop_turn: None,
+            };
+            store.put(&record).await.unwrap();
+        }
+    };
+    let (outcome, ()) = tokio::join!(relay(stream, Some(target), "t1", RelayLimits::default()), widget);
+
+    assert_eq!(outcome.end, GenerationEnd::Complete);
+    assert_eq!(outcome.stream.stopped, None, "{:?}", outcome.stream);
+    assert_eq!(outcome.stream.moves, 2);
+    let (c1, c2, c3) = (pusher.received("c1"), pusher.received("c2"), pusher.received("c3"));
+    assert!(!c2.is_empty() && !c3.is_empty(), "the stream reached both new connections");
+    // The widget keeps its turn across connections: it shows every character exactly once.
+    let frames = frames_of(c1.iter().chain(&c2).chain(&c3));
+    let mut seqs: Vec<u64> = frames.iter().map(Frame::seq).collect();
+    seqs.dedup();
+    assert_eq!(seqs.len(), frames.len(), "no seq is delivered twice");
+    assert!(seqs.windows(2).all(|pair| pair[0] < pair[1]), "seqs only go up: {seqs:?}");
+    let turn = assemble(c1.iter().chain(&c2).chain(&c3));
+    assert_eq!(turn.text(), chunks.concat());
+    assert!(turn.is_complete(), "done reached the last connection");
+    // A page reloaded onto the last connection also gets the whole answer.
+    let fresh = assemble(&c3);
+    assert_eq!(fresh.text(), chunks.concat());
+    assert!(fresh.is_complete());
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_end_of_the_stream_waits_briefly_for_a_widget_that_is_reconnecting() {
+    let model = ScriptedModel::chunks(&["Hello ", "there"], Duration::from_millis(100));
+    let pusher = RecordingPusher::with_latency(Duration::from_millis(5));
+    let store = store_with("c1").await;
+    let target =
+        StreamTarget { store: &store, pusher: &pusher, session_id: SESSION, connection_id: "c1".into() };
+    let stream = model.stream(request()).await.unwrap();
+    let widget = async {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        pusher.mark_gone("c1");
+        // The model is done at 200 ms; the widget is back at 800 ms.
+        tokio::time::sleep(Duration::from_millis(650)).await;
+        let record = ConnectionRecord {
+            session_id: SESSION.into(),
+            connection_id: "c2".into(),
+            ttl: 0,
+            stop_turn: None,
+        };
+        store.put(&record).await.unwrap();
+    };
+    let started = Instant::now();
+    let (outcome, ()) = tokio::join!(relay(stream, Some(target), "t1", RelayLimits::default()), widget);
+    assert!(started.elapsed() < Duration::from_millis(200) + END_RECONNECT_GRACE);
+    assert_eq!(outcome.stream.stopped, None);
+    let turn = assemble(pusher.received("c1").iter().chain(&pusher.received("c2")));
+    assert_eq!(turn.text(), "Hello there");
+    assert!(turn.is_complete(), "done reached the new connection");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -261,6 +431,71 @@ proptest! {
             prop_assert!(turn.is_complete());
             let nonempty = chunks.iter().filter(|(text, _)| !text.is_empty()).count();
             prop_assert!(received.len() <= nonempty + 1, "{} posts for {} chunks", received.len(), nonempty);
+            Ok(())
+        })?;
+    }
+
+    /// However many times the widget's socket drops, and however long it takes to reconnect (up
+    /// to 800 ms, beyond the widget's backoff), the widget — keeping its turn across connections
+    /// — gets every seq at most once and ends with exactly the answer: from the stream, or, when
+    /// its last reconnect came after the relay's grace, from the turn's record (the `resume` route
+    /// sends a snapshot at the record's `text_seq` and the end at its `next_seq`). Every
+    /// checkpoint is a prefix of the answer.
+    #[test]
+    fn any_drops_and_reconnect_delays_deliver_the_exact_answer(
+        chunks in proptest::collection::vec(("[a-z ]{1,12}", 0u64..60), 1..40),
+        drops in proptest::collection::vec((30u64..800, 0u64..800), 0..5),
+        latency in 0u64..40,
+    ) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+        runtime.block_on(async {
+            let steps = chunks
+                .iter()
+                .map(|(text, wait)| ScriptStep::Text(Duration::from_millis(*wait), text.clone()))
+                .collect();
+            let model = ScriptedModel { refuse: None, steps, requests: Default::default() };
+            let pusher = RecordingPusher::with_latency(Duration::from_millis(latency));
+            let store = store_with("c0").await;
+            let claimed = TurnRecord::claimed(SESSION, "t1", 1_700_000_000, 1_700_086_400);
+            let checkpoint = TurnCheckpoint::new(&store, &claimed);
+            let target = StreamTarget { store: &store, pusher: &pusher, session_id: SESSION, connection_id: "c0".into() };
+            let widget = async {
+                for (n, (gap, delay)) in drops.iter().enumerate() {
+                    tokio::time::sleep(Duration::from_millis(*gap)).await;
+                    let old = format!("c{n}");
+                    pusher.mark_gone(&old);
+                    store.delete_if_current(SESSION, &old).await.unwrap();
+                    tokio::time::sleep(Duration::from_millis(*delay)).await;
+                    let record = ConnectionRecord { session_id: SESSION.into(), connection_id: format!("c{}", n + 1), ttl: 0, stop_turn: None };
+                    store.put(&record).await.unwrap();
+                }
+            };
+            let stream = model.stream(request()).await.unwrap();
+            let (outcome, ()) = tokio::join!(
+                relay_with_checkpoints(stream, Some(target), Some(&checkpoint), "t1", RelayLimits::default()),
+                widget
+            );
+
+            let expected: String = chunks.iter().map(|(text, _)| text.as_str()).collect();
+            prop_assert_eq!(&outcome.text, &expected);
+            let received: Vec<String> = (0..=drops.len()).flat_map(|n| pusher.received(&format!("c{n}"))).collect();
+            let frames = frames_of(&received);
+            let seqs: Vec<u64> = frames.iter().map(Frame::seq).collect();
+            prop_assert!(seqs.windows(2).all(|pair| pair[0] < pair[1]), "seqs only go up, none twice: {:?}", seqs);
+            let mut turn = assemble(&received);
+            if turn.is_complete() {
+                prop_assert_eq!(&outcome.stream.stopped, &None);
+            } else {
+                prop_assert!(outcome.stream.stopped.as_deref().unwrap_or_default().contains("410"));
+                turn.accept(Frame::Snapshot { turn: "t1".into(), seq: outcome.text_seq.unwrap(), text: outcome.text.clone() });
+                turn.accept(Frame::Done { turn: "t1".into(), seq: outcome.next_seq });
+                prop_assert!(turn.is_complete(), "the record's next_seq follows everything delivered");
+            }
+            prop_assert_eq!(turn.text(), expected.as_str());
+            for save in store.turn_writes() {
+                prop_assert!(expected.starts_with(&save.text));
+                prop_assert!(save.next_seq <= outcome.next_seq);
+            }
             Ok(())
         })?;
     }

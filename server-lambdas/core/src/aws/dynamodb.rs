@@ -16,22 +16,22 @@ pub const CONNECTION_ID: &str = "connectionId";
 pub const TTL: &str = "ttl";
 /// The turn the visitor asked to stop (set by the `stop` route, read by the relay).
 pub const STOP_TURN: &str = "stopTurn";
-/// On a reverse row (`connection#<id>`): the session it belongs to.
-const BOUND_SESSION: &str = "boundSessionId";
+/// On a reverse row (`connection#<id>`), a turn record or a history: the session it belongs to.
+pub(super) const BOUND_SESSION: &str = "boundSessionId";
 
 fn reverse_key(connection_id: &str) -> String {
     format!("connection#{connection_id}")
 }
 
-fn store_error(what: &str, error: impl std::error::Error) -> StoreError {
+pub(super) fn store_error(what: &str, error: impl std::error::Error) -> StoreError {
     StoreError(format!("{what}: {}", DisplayErrorContext(error)))
 }
 
 /// A [`ConnectionStore`] on one DynamoDB table.
 #[derive(Debug, Clone)]
 pub struct DynamoDbConnectionStore {
-    client: Client,
-    table: String,
+    pub(super) client: Client,
+    pub(super) table: String,
 }
 
 impl DynamoDbConnectionStore {
@@ -40,7 +40,7 @@ impl DynamoDbConnectionStore {
         Self { client, table: table.to_owned() }
     }
 
-    async fn read(
+    pub(super) async fn read(
         &self,
         key: String,
     ) -> Result<Option<std::collections::HashMap<String, AttributeValue>>, StoreError> {
@@ -57,7 +57,10 @@ impl DynamoDbConnectionStore {
     }
 }
 
-fn string_attribute(item: &std::collections::HashMap<String, AttributeValue>, name: &str) -> Option<String> {
+pub(super) fn string_attribute(
+    item: &std::collections::HashMap<String, AttributeValue>,
+    name: &str,
+) -> Option<String> {
     item.get(name).and_then(|value| value.as_s().ok()).cloned()
 }
 

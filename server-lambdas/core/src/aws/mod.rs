@@ -8,6 +8,9 @@ mod apigw;
 mod appsync;
 mod bedrock;
 pub mod dynamodb;
+mod dynamodb_turns;
+mod lambda_invoke;
+mod signed_post;
 
 use aws_config::BehaviorVersion;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
@@ -19,6 +22,8 @@ pub use aws_sdk_bedrockruntime::Client as BedrockClient;
 pub use aws_sdk_dynamodb::Client as DynamoDbClient;
 pub use bedrock::BedrockModel;
 pub use dynamodb::DynamoDbConnectionStore;
+pub use lambda_invoke::LambdaInvoker;
+pub use signed_post::{PostAnswer, PostAuth, SignedPost};
 
 use crate::ports::StreamingBackend;
 

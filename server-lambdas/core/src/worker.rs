@@ -1,0 +1,80 @@
+//! The `answer-worker` Lambda: generates a turn's answer past Lex's 30-second code-hook limit.
+//!
+//! In async mode (`ANSWER_MODE`), the fulfillment claims the turn, hands an [`AnswerJob`] to
+//! this Lambda (`InvocationType=Event`) and answers Lex at once with a placeholder naming the
+//! pending turn. The worker then does what the fulfillment would have done — the same relay,
+//! checkpoints, record and history — with its own deadline (`MAX_ANSWER_SECONDS`, up to
+//! Lambda's 15 minutes), and ends the stream with a `final` frame carrying the Lex messages, since
+//! no `RecognizeText` response will carry them. A widget that lost the stream gets the same
+//! frames from the turn's record with `resume`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::FulfillmentConfig;
+use crate::connect::now_epoch_seconds;
+use crate::fulfillment::{TurnAnswer, state_table};
+use crate::ports::{ModelStream, StreamingBackend};
+use crate::turns::TurnStore;
+
+/// What the fulfillment hands to the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnswerJob {
+    /// The Lex code-hook event being answered.
+    pub event: lexstream_protocol::lex::CodeHookEvent,
+    /// The turn the fulfillment claimed.
+    pub turn: String,
+}
+
+/// What the worker did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum JobOutcome {
+    /// The answer was generated and its record finished.
+    Answered,
+    /// Nothing to do: no state table, no such claimed turn, or it was already finished (a
+    /// duplicate delivery of the same event).
+    Skipped,
+}
+
+/// Generates the answer of `job`'s turn, which the fulfillment claimed.
+pub async fn handle_answer_job<M: ModelStream, B: StreamingBackend>(
+    job: AnswerJob,
+    model: &M,
+    backend: &B,
+    config: &FulfillmentConfig,
+) -> JobOutcome {
+    let event = &job.event;
+    let Some(table) = state_table(event, config) else {
+        tracing::warn!("an answer job without a state table; nothing to do");
+        return JobOutcome::Skipped;
+    };
+    let store = backend.store(table);
+    let claimed = match store.turn(&event.session_id, &job.turn).await {
+        Ok(Some(record)) if !record.status.is_finished() => record,
+        Ok(Some(_)) => {
+            tracing::info!(turn = %job.turn, "the turn is already answered; a duplicate job");
+            return JobOutcome::Skipped;
+        }
+        Ok(None) => {
+            tracing::warn!(turn = %job.turn, "no claimed record for the job's turn; nothing to do");
+            return JobOutcome::Skipped;
+        }
+        Err(error) => {
+            tracing::warn!(%error, turn = %job.turn, "could not read the turn's record; nothing done");
+            return JobOutcome::Skipped;
+        }
+    };
+    let answer = TurnAnswer {
+        event,
+        turn: &job.turn,
+        streams: true,
+        store: Some(&store),
+        claimed: Some(&claimed),
+        ttl: now_epoch_seconds().saturating_add(config.turn_ttl_seconds),
+        deadline: config.max_answer,
+        ends_with_final: true,
+    };
+    answer.generate(model, backend, config).await;
+    JobOutcome::Answered
+}
