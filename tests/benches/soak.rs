@@ -6,8 +6,9 @@
 //! 50–500 ms; the tab reconnects after the widget's jittered delay (250–750 ms) and sends
 //! `{"action":"resume","turn","after"}`; some tabs "reload" instead (a fresh assembler that knows
 //! nothing, resuming with `after: null`). A turn that goes quiet for 2 s is resumed again, as the
-//! widget does. At the end each streamed text is compared with Lex's answer:
-//! characters lost (in the answer, never shown) and duplicated (shown more than once).
+//! widget does. At the end each streamed text (what the assembler put together, not a `final`
+//! frame's messages) is compared with Lex's answer: characters lost (in the answer, never shown)
+//! and duplicated (shown more than once).
 //!
 //! Run with `cargo xtask bench soak` (or `cargo bench -p lexstream-e2e --bench soak`);
 //! `SOAK_TURNS` and `SOAK_TABS` change the size (defaults 500 and 20).
@@ -57,6 +58,7 @@ struct Tally {
     lost: u64,
     duplicated: u64,
     mismatched: u64,
+    ended_by_final: u64,
 }
 
 impl Tally {
@@ -68,6 +70,7 @@ impl Tally {
         self.lost += other.lost;
         self.duplicated += other.duplicated;
         self.mismatched += other.mismatched;
+        self.ended_by_final += other.ended_by_final;
     }
 }
 
@@ -160,10 +163,12 @@ async fn tab(devstack: &RunningDevstack, turns: u64, seed: u64) -> Tally {
             }
         }
         let expected = answer.unwrap_or_default();
-        let shown = assembler
-            .final_messages()
-            .map(|messages| messages.iter().filter_map(|m| m.content.clone()).collect::<Vec<_>>().join("\n"))
-            .unwrap_or_else(|| assembler.text().to_owned());
+        // What the visitor saw stream: the assembled text, never the final frame's messages
+        // (those would hide a loss).
+        let shown = assembler.text().to_owned();
+        if assembler.final_messages().is_some() {
+            tally.ended_by_final += 1;
+        }
         if assembler.is_complete() && !expected.is_empty() {
             tally.complete += 1;
         }
@@ -202,7 +207,8 @@ fn main() {
         }
         println!(
             "soak: {} turns in {} tabs, {:.0} s: {} drops ({} of them reloads), {} answers complete, \
-             {} characters lost, {} characters duplicated, {} turns mismatched",
+             {} characters lost, {} characters duplicated, {} turns mismatched ({} ended by a `final` \
+             frame from the turn's record)",
             total.turns,
             tabs,
             started.elapsed().as_secs_f64(),
@@ -211,7 +217,8 @@ fn main() {
             total.complete,
             total.lost,
             total.duplicated,
-            total.mismatched
+            total.mismatched,
+            total.ended_by_final
         );
         devstack.stop();
     });
