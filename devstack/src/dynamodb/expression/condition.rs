@@ -231,7 +231,7 @@ mod tests {
             format!("{}#c = :c", "NOT ".repeat(500)),
             format!("#c = :c{}", " OR #c = :c".repeat(400)),
         ] {
-            let error = Condition::parse(&expression, &mut placeholders()).err().expect("refused");
+            let error = Condition::parse(&expression, &mut placeholders()).expect_err("refused");
             assert!(matches!(error, DynamoDbError::Validation(_)), "{error:?}");
         }
         let nested_ok = format!("{}#c = :c{}", "(".repeat(10), ")".repeat(10));
