@@ -304,6 +304,7 @@ async fn fulfiller(
         environment(name).or_else(|| match name {
             "BEDROCK_MODEL_ID" => Some(DEMO_MODEL_ID.to_owned()),
             "ANSWER_WORKER_FUNCTION" if config.async_answers => Some(ANSWER_WORKER_FUNCTION.to_owned()),
+            "STREAMING_TABLE" => Some(config.table_name.clone()),
             _ => None,
         })
     })?;
@@ -321,6 +322,9 @@ async fn fulfiller(
         let mut variables = function_environment(config, addr);
         if environment("BEDROCK_MODEL_ID").is_none() {
             variables.push(("BEDROCK_MODEL_ID".to_owned(), DEMO_MODEL_ID.to_owned()));
+        }
+        if environment("STREAMING_TABLE").is_none() {
+            variables.push(("STREAMING_TABLE".to_owned(), config.table_name.clone()));
         }
         if config.async_answers && environment("ANSWER_WORKER_FUNCTION").is_none() {
             variables.push(("ANSWER_WORKER_FUNCTION".to_owned(), ANSWER_WORKER_FUNCTION.to_owned()));

@@ -140,8 +140,14 @@ impl Fulfiller {
                 let answer = tokio::spawn(async move {
                     match &local.worker {
                         Some(worker) => {
-                            handle_fulfillment_with(event, &local.model, &local.backend, worker, &local.config)
-                                .await
+                            handle_fulfillment_with(
+                                event,
+                                &local.model,
+                                &local.backend,
+                                worker,
+                                &local.config,
+                            )
+                            .await
                         }
                         None => handle_fulfillment(event, &local.model, &local.backend, &local.config).await,
                     }

@@ -72,6 +72,7 @@ pub async fn handle_fulfillment_with<M: ModelStream, B: StreamingBackend, H: Ans
     handover: &H,
     config: &FulfillmentConfig,
 ) -> CodeHookResponse {
+    let started = Instant::now();
     let session_id = event.session_id.as_str();
     let requested_turn = event.request_attribute(ATTR_STREAMING_TURN_ID);
     let refused = requested_turn.and_then(|turn| check_turn_id(turn).err());
@@ -90,8 +91,12 @@ pub async fn handle_fulfillment_with<M: ModelStream, B: StreamingBackend, H: Ans
     let store = table.map(|table| backend.store(table));
     let now = now_epoch_seconds();
     let ttl = now.saturating_add(config.turn_ttl_seconds);
+    // Records and history are written only to the table the deployment configured: a table the
+    // client names may be read for its connection row (the Lex Web UI's way) but is never
+    // written, nor trusted for history.
+    let durable = config.allowed_table.is_some();
 
-    let claimed = match store.as_ref().filter(|_| keeps_record) {
+    let claimed = match store.as_ref().filter(|_| keeps_record && durable) {
         Some(store) => {
             let record = TurnRecord::claimed(session_id, &turn, now, ttl);
             match store.claim(&record).await {
@@ -131,8 +136,11 @@ pub async fn handle_fulfillment_with<M: ModelStream, B: StreamingBackend, H: Ans
         streams: refused.is_none(),
         store: store.as_ref(),
         claimed: claimed.as_ref(),
+        keeps_history: durable,
         ttl,
-        deadline: config.model.deadline,
+        // Lex's clock started with the invocation: what the claim and a failed handover took
+        // comes off the model's time.
+        deadline: config.model.deadline.saturating_sub(started.elapsed()),
         ends_with_final: false,
     };
     let (messages, state) = answer.generate(model, backend, config).await;
@@ -151,6 +159,9 @@ pub(crate) struct TurnAnswer<'a, S> {
     pub(crate) store: Option<&'a S>,
     /// The turn's record, if this invocation claimed it.
     pub(crate) claimed: Option<&'a TurnRecord>,
+    /// Whether the session's history is read from and kept in the store (only in the configured
+    /// `STREAMING_TABLE`).
+    pub(crate) keeps_history: bool,
     /// When records and history written now expire.
     pub(crate) ttl: i64,
     /// How long the model may generate.
@@ -171,7 +182,7 @@ impl<S: ConnectionStore + TurnStore> TurnAnswer<'_, S> {
     ) -> (Vec<Message>, IntentState) {
         let (event, turn, store, claimed, ttl) = (self.event, self.turn, self.store, self.claimed, self.ttl);
         let session_id = event.session_id.as_str();
-        let mut conversation = match store {
+        let mut conversation = match store.filter(|_| self.keeps_history) {
             Some(store) => store.history(session_id).await.unwrap_or_else(|error| {
                 tracing::warn!(%error, "could not read the conversation's history; answering without it");
                 Vec::new()
@@ -254,7 +265,9 @@ impl<S: ConnectionStore + TurnStore> TurnAnswer<'_, S> {
             }
         };
         let remember = async {
-            let Some(store) = store.filter(|_| !outcome.text.is_empty()) else { return };
+            let Some(store) = store.filter(|_| self.keeps_history && !outcome.text.is_empty()) else {
+                return;
+            };
             conversation.push(ChatMessage { role: Role::Assistant, text: outcome.text.clone() });
             let kept = history::bounded(&conversation, config.history_max_bytes);
             if let Err(error) = store.save_history(session_id, kept, ttl).await {
@@ -332,6 +345,11 @@ async fn answer_claimed_elsewhere<S: TurnStore>(
     config: &FulfillmentConfig,
 ) -> CodeHookResponse {
     tracing::info!(turn = %record.turn, status = record.status.as_str(), "the turn is already claimed; returning its answer instead of generating another");
+    if matches!(config.answer_mode, AnswerMode::Async { .. }) && !record.status.is_finished() {
+        // The worker may be streaming it for minutes: the retry gets the same placeholder, and
+        // the widget keeps waiting for the stream's `final`.
+        return pending_close(event, &record.turn);
+    }
     let give_up_at = Instant::now() + config.model.deadline + TURN_WAIT_MARGIN;
     while !record.status.is_finished() && Instant::now() < give_up_at {
         tokio::time::sleep(TURN_POLL_INTERVAL).await;
@@ -372,9 +390,10 @@ fn stored_answer(record: &TurnRecord, config: &FulfillmentConfig) -> (Vec<Messag
     }
 }
 
-/// The table turn records and histories are kept in: `STREAMING_TABLE` if configured, else the
-/// one the session attribute `streamingDynamoDbTable` names.
-pub(crate) fn state_table<'a>(event: &'a CodeHookEvent, config: &'a FulfillmentConfig) -> Option<&'a str> {
+/// The table the session's connection is looked up in: `STREAMING_TABLE` if configured, else the
+/// one the session attribute `streamingDynamoDbTable` names (the Lex Web UI's way). Turn records
+/// and history are kept only in `STREAMING_TABLE`.
+fn state_table<'a>(event: &'a CodeHookEvent, config: &'a FulfillmentConfig) -> Option<&'a str> {
     config.allowed_table.as_deref().or_else(|| event.session_state.attribute(ATTR_STREAMING_TABLE))
 }
 

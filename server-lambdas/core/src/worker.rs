@@ -12,9 +12,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::FulfillmentConfig;
 use crate::connect::now_epoch_seconds;
-use crate::fulfillment::{TurnAnswer, state_table};
+use crate::fulfillment::TurnAnswer;
 use crate::ports::{ModelStream, StreamingBackend};
 use crate::turns::TurnStore;
+
+/// How old a claim may be when its job arrives (Lambda may deliver a queued event late, e.g.
+/// after throttling); older jobs are skipped: the widget gave up on the turn by then.
+pub const MAX_JOB_AGE_SECONDS: i64 = 60;
 
 /// What the fulfillment hands to the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,15 +49,26 @@ pub async fn handle_answer_job<M: ModelStream, B: StreamingBackend>(
     config: &FulfillmentConfig,
 ) -> JobOutcome {
     let event = &job.event;
-    let Some(table) = state_table(event, config) else {
-        tracing::warn!("an answer job without a state table; nothing to do");
+    let Some(table) = config.allowed_table.as_deref() else {
+        tracing::warn!("an answer job without STREAMING_TABLE; nothing to do");
         return JobOutcome::Skipped;
     };
     let store = backend.store(table);
+    let now = now_epoch_seconds();
     let claimed = match store.turn(&event.session_id, &job.turn).await {
-        Ok(Some(record)) if !record.status.is_finished() => record,
-        Ok(Some(_)) => {
-            tracing::info!(turn = %job.turn, "the turn is already answered; a duplicate job");
+        // Only a fresh claim nobody has streamed for yet: a duplicate delivery of the event, or
+        // a fulfillment that generated the answer itself after a failed handover, has written
+        // text (its first checkpoint comes within a second); an event delivered long after the
+        // visitor gave up is stale.
+        Ok(Some(record))
+            if !record.status.is_finished()
+                && record.text_seq.is_none()
+                && now.saturating_sub(record.updated_at) <= MAX_JOB_AGE_SECONDS =>
+        {
+            record
+        }
+        Ok(Some(record)) => {
+            tracing::info!(turn = %job.turn, status = record.status.as_str(), "the turn is answered, being answered, or stale; a duplicate or late job");
             return JobOutcome::Skipped;
         }
         Ok(None) => {
@@ -71,7 +86,8 @@ pub async fn handle_answer_job<M: ModelStream, B: StreamingBackend>(
         streams: true,
         store: Some(&store),
         claimed: Some(&claimed),
-        ttl: now_epoch_seconds().saturating_add(config.turn_ttl_seconds),
+        keeps_history: true,
+        ttl: now.saturating_add(config.turn_ttl_seconds),
         deadline: config.max_answer,
         ends_with_final: true,
     };

@@ -404,8 +404,14 @@ fn lex_event(edit: impl FnOnce(&mut serde_json::Value)) -> CodeHookEvent {
 }
 
 fn fulfillment_config() -> FulfillmentConfig {
-    FulfillmentConfig::from_lookup(|name: &str| (name == "BEDROCK_MODEL_ID").then(|| "test-model".to_owned()))
-        .unwrap()
+    // The deployment's table (the fixtures' `streamingDynamoDbTable`): records and history are
+    // kept only in the configured table.
+    FulfillmentConfig::from_lookup(|name: &str| match name {
+        "BEDROCK_MODEL_ID" => Some("test-model".to_owned()),
+        "STREAMING_TABLE" => Some("lex-streaming-responses".to_owned()),
+        _ => None,
+    })
+    .unwrap()
 }
 
 async fn backend_with_connection() -> InMemoryBackend {

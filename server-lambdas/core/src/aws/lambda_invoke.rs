@@ -7,8 +7,9 @@ use std::time::Duration;
 use super::SdkConfig;
 use super::signed_post::{PostAuth, SignedPost};
 
-/// Longest wait for Lambda to accept an event.
-const INVOKE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest wait for Lambda to accept an event (it answers in milliseconds; the fulfillment falls
+/// back on answering itself, within Lex's time, when it does not).
+const INVOKE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Queues invocations of one function.
 #[derive(Debug, Clone)]
