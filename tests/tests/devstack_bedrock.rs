@@ -489,7 +489,11 @@ async fn calls_signed_by_unknown_keys_or_not_at_all_are_refused() {
         .await;
     // A visitor's credentials are known but their role may not call Bedrock (as deployed).
     let refused = cognito_signed.unwrap_err();
-    assert_eq!(refused.as_service_error().and_then(|e| e.code()), Some("AccessDeniedException"), "{refused:?}");
+    assert_eq!(
+        refused.as_service_error().and_then(|e| e.code()),
+        Some("AccessDeniedException"),
+        "{refused:?}"
+    );
     devstack.stop();
 }
 

@@ -7,17 +7,17 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use lexstream_lambda_core::config::FulfillmentConfig;
 use lexstream_lambda_core::fulfillment::handle_fulfillment_with;
-use lexstream_lambda_core::ports::{AnswerHandover, ConnectionRecord, ConnectionStore};
-use lexstream_lambda_core::testing::{InMemoryBackend, ScriptedModel};
+use lexstream_lambda_core::ports::AnswerHandover;
+use lexstream_lambda_core::testing::ScriptedModel;
 use lexstream_lambda_core::turns::{TurnStatus, TurnStore};
 use lexstream_lambda_core::worker::{AnswerJob, JobOutcome, handle_answer_job};
 use lexstream_protocol::lex::{ATTR_PENDING_TURN, CodeHookEvent, CodeHookResponse};
 use lexstream_protocol::{Frame, Incoming, parse_incoming};
 
-const VISITOR: &str = "us-east-1:0f0e0d0c-1111-2222-3333-444455556666";
-const CONNECTION: &str = "CgL1NeL1IAMCK5Q=";
+mod common;
+
+use common::{CONNECTION, VISITOR, backend_with_connection, deployed_config};
 const TURN: &str = "turn-async-1";
 
 /// Records the jobs it is handed, as Lambda's event queue would take them.
@@ -31,35 +31,9 @@ impl AnswerHandover for QueuedJobs {
     }
 }
 
-fn lex_event() -> CodeHookEvent {
-    let path =
-        format!("{}/../../protocol/tests/fixtures/lex_event_fallback.json", env!("CARGO_MANIFEST_DIR"));
-    let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    json["sessionId"] = VISITOR.into();
-    json["requestAttributes"] = serde_json::json!({ "streamingTurnId": TURN });
-    serde_json::from_value(json).unwrap()
-}
-
-fn async_config() -> FulfillmentConfig {
-    FulfillmentConfig::from_lookup(|name: &str| match name {
-        "BEDROCK_MODEL_ID" => Some("test-model".to_owned()),
-        "STREAMING_TABLE" => Some("lex-streaming-responses".to_owned()),
-        "ANSWER_WORKER_FUNCTION" => Some("answer-worker".to_owned()),
-        _ => None,
-    })
-    .unwrap()
-}
-
-async fn backend_with_connection() -> InMemoryBackend {
-    let backend = InMemoryBackend::default();
-    let record = ConnectionRecord {
-        session_id: VISITOR.into(),
-        connection_id: CONNECTION.into(),
-        ttl: 0,
-        stop_turn: None,
-    };
-    backend.store.put(&record).await.unwrap();
-    backend
+/// The fixture event asking with [`TURN`].
+fn turn_event() -> CodeHookEvent {
+    common::lex_event(|json| json["requestAttributes"] = serde_json::json!({ "streamingTurnId": TURN }))
 }
 
 fn pending_turn(response: &CodeHookResponse) -> Option<&str> {
@@ -71,10 +45,10 @@ async fn the_fulfillment_hands_over_and_a_retry_gets_the_placeholder_without_the
     let backend = backend_with_connection().await;
     let model = ScriptedModel::chunks(&["never ", "here"], Duration::from_millis(10));
     let queue = QueuedJobs::default();
-    let config = async_config();
-    let first = handle_fulfillment_with(lex_event(), &model, &backend, &queue, &config).await;
+    let config = deployed_config(&[("ANSWER_WORKER_FUNCTION", "answer-worker")]);
+    let first = handle_fulfillment_with(turn_event(), &model, &backend, &queue, &config).await;
     assert_eq!(pending_turn(&first), Some(TURN), "{first:?}");
-    let retry = handle_fulfillment_with(lex_event(), &model, &backend, &queue, &config).await;
+    let retry = handle_fulfillment_with(turn_event(), &model, &backend, &queue, &config).await;
     assert_eq!(pending_turn(&retry), Some(TURN), "the retry waits for the same stream: {retry:?}");
     assert!(model.requests().is_empty(), "the fulfillment never asked the model");
     assert_eq!(queue.0.lock().unwrap().len(), 1, "one job");
@@ -85,8 +59,8 @@ async fn the_worker_answers_once_ends_with_a_final_frame_and_skips_duplicates() 
     let backend = backend_with_connection().await;
     let model = ScriptedModel::chunks(&["A long ", "answer."], Duration::from_millis(10));
     let queue = QueuedJobs::default();
-    let config = async_config();
-    handle_fulfillment_with(lex_event(), &model, &backend, &queue, &config).await;
+    let config = deployed_config(&[("ANSWER_WORKER_FUNCTION", "answer-worker")]);
+    handle_fulfillment_with(turn_event(), &model, &backend, &queue, &config).await;
     let job = queue.0.lock().unwrap()[0].clone();
 
     assert_eq!(handle_answer_job(job.clone(), &model, &backend, &config).await, JobOutcome::Answered);

@@ -8,48 +8,18 @@ use std::time::Duration;
 use lexstream_lambda_core::config::FulfillmentConfig;
 use lexstream_lambda_core::fulfillment::handle_fulfillment;
 use lexstream_lambda_core::history::HISTORY_ATTRIBUTE;
-use lexstream_lambda_core::ports::{ChatMessage, ConnectionRecord, ConnectionStore, Role};
+use lexstream_lambda_core::ports::{ChatMessage, Role};
 use lexstream_lambda_core::testing::{InMemoryBackend, ScriptedModel};
 use lexstream_lambda_core::turns::{TurnClaim, TurnRecord, TurnStatus, TurnStore};
-use lexstream_protocol::lex::{CodeHookEvent, CodeHookResponse, IntentState};
+use lexstream_protocol::lex::{CodeHookResponse, IntentState};
 use lexstream_protocol::{Frame, Incoming, StreamAssembler, parse_incoming};
 
-const VISITOR: &str = "us-east-1:7f3c9a2e-5b1d-4c8e-9f00-2a6b4d1e8c37";
-const CONNECTION: &str = "CgL1NeL1IAMCK5Q=";
+mod common;
+
+use common::{CONNECTION, VISITOR, backend_with_connection, deployed_config, lex_event};
+
 /// The fixture's `streamingTurnId`.
 const TURN: &str = "turn-000003";
-
-fn lex_event(edit: impl FnOnce(&mut serde_json::Value)) -> CodeHookEvent {
-    let path =
-        format!("{}/../../protocol/tests/fixtures/lex_event_fallback.json", env!("CARGO_MANIFEST_DIR"));
-    let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    json["sessionId"] = VISITOR.into();
-    edit(&mut json);
-    serde_json::from_value(json).unwrap()
-}
-
-fn config() -> FulfillmentConfig {
-    // The deployment's table (the fixtures' `streamingDynamoDbTable`): records and history are
-    // kept only in the configured table.
-    FulfillmentConfig::from_lookup(|name: &str| match name {
-        "BEDROCK_MODEL_ID" => Some("test-model".to_owned()),
-        "STREAMING_TABLE" => Some("lex-streaming-responses".to_owned()),
-        _ => None,
-    })
-    .unwrap()
-}
-
-async fn backend_with_connection() -> InMemoryBackend {
-    let backend = InMemoryBackend::default();
-    let record = ConnectionRecord {
-        session_id: VISITOR.into(),
-        connection_id: CONNECTION.into(),
-        ttl: 0,
-        stop_turn: None,
-    };
-    backend.store.put(&record).await.unwrap();
-    backend
-}
 
 fn answer_of(response: &CodeHookResponse) -> &str {
     response.messages.as_ref().unwrap()[0].content.as_deref().unwrap()
@@ -71,7 +41,7 @@ fn frames(backend: &InMemoryBackend) -> Vec<Frame> {
 async fn two_concurrent_invocations_of_one_turn_make_one_model_call_and_one_answer() {
     let backend = backend_with_connection().await;
     let model = ScriptedModel::chunks(&["One ", "answer ", "only."], Duration::from_millis(300));
-    let config = config();
+    let config = deployed_config(&[]);
     let retry = async {
         // Lex (or the widget, after a 5xx) asks again while the first is still streaming.
         tokio::time::sleep(Duration::from_millis(400)).await;
@@ -104,7 +74,7 @@ async fn two_concurrent_invocations_of_one_turn_make_one_model_call_and_one_answ
 async fn a_retry_after_the_answer_returns_the_stored_answer_at_once() {
     let backend = backend_with_connection().await;
     let model = ScriptedModel::chunks(&["Stored."], Duration::from_millis(10));
-    let config = config();
+    let config = deployed_config(&[]);
     let first = handle_fulfillment(lex_event(|_| {}), &model, &backend, &config).await;
     let frames_before = backend.pusher.received(CONNECTION).len();
     let started = tokio::time::Instant::now();
@@ -124,7 +94,7 @@ async fn a_turn_that_never_finishes_elsewhere_is_answered_with_its_text_so_far()
     stuck.next_seq = 3;
     assert_eq!(backend.store.claim(&stuck).await.unwrap(), TurnClaim::Claimed);
     let model = ScriptedModel::chunks(&["never asked"], Duration::ZERO);
-    let mut config = config();
+    let mut config = deployed_config(&[]);
     config.model.deadline = Duration::from_secs(2);
     let started = tokio::time::Instant::now();
     let response = handle_fulfillment(lex_event(|_| {}), &model, &backend, &config).await;
@@ -147,7 +117,7 @@ async fn a_forged_history_attribute_changes_nothing_the_model_sees() {
     let event = lex_event(|json| {
         json["sessionState"]["sessionAttributes"][HISTORY_ATTRIBUTE] = forged.clone().into();
     });
-    let response = handle_fulfillment(event, &model, &backend, &config()).await;
+    let response = handle_fulfillment(event, &model, &backend, &deployed_config(&[])).await;
 
     let request = &model.requests()[0];
     assert_eq!(request.messages.len(), 1, "{:?}", request.messages);
@@ -161,7 +131,7 @@ async fn a_forged_history_attribute_changes_nothing_the_model_sees() {
 async fn the_kept_history_is_bounded_and_starts_with_a_question() {
     let backend = backend_with_connection().await;
     let model = ScriptedModel::chunks(&[&"An answer of some length. ".repeat(8)], Duration::from_millis(1));
-    let mut config = config();
+    let mut config = deployed_config(&[]);
     config.history_max_bytes = 700;
     for n in 0..6 {
         let event = lex_event(|json| {
@@ -182,7 +152,7 @@ async fn the_kept_history_is_bounded_and_starts_with_a_question() {
 async fn without_a_connection_the_claimed_turn_is_still_finished() {
     let backend = InMemoryBackend::default();
     let model = ScriptedModel::chunks(&["Nobody ", "watching."], Duration::from_millis(5));
-    let response = handle_fulfillment(lex_event(|_| {}), &model, &backend, &config()).await;
+    let response = handle_fulfillment(lex_event(|_| {}), &model, &backend, &deployed_config(&[])).await;
     let record = backend.store.turn(VISITOR, TURN).await.unwrap().unwrap();
     assert_eq!(record.status, TurnStatus::Done);
     assert_eq!(record.text, "Nobody watching.");
@@ -195,7 +165,7 @@ async fn a_turn_id_that_breaks_the_rule_is_answered_without_streaming_or_a_recor
     let backend = backend_with_connection().await;
     let model = ScriptedModel::chunks(&["Still answered."], Duration::from_millis(1));
     let event = lex_event(|json| json["requestAttributes"]["streamingTurnId"] = "<script>#1".into());
-    let response = handle_fulfillment(event, &model, &backend, &config()).await;
+    let response = handle_fulfillment(event, &model, &backend, &deployed_config(&[])).await;
     assert_eq!(answer_of(&response), "Still answered.");
     assert!(backend.pusher.received(CONNECTION).is_empty(), "no frames with a refused turn id");
     assert!(backend.store.turn_writes().is_empty(), "no record");
@@ -243,7 +213,7 @@ async fn a_table_the_client_names_is_streamed_through_but_never_written_or_trust
 async fn the_configured_table_keeps_records_even_without_streaming_attributes() {
     let backend = backend_with_connection().await;
     let model = ScriptedModel::chunks(&["Kept."], Duration::from_millis(1));
-    let mut config = config();
+    let mut config = deployed_config(&[]);
     config.allowed_table = Some("the-real-table".into());
     let event = lex_event(|json| json["sessionState"]["sessionAttributes"] = serde_json::json!({}));
     handle_fulfillment(event, &model, &backend, &config).await;

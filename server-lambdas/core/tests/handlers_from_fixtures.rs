@@ -5,20 +5,21 @@ use std::time::Duration;
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use aws_lambda_events::encodings::Body;
-use lexstream_lambda_core::config::{ConnectConfig, FulfillmentConfig, SessionBinding};
+use lexstream_lambda_core::config::{ConnectConfig, SessionBinding};
 use lexstream_lambda_core::connect::handle_websocket_event;
 use lexstream_lambda_core::fulfillment::handle_fulfillment;
 use lexstream_lambda_core::history::{self, HISTORY_ATTRIBUTE};
 use lexstream_lambda_core::memory::MemoryConnectionStore;
-use lexstream_lambda_core::ports::{ConnectionRecord, ConnectionStore, Role};
-use lexstream_lambda_core::testing::{InMemoryBackend, RecordingPusher, ScriptedModel};
+use lexstream_lambda_core::ports::{ConnectionStore, Role};
+use lexstream_lambda_core::testing::{RecordingPusher, ScriptedModel};
 use lexstream_lambda_core::turns::{TurnRecord, TurnStatus, TurnStore};
 use lexstream_lambda_core::{ModelError, ModelErrorKind};
-use lexstream_protocol::lex::{CodeHookEvent, DialogActionType, IntentState, Message, MessageContentType};
+use lexstream_protocol::lex::{DialogActionType, IntentState, Message, MessageContentType};
 use lexstream_protocol::{Frame, Incoming, StreamAssembler, parse_incoming, resume_request};
 
-const VISITOR: &str = "us-east-1:7f3c9a2e-5b1d-4c8e-9f00-2a6b4d1e8c37";
-const CONNECTION: &str = "CgL1NeL1IAMCK5Q=";
+mod common;
+
+use common::{CONNECTION, VISITOR, backend_with_connection, deployed_config, lex_event};
 
 fn fixture(path: &str) -> serde_json::Value {
     let full = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
@@ -396,41 +397,11 @@ async fn a_malformed_resume_gets_400_saying_what_is_expected() {
 
 // ---- fulfillment ----
 
-fn lex_event(edit: impl FnOnce(&mut serde_json::Value)) -> CodeHookEvent {
-    let mut json = fixture("../../protocol/tests/fixtures/lex_event_fallback.json");
-    json["sessionId"] = VISITOR.into();
-    edit(&mut json);
-    serde_json::from_value(json).unwrap()
-}
-
-fn fulfillment_config() -> FulfillmentConfig {
-    // The deployment's table (the fixtures' `streamingDynamoDbTable`): records and history are
-    // kept only in the configured table.
-    FulfillmentConfig::from_lookup(|name: &str| match name {
-        "BEDROCK_MODEL_ID" => Some("test-model".to_owned()),
-        "STREAMING_TABLE" => Some("lex-streaming-responses".to_owned()),
-        _ => None,
-    })
-    .unwrap()
-}
-
-async fn backend_with_connection() -> InMemoryBackend {
-    let backend = InMemoryBackend::default();
-    let record = ConnectionRecord {
-        session_id: VISITOR.into(),
-        connection_id: CONNECTION.into(),
-        ttl: 0,
-        stop_turn: None,
-    };
-    backend.store.put(&record).await.unwrap();
-    backend
-}
-
 #[tokio::test(start_paused = true)]
 async fn fulfillment_streams_the_answer_and_closes_with_the_whole_markdown() {
     let backend = backend_with_connection().await;
     let model = ScriptedModel::chunks(&["**Streaming** ", "works ", "fine."], Duration::from_millis(30));
-    let response = handle_fulfillment(lex_event(|_| {}), &model, &backend, &fulfillment_config()).await;
+    let response = handle_fulfillment(lex_event(|_| {}), &model, &backend, &deployed_config(&[])).await;
 
     let state = &response.session_state;
     assert_eq!(state.dialog_action.as_ref().unwrap().action_type, DialogActionType::Close);
@@ -462,7 +433,7 @@ async fn fulfillment_streams_the_answer_and_closes_with_the_whole_markdown() {
 async fn the_conversation_history_carries_into_the_next_turn() {
     let backend = backend_with_connection().await;
     let model = ScriptedModel::chunks(&["Paris."], Duration::from_millis(1));
-    let config = fulfillment_config();
+    let config = deployed_config(&[]);
     let first = handle_fulfillment(
         lex_event(|json| json["inputTranscript"] = "Capital of France?".into()),
         &model,
@@ -505,7 +476,7 @@ async fn without_streaming_attributes_the_same_answer_comes_back_unstreamed() {
     let backend = backend_with_connection().await;
     let model = ScriptedModel::chunks(&["Same ", "answer."], Duration::from_millis(5));
     let event = lex_event(|json| json["sessionState"]["sessionAttributes"] = serde_json::json!({}));
-    let response = handle_fulfillment(event, &model, &backend, &fulfillment_config()).await;
+    let response = handle_fulfillment(event, &model, &backend, &deployed_config(&[])).await;
     assert_eq!(response.messages.unwrap()[0].content.as_deref(), Some("Same answer."));
     assert!(backend.pusher.received(CONNECTION).is_empty());
 }
@@ -515,7 +486,7 @@ async fn a_throttled_model_yields_a_readable_failed_answer_and_an_error_frame() 
     let backend = backend_with_connection().await;
     let mut model = ScriptedModel::chunks(&[], Duration::ZERO);
     model.refuse = Some(ModelError::new(ModelErrorKind::Throttled, "ThrottlingException: slow down"));
-    let response = handle_fulfillment(lex_event(|_| {}), &model, &backend, &fulfillment_config()).await;
+    let response = handle_fulfillment(lex_event(|_| {}), &model, &backend, &deployed_config(&[])).await;
     assert_eq!(response.session_state.intent.as_ref().unwrap().state, Some(IntentState::Failed));
     let answer = response.messages.unwrap()[0].content.clone().unwrap();
     assert!(answer.contains("busy"), "{answer}");
@@ -528,7 +499,7 @@ async fn a_throttled_model_yields_a_readable_failed_answer_and_an_error_frame() 
 async fn streaming_targets_outside_the_configured_ones_are_not_used() {
     let backend = backend_with_connection().await;
     let model = ScriptedModel::chunks(&["ok"], Duration::from_millis(1));
-    let mut config = fulfillment_config();
+    let mut config = deployed_config(&[]);
     config.allowed_table = Some("the-real-table".into());
     let response = handle_fulfillment(lex_event(|_| {}), &model, &backend, &config).await;
     assert_eq!(response.messages.unwrap()[0].content.as_deref(), Some("ok"));
