@@ -1,10 +1,8 @@
 //! The conversation's side effects: sign in, open the stream (API Gateway WebSocket or AppSync
 //! Events), ask (Lex, or the `/chat` API), feed the transcript, and keep a pending turn going
 //! (resume it on every (re)connect, after a reload, and when it goes quiet; save it when the page
-//! hides). The browser is single-threaded, so the session (credentials, socket) lives in a
-//! thread-local.
+//! hides). [`use_chat`] gives the widget's components one [`Chat`] handle to all of it.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -15,9 +13,11 @@ use lexstream_protocol::{parse_incoming, resume_request};
 
 use crate::aws::chat_api;
 use crate::aws::cognito::{self, Visitor};
+use crate::aws::error::ServiceError;
 use crate::aws::lex::{self, Question};
 use crate::aws::now_epoch_seconds;
 use crate::config::WidgetConfig;
+use crate::conversation::Conversation;
 use crate::debug_log;
 use crate::persistence;
 use crate::resume_plan::{ResumeAction, ResumePlan};
@@ -57,29 +57,28 @@ struct Session {
     watching: bool,
 }
 
-thread_local! {
-    static SESSION: RefCell<Session> = RefCell::new(Session {
-        visitor: None,
-        socket: None,
-        session_attributes: persistence::load_session_attributes(),
-        conversation: persistence::load_conversation(),
-        turns: 0,
-        resume_plan: ResumePlan::default(),
-        awaited: Vec::new(),
-        watching: false,
-    });
+impl Session {
+    fn new() -> Self {
+        Self {
+            visitor: None,
+            socket: None,
+            session_attributes: persistence::load_session_attributes(),
+            conversation: persistence::load_conversation(),
+            turns: 0,
+            resume_plan: ResumePlan::default(),
+            awaited: Vec::new(),
+            watching: false,
+        }
+    }
 }
 
-/// How often the pending-turn watch looks at the pending turns, in milliseconds.
-const WATCH_INTERVAL_MS: u32 = 1_000;
-
-/// The Lex session id: the visitor's identity id for the first conversation, then
-/// `identity.N` (the form `ws-connect` accepts as the same visitor's).
-fn session_id(visitor: &Visitor) -> String {
-    match SESSION.with_borrow(|session| session.conversation) {
-        0 => visitor.identity_id.clone(),
-        n => format!("{}.{n}", visitor.identity_id),
-    }
+/// The widget's chat: what the visitor can do (send, stop, start over, close) and what keeps a
+/// turn going. A `Copy` handle, valid while the widget is mounted.
+#[derive(Clone, Copy)]
+pub(crate) struct Chat {
+    session: StoredValue<Session, LocalStorage>,
+    config: StoredValue<Arc<WidgetConfig>>,
+    conversation: Conversation,
 }
 
 /// The conversation to show when the widget starts: the tab's saved one, or the greeting.
@@ -87,31 +86,23 @@ pub(crate) fn initial_transcript(greeting: &str) -> Transcript {
     persistence::load_transcript().map_or_else(|| Transcript::with_greeting(greeting), Transcript::restored)
 }
 
-/// Starts a new conversation: a new Lex session, an empty transcript with the greeting.
-pub(crate) fn new_conversation(transcript: RwSignal<Transcript>, greeting: &str) {
-    let number = SESSION.with_borrow_mut(|session| {
-        session.conversation += 1;
-        session.socket = None;
-        session.session_attributes.clear();
-        session.resume_plan = ResumePlan::default();
-        session.conversation
-    });
-    persistence::start_conversation(number);
-    transcript.set(Transcript::with_greeting(greeting));
+/// Starts the chat for `conversation` with `config`: keeps a reply under way across a reload
+/// (saves the transcript when the page hides, and resumes a reply restored as pending at once —
+/// the stream opens without waiting for the visitor to type).
+pub(crate) fn use_chat(config: Arc<WidgetConfig>, conversation: Conversation) -> Chat {
+    let chat = Chat {
+        session: StoredValue::new_local(Session::new()),
+        config: StoredValue::new(config),
+        conversation,
+    };
+    let on_hide = window_event_listener_untyped("pagehide", move |_| chat.save_transcript());
+    on_cleanup(move || on_hide.remove());
+    Effect::new(move |_| chat.resume_restored());
+    chat
 }
 
-/// Asks the fulfillment to stop generating `turn` (Lex flow: `{"action":"stop"}` on the
-/// WebSocket). The answer then arrives as usual, with what was generated so far.
-pub(crate) fn stop_answer(turn: &str) {
-    let sent = SESSION.with_borrow(|session| match &session.socket {
-        Some(Stream::Lex(socket)) => socket.send(&lexstream_protocol::stop_request(turn)),
-        _ => false,
-    });
-    debug_log::record(
-        "connection",
-        if sent { format!("stop {turn}") } else { format!("stop {turn}: no stream") },
-    );
-}
+/// How often the pending-turn watch looks at the pending turns, in milliseconds.
+const WATCH_INTERVAL_MS: u32 = 1_000;
 
 /// Whether this configuration can resume a turn: only the API Gateway WebSocket has the
 /// `resume` route (the AppSync flow has none; without streaming there is nothing to resume).
@@ -119,208 +110,327 @@ fn can_resume(config: &WidgetConfig) -> bool {
     config.streaming && config.appsync.is_none() && config.websocket_url.is_some()
 }
 
-/// Keeps a reply under way across a reload: saves the transcript (with the reply's text so far)
-/// when the page hides, and resumes a reply restored as pending at once — the stream opens
-/// without waiting for the visitor to type, and the server is asked for the rest of the turn.
-pub(crate) fn use_durable_turns(config: Arc<WidgetConfig>, transcript: RwSignal<Transcript>) {
-    let on_hide = window_event_listener_untyped("pagehide", move |_| save_transcript(transcript));
-    on_cleanup(move || on_hide.remove());
-    Effect::new(move |_| resume_restored(&config, transcript));
-}
-
-fn resume_restored(config: &Arc<WidgetConfig>, transcript: RwSignal<Transcript>) {
-    let pending = transcript.with_untracked(Transcript::pending_turns);
-    if pending.is_empty() {
-        return;
+impl Chat {
+    fn config(self) -> Arc<WidgetConfig> {
+        self.config.get_value()
     }
-    if !can_resume(config) {
-        transcript.update(|t| pending.iter().for_each(|p| t.fail(&p.turn, INTERRUPTED)));
-        save_transcript(transcript);
-        return;
+
+    fn transcript(self) -> RwSignal<Transcript> {
+        self.conversation.transcript
     }
-    debug_log::record("connection", format!("{} turn(s) pending after a reload", pending.len()));
-    watch_pending(transcript);
-    let config = Arc::clone(config);
-    leptos::task::spawn_local(async move {
-        match visitor(&config).await {
-            Ok(visitor) => {
-                // Opening resumes every pending turn; if it fails, the watch gives up in time.
-                ensure_stream(&config, &visitor, transcript, None).await;
-            }
-            Err(error) => debug_log::record("connection", format!("sign-in failed: {error}")),
-        }
-    });
-}
 
-/// Saves the transcript in the tab's storage (if the widget is still mounted).
-fn save_transcript(transcript: RwSignal<Transcript>) {
-    transcript.try_with_untracked(|t| persistence::save_transcript(&t.saved()));
-}
+    /// Reads the session; `default` once the widget is gone.
+    fn with_session<T>(self, default: T, read: impl FnOnce(&Session) -> T) -> T {
+        self.session.try_with_value(read).unwrap_or(default)
+    }
 
-/// Sends `resume_request(turn, after)` on the API Gateway socket; `false` if there is none open.
-fn send_resume(turn: &str, after: Option<u64>) -> bool {
-    let sent = SESSION.with_borrow(|session| match &session.socket {
-        Some(Stream::Lex(socket)) => socket.send(&resume_request(turn, after)),
-        _ => false,
-    });
-    let after = after.map_or_else(|| "-".to_owned(), |seq| seq.to_string());
-    debug_log::record(
-        "connection",
-        if sent { format!("resume {turn} after {after}") } else { format!("resume {turn}: no stream") },
-    );
-    sent
-}
+    /// Changes the session; `default` once the widget is gone.
+    fn update_session<T>(self, default: T, change: impl FnOnce(&mut Session) -> T) -> T {
+        self.session.try_update_value(change).unwrap_or(default)
+    }
 
-fn run_resume_actions(actions: Vec<ResumeAction>, transcript: RwSignal<Transcript>) {
-    let mut gave_up = false;
-    for action in actions {
-        match action {
-            ResumeAction::Resume { turn, after } => {
-                send_resume(&turn, after);
-            }
-            ResumeAction::GiveUp { turn } => {
-                debug_log::record("connection", format!("{turn}: no answer; given up"));
-                transcript.try_update(|t| t.fail(&turn, INTERRUPTED));
-                gave_up = true;
-            }
+    /// The Lex session id: the visitor's identity id for the first conversation, then
+    /// `identity.N` (the form `ws-connect` accepts as the same visitor's).
+    fn session_id(self, visitor: &Visitor) -> String {
+        match self.with_session(0, |session| session.conversation) {
+            0 => visitor.identity_id.clone(),
+            n => format!("{}.{n}", visitor.identity_id),
         }
     }
-    if gave_up {
-        save_transcript(transcript);
-    }
-}
 
-/// The stream just (re)opened: asks for every pending turn but `fresh` (a question whose
-/// `RecognizeText` has not been sent yet, so the server knows nothing of it).
-fn resume_on_open(transcript: RwSignal<Transcript>, fresh: Option<&str>) {
-    let Some(mut pending) = transcript.try_with_untracked(Transcript::pending_turns) else { return };
-    pending.retain(|p| Some(p.turn.as_str()) != fresh);
-    let actions =
-        SESSION.with_borrow_mut(|session| session.resume_plan.on_open(&pending, js_sys::Date::now()));
-    run_resume_actions(actions, transcript);
-}
-
-/// Runs while a turn is pending: once a second, asks the resume plan whether a quiet turn needs
-/// a resume (a lost `done`, a frame lost with a connection) or must be given up. One at a time.
-fn watch_pending(transcript: RwSignal<Transcript>) {
-    if SESSION.with_borrow_mut(|session| std::mem::replace(&mut session.watching, true)) {
-        return;
+    /// Starts a new conversation: a new Lex session, an empty transcript with the greeting.
+    pub(crate) fn new_conversation(self, greeting: &str) {
+        let number = self.update_session(0, |session| {
+            session.conversation += 1;
+            session.socket = None;
+            session.session_attributes.clear();
+            session.resume_plan = ResumePlan::default();
+            session.conversation
+        });
+        persistence::start_conversation(number);
+        self.transcript().set(Transcript::with_greeting(greeting));
     }
-    leptos::task::spawn_local(async move {
-        loop {
-            sleep_ms(WATCH_INTERVAL_MS).await;
-            let pending = transcript.try_with_untracked(Transcript::pending_turns).unwrap_or_default();
-            if pending.is_empty() {
-                break;
-            }
-            let actions = SESSION.with_borrow_mut(|session| {
-                session.resume_plan.tick(&pending, &session.awaited, js_sys::Date::now())
-            });
-            run_resume_actions(actions, transcript);
-        }
-        SESSION.with_borrow_mut(|session| session.watching = false);
-    });
-}
 
-/// Ends the stream (the visitor closed the chat); the next question opens a new one.
-pub(crate) fn end_stream() {
-    SESSION.with_borrow_mut(|session| session.socket = None);
-}
+    /// Asks the fulfillment to stop generating `turn` (Lex flow: `{"action":"stop"}` on the
+    /// WebSocket). The answer then arrives as usual, with what was generated so far.
+    pub(crate) fn stop(self, turn: &str) {
+        let sent = self.with_session(false, |session| match &session.socket {
+            Some(Stream::Lex(socket)) => socket.send(&lexstream_protocol::stop_request(turn)),
+            _ => false,
+        });
+        debug_log::record(
+            "connection",
+            if sent { format!("stop {turn}") } else { format!("stop {turn}: no stream") },
+        );
+    }
 
-/// Credentials valid for at least another minute, signing in again when needed.
-async fn visitor(config: &WidgetConfig) -> Result<Visitor, String> {
-    let cached = SESSION.with_borrow(|session| session.visitor.clone());
-    if let Some(visitor) = cached.filter(|v| v.expires_at > now_epoch_seconds() + 60) {
-        return Ok(visitor);
+    /// Ends the stream (the visitor closed the chat); the next question opens a new one.
+    pub(crate) fn end_stream(self) {
+        self.update_session((), |session| session.socket = None);
     }
-    let visitor = cognito::sign_in(config).await?;
-    SESSION.with_borrow_mut(|session| session.visitor = Some(visitor.clone()));
-    Ok(visitor)
-}
 
-/// Opens the stream unless it is open; failures only mean no streaming (the answer still comes).
-/// A stream that opens resumes the pending turns but `fresh` (the question about to be asked).
-/// Returns whether the stream is open.
-async fn ensure_stream(
-    config: &Arc<WidgetConfig>,
-    visitor: &Visitor,
-    transcript: RwSignal<Transcript>,
-    fresh: Option<&str>,
-) -> bool {
-    if !config.streaming {
-        return false;
-    }
-    if SESSION.with_borrow(|session| session.socket.as_ref().is_some_and(Stream::is_open)) {
-        return true;
-    }
-    let on_message = move |message: String| {
-        debug_log::record("data", message.as_str());
-        // A `final` frame ends a turn no `RecognizeText` response will: keep it across reloads.
-        if transcript.try_update(|t| t.on_incoming(parse_incoming(&message))) == Some(true) {
-            save_transcript(transcript);
-        }
-    };
-    let reconnect_config = Arc::clone(config);
-    let on_close = move || {
-        debug_log::record("connection", "closed; reconnecting");
-        SESSION.with_borrow_mut(|session| session.socket = None);
-        leptos::task::spawn_local(reconnect(Arc::clone(&reconnect_config), transcript));
-    };
-    let opened = match (&config.appsync, config.websocket_url.as_deref()) {
-        (Some(appsync), _) => {
-            let channel = user_channel(&appsync.namespace, user_segment(&visitor.identity_id));
-            appsync_events::open(appsync, &config.region, visitor, &channel, on_message, on_close)
-                .await
-                .map(Stream::Events)
-        }
-        (None, Some(stage_url)) => {
-            let url = websocket::presigned_url(stage_url, &config.region, visitor, &session_id(visitor));
-            websocket::open(&url, on_message, on_close).await.map(Stream::Lex)
-        }
-        (None, None) => return false,
-    };
-    match opened {
-        Ok(stream) => {
-            debug_log::record(
-                "connection",
-                format!(
-                    "open ({})",
-                    if config.appsync.is_some() { "AppSync Events" } else { "API Gateway WebSocket" }
-                ),
-            );
-            let resumable = matches!(stream, Stream::Lex(_));
-            SESSION.with_borrow_mut(|session| session.socket = Some(stream));
-            if resumable {
-                resume_on_open(transcript, fresh);
-            }
-            true
-        }
-        Err(error) => {
-            debug_log::record("connection", format!("failed: {error}"));
-            web_sys::console::warn_1(
-                &format!("Lexstream: {error}; answers will arrive without streaming").into(),
-            );
-            false
-        }
-    }
-}
-
-/// After an unexpected close: reopen with growing, jittered delays, so an answer under way can
-/// resume on the new connection (the relay moves to it with a snapshot).
-async fn reconnect(config: Arc<WidgetConfig>, transcript: RwSignal<Transcript>) {
-    for attempt in 0..8 {
-        sleep_ms(websocket::reconnect_delay_ms(attempt, js_sys::Math::random())).await;
-        if SESSION.with_borrow(|session| session.socket.is_some()) {
+    fn resume_restored(self) {
+        let transcript = self.transcript();
+        let pending = transcript.with_untracked(Transcript::pending_turns);
+        if pending.is_empty() {
             return;
         }
-        let Ok(visitor) = visitor(&config).await else { continue };
-        if ensure_stream(&config, &visitor, transcript, None).await {
+        let config = self.config();
+        if !can_resume(&config) {
+            transcript.update(|t| pending.iter().for_each(|p| t.fail(&p.turn, INTERRUPTED)));
+            self.save_transcript();
             return;
         }
+        debug_log::record("connection", format!("{} turn(s) pending after a reload", pending.len()));
+        self.watch_pending();
+        leptos::task::spawn_local(async move {
+            match self.visitor(&config).await {
+                Ok(visitor) => {
+                    // Opening resumes every pending turn; if it fails, the watch gives up in time.
+                    self.ensure_stream(&config, &visitor, None).await;
+                }
+                Err(error) => debug_log::record("connection", format!("sign-in failed: {error}")),
+            }
+        });
     }
-    web_sys::console::warn_1(
-        &"Lexstream: the streaming connection could not be restored; the next question retries".into(),
-    );
+
+    /// Saves the transcript in the tab's storage (if the widget is still mounted).
+    fn save_transcript(self) {
+        self.transcript().try_with_untracked(|t| persistence::save_transcript(&t.saved()));
+    }
+
+    /// Sends `resume_request(turn, after)` on the API Gateway socket; `false` if there is none.
+    fn send_resume(self, turn: &str, after: Option<u64>) -> bool {
+        let sent = self.with_session(false, |session| match &session.socket {
+            Some(Stream::Lex(socket)) => socket.send(&resume_request(turn, after)),
+            _ => false,
+        });
+        let after = after.map_or_else(|| "-".to_owned(), |seq| seq.to_string());
+        debug_log::record(
+            "connection",
+            if sent { format!("resume {turn} after {after}") } else { format!("resume {turn}: no stream") },
+        );
+        sent
+    }
+
+    fn run_resume_actions(self, actions: Vec<ResumeAction>) {
+        let mut gave_up = false;
+        for action in actions {
+            match action {
+                ResumeAction::Resume { turn, after } => {
+                    self.send_resume(&turn, after);
+                }
+                ResumeAction::GiveUp { turn } => {
+                    debug_log::record("connection", format!("{turn}: no answer; given up"));
+                    self.transcript().try_update(|t| t.fail(&turn, INTERRUPTED));
+                    gave_up = true;
+                }
+            }
+        }
+        if gave_up {
+            self.save_transcript();
+        }
+    }
+
+    /// The stream just (re)opened: asks for every pending turn but `fresh` (a question whose
+    /// `RecognizeText` has not been sent yet, so the server knows nothing of it).
+    fn resume_on_open(self, fresh: Option<&str>) {
+        let Some(mut pending) = self.transcript().try_with_untracked(Transcript::pending_turns) else {
+            return;
+        };
+        pending.retain(|p| Some(p.turn.as_str()) != fresh);
+        let actions = self
+            .update_session(Vec::new(), |session| session.resume_plan.on_open(&pending, js_sys::Date::now()));
+        self.run_resume_actions(actions);
+    }
+
+    /// Runs while a turn is pending: once a second, asks the resume plan whether a quiet turn
+    /// needs a resume (a lost `done`, a frame lost with a connection) or must be given up. One
+    /// at a time.
+    fn watch_pending(self) {
+        if self.update_session(true, |session| std::mem::replace(&mut session.watching, true)) {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            loop {
+                sleep_ms(WATCH_INTERVAL_MS).await;
+                let pending =
+                    self.transcript().try_with_untracked(Transcript::pending_turns).unwrap_or_default();
+                if pending.is_empty() {
+                    break;
+                }
+                let actions = self.update_session(Vec::new(), |session| {
+                    session.resume_plan.tick(&pending, &session.awaited, js_sys::Date::now())
+                });
+                self.run_resume_actions(actions);
+            }
+            self.update_session((), |session| session.watching = false);
+        });
+    }
+
+    /// Credentials valid for at least another minute, signing in again when needed.
+    async fn visitor(self, config: &WidgetConfig) -> Result<Visitor, ServiceError> {
+        let cached = self.with_session(None, |session| session.visitor.clone());
+        if let Some(visitor) = cached.filter(|v| v.expires_at > now_epoch_seconds() + 60) {
+            return Ok(visitor);
+        }
+        let visitor = cognito::sign_in(config).await?;
+        self.update_session((), |session| session.visitor = Some(visitor.clone()));
+        Ok(visitor)
+    }
+
+    /// Opens the stream unless it is open; failures only mean no streaming (the answer still
+    /// comes). A stream that opens resumes the pending turns but `fresh` (the question about to
+    /// be asked). Returns whether the stream is open.
+    async fn ensure_stream(self, config: &Arc<WidgetConfig>, visitor: &Visitor, fresh: Option<&str>) -> bool {
+        if !config.streaming {
+            return false;
+        }
+        if self.with_session(false, |session| session.socket.as_ref().is_some_and(Stream::is_open)) {
+            return true;
+        }
+        let on_message = move |message: String| {
+            debug_log::record("data", message.as_str());
+            // A `final` frame ends a turn no `RecognizeText` response will: keep it across reloads.
+            if self.conversation.receive(parse_incoming(&message)) == Some(true) {
+                self.save_transcript();
+            }
+        };
+        let on_close = move || {
+            debug_log::record("connection", "closed; reconnecting");
+            self.update_session((), |session| session.socket = None);
+            leptos::task::spawn_local(self.reconnect());
+        };
+        let opened = match (&config.appsync, config.websocket_url.as_deref()) {
+            (Some(appsync), _) => {
+                let channel = user_channel(&appsync.namespace, user_segment(&visitor.identity_id));
+                appsync_events::open(appsync, &config.region, visitor, &channel, on_message, on_close)
+                    .await
+                    .map(Stream::Events)
+            }
+            (None, Some(stage_url)) => {
+                let url =
+                    websocket::presigned_url(stage_url, &config.region, visitor, &self.session_id(visitor));
+                websocket::open(&url, on_message, on_close).await.map(Stream::Lex)
+            }
+            (None, None) => return false,
+        };
+        match opened {
+            Ok(stream) => {
+                debug_log::record(
+                    "connection",
+                    format!(
+                        "open ({})",
+                        if config.appsync.is_some() { "AppSync Events" } else { "API Gateway WebSocket" }
+                    ),
+                );
+                let resumable = matches!(stream, Stream::Lex(_));
+                self.update_session((), |session| session.socket = Some(stream));
+                if resumable {
+                    self.resume_on_open(fresh);
+                }
+                true
+            }
+            Err(error) => {
+                debug_log::record("connection", format!("failed: {error}"));
+                web_sys::console::warn_1(
+                    &format!("Lexstream: {error}; answers will arrive without streaming").into(),
+                );
+                false
+            }
+        }
+    }
+
+    /// After an unexpected close: reopen with growing, jittered delays, so an answer under way
+    /// can resume on the new connection (the relay moves to it with a snapshot).
+    async fn reconnect(self) {
+        let config = self.config();
+        for attempt in 0..8 {
+            sleep_ms(websocket::reconnect_delay_ms(attempt, js_sys::Math::random())).await;
+            if self.session.try_with_value(|session| session.socket.is_some()).unwrap_or(true) {
+                return;
+            }
+            let Ok(visitor) = self.visitor(&config).await else { continue };
+            if self.ensure_stream(&config, &visitor, None).await {
+                return;
+            }
+        }
+        web_sys::console::warn_1(
+            &"Lexstream: the streaming connection could not be restored; the next question retries".into(),
+        );
+    }
+
+    /// Sends what the visitor typed and fills in the answer.
+    pub(crate) async fn send(self, text: String) {
+        let config = self.config();
+        let transcript = self.transcript();
+        let turn = self.update_session(String::new(), |session| {
+            session.turns += 1;
+            let turn = new_turn_id(session.turns, js_sys::Math::random());
+            session.awaited.push(turn.clone());
+            turn
+        });
+        if turn.is_empty() {
+            return;
+        }
+        transcript.update(|t| t.ask(&text, &turn));
+        // Saved at once, so a reload before the answer restores the question with its reply pending.
+        self.save_transcript();
+        if can_resume(&config) {
+            self.watch_pending();
+        }
+        let result = self.ask(&config, &text, &turn).await;
+        self.update_session((), |session| session.awaited.retain(|awaited| *awaited != turn));
+        match result {
+            Ok((messages, attributes)) => {
+                // A placeholder naming this turn: the answer worker streams the real answer,
+                // which a `final` frame (or a resume from the turn's record) ends.
+                let follows_on_stream = attributes
+                    .as_ref()
+                    .and_then(|attributes| attributes.get(ATTR_PENDING_TURN))
+                    .is_some_and(|pending| *pending == turn);
+                if let Some(attributes) = attributes {
+                    let attributes = persistence::without_server_owned(attributes);
+                    persistence::save_session_attributes(&attributes);
+                    self.update_session((), |session| session.session_attributes = attributes);
+                }
+                if !follows_on_stream {
+                    transcript.try_update(|t| t.finalize(&turn, &messages));
+                }
+            }
+            Err(error) => {
+                web_sys::console::error_1(&format!("Lexstream: {error}").into());
+                transcript.try_update(|t| t.fail(&turn, &error.visitor_message()));
+            }
+        }
+        self.save_transcript();
+    }
+
+    /// Asks Lex (or `/chat`) `text` as `turn`: the answer's messages and session attributes.
+    async fn ask(
+        self,
+        config: &Arc<WidgetConfig>,
+        text: &str,
+        turn: &str,
+    ) -> Result<(Vec<Message>, Option<BTreeMap<String, String>>), ServiceError> {
+        let visitor = self.visitor(config).await?;
+        self.ensure_stream(config, &visitor, Some(turn)).await;
+        if let Some(appsync) = &config.appsync {
+            let user = user_segment(&visitor.identity_id);
+            let answer = chat_api::ask(config, &appsync.chat_endpoint, &visitor, user, text, turn).await?;
+            return Ok((Vec::from([Message::text(MessageContentType::CustomPayload, answer.text)]), None));
+        }
+        let mut session_attributes =
+            self.with_session(BTreeMap::new(), |session| session.session_attributes.clone());
+        session_attributes.extend(config.streaming_session_attributes());
+        let session_attributes = persistence::without_server_owned(session_attributes);
+        let request_attributes = BTreeMap::from([(ATTR_STREAMING_TURN_ID.to_owned(), turn.to_owned())]);
+        let question =
+            Question { session_id: self.session_id(&visitor), text, session_attributes, request_attributes };
+        let answer = lex::recognize_text(config, &visitor, &question).await?;
+        let attributes = answer.session_state.and_then(|state| state.session_attributes);
+        Ok((answer.messages.unwrap_or_default(), attributes))
+    }
 }
 
 async fn sleep_ms(ms: u32) {
@@ -331,68 +441,4 @@ async fn sleep_ms(ms: u32) {
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
-/// Sends what the visitor typed and fills in the answer.
-pub(crate) async fn send(config: Arc<WidgetConfig>, transcript: RwSignal<Transcript>, text: String) {
-    let turn = SESSION.with_borrow_mut(|session| {
-        session.turns += 1;
-        let turn = new_turn_id(session.turns, js_sys::Math::random());
-        session.awaited.push(turn.clone());
-        turn
-    });
-    transcript.update(|t| t.ask(&text, &turn));
-    // Saved at once, so a reload before the answer restores the question with its reply pending.
-    save_transcript(transcript);
-    if can_resume(&config) {
-        watch_pending(transcript);
-    }
-    let result = async {
-        let visitor = visitor(&config).await?;
-        ensure_stream(&config, &visitor, transcript, Some(&turn)).await;
-        if let Some(appsync) = &config.appsync {
-            let user = user_segment(&visitor.identity_id);
-            let answer = chat_api::ask(&config, &appsync.chat_endpoint, &visitor, user, &text, &turn).await?;
-            return Ok((Vec::from([Message::text(MessageContentType::CustomPayload, answer.text)]), None));
-        }
-        let mut session_attributes = SESSION.with_borrow(|session| session.session_attributes.clone());
-        session_attributes.extend(config.streaming_session_attributes());
-        let session_attributes = persistence::without_server_owned(session_attributes);
-        let request_attributes = BTreeMap::from([(ATTR_STREAMING_TURN_ID.to_owned(), turn.clone())]);
-        let question = Question {
-            session_id: session_id(&visitor),
-            text: &text,
-            session_attributes,
-            request_attributes,
-        };
-        let answer = lex::recognize_text(&config, &visitor, &question).await?;
-        let attributes = answer.session_state.and_then(|state| state.session_attributes);
-        Ok::<_, String>((answer.messages.unwrap_or_default(), attributes))
-    }
-    .await;
-    SESSION.with_borrow_mut(|session| session.awaited.retain(|awaited| *awaited != turn));
-    match result {
-        Ok((messages, attributes)) => {
-            // A placeholder naming this turn: the answer worker streams the real answer, which
-            // a `final` frame (or a resume from the turn's record) ends.
-            let follows_on_stream = attributes
-                .as_ref()
-                .and_then(|attributes| attributes.get(ATTR_PENDING_TURN))
-                .is_some_and(|pending| *pending == turn);
-            if let Some(attributes) = attributes {
-                let attributes = persistence::without_server_owned(attributes);
-                persistence::save_session_attributes(&attributes);
-                SESSION.with_borrow_mut(|session| session.session_attributes = attributes);
-            }
-            if !follows_on_stream {
-                transcript.update(|t| t.finalize(&turn, &messages));
-            }
-        }
-        Err(error) => {
-            web_sys::console::error_1(&format!("Lexstream: {error}").into());
-            transcript
-                .update(|t| t.fail(&turn, "Sorry — the assistant could not be reached. Please try again."));
-        }
-    }
-    save_transcript(transcript);
 }

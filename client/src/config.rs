@@ -38,6 +38,20 @@ pub struct WidgetConfig {
     pub appsync: Option<AppSyncConfig>,
     /// `debug`: show the debug view (connection and data events) inside the widget.
     pub debug: bool,
+    /// `ui.streamingFormat`: how streamed v1 text shows before the final answer.
+    pub streaming_format: StreamingFormat,
+}
+
+/// How streamed text shows while it arrives (`ui.streamingFormat`). Raw text from a legacy
+/// fulfillment is always plain text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StreamingFormat {
+    /// `"markdown"` (default): formatted as it arrives, with the final answer's renderer and
+    /// sanitizer.
+    #[default]
+    Markdown,
+    /// `"text"`: shown as plain text until the final answer replaces it.
+    Text,
 }
 
 /// Where the AppSync Events flow lives (`transport: "appsync-events"`).
@@ -124,6 +138,7 @@ pub const DATA_ATTRIBUTES: &[(&str, &str)] = &[
     ("data-streaming-table", "lex.streamingDynamoDbTable"),
     ("data-initial-text", "lex.initialText"),
     ("data-title", "ui.toolbarTitle"),
+    ("data-streaming-format", "ui.streamingFormat"),
     ("data-cognito-endpoint", "endpoints.cognito"),
     ("data-lex-endpoint", "endpoints.lex"),
 ];
@@ -281,6 +296,16 @@ impl WidgetConfig {
             initial_text: text(config, "lex.initialText")?
                 .unwrap_or_else(|| "Hi! How can I help you today?".to_owned()),
             title: text(config, "ui.toolbarTitle")?.unwrap_or_else(|| "Chat".to_owned()),
+            streaming_format: match text(config, "ui.streamingFormat")?.as_deref() {
+                None | Some("markdown") => StreamingFormat::Markdown,
+                Some("text") => StreamingFormat::Text,
+                Some(other) => {
+                    return Err(ConfigError::Invalid {
+                        key: "ui.streamingFormat",
+                        problem: format!("must be \"markdown\" or \"text\", not {other:?}"),
+                    });
+                }
+            },
             region,
         })
     }
@@ -415,6 +440,17 @@ mod tests {
             WidgetConfig::from_json(&json, "").unwrap_err(),
             ConfigError::Missing("lex.streamingWebSocketEndpoint")
         );
+    }
+
+    #[test]
+    fn streamed_text_is_markdown_unless_the_page_asks_for_text() {
+        let config = WidgetConfig::from_json(&lex_web_ui_config(), "").unwrap();
+        assert_eq!(config.streaming_format, StreamingFormat::Markdown);
+        let mut json = lex_web_ui_config();
+        json["ui"] = json!({ "streamingFormat": "text" });
+        assert_eq!(WidgetConfig::from_json(&json, "").unwrap().streaming_format, StreamingFormat::Text);
+        json["ui"] = json!({ "streamingFormat": "html" });
+        assert!(WidgetConfig::from_json(&json, "").unwrap_err().to_string().contains("`ui.streamingFormat`"));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use lexstream_protocol::lex::{Message, MessageContentType};
 use lexstream_protocol::render::{escape_text, render_markdown};
-use lexstream_protocol::{Frame, Incoming, StreamAssembler, check_turn_id};
+use lexstream_protocol::{Accepted, Frame, Incoming, StreamAssembler, check_turn_id};
 
 /// Shown when a pending reply can no longer be completed (restored after a reload where the
 /// answer cannot be resumed, or the server never answered the resume requests).
@@ -40,7 +40,14 @@ pub enum Reply {
     /// Text is streaming in.
     Streaming(StreamAssembler),
     /// The final answer.
-    Final(Vec<AnswerPart>),
+    Final {
+        /// What to show.
+        parts: Vec<AnswerPart>,
+        /// The v1 text that had streamed when the answer arrived (not legacy raw text): when the
+        /// answer is that same Markdown, the view keeps the streamed nodes instead of replacing
+        /// them. Not saved.
+        streamed: Option<String>,
+    },
     /// The turn failed; what streamed before the failure is kept.
     Failed {
         /// Readable message.
@@ -69,6 +76,21 @@ pub enum Entry {
 pub struct Transcript {
     entries: Vec<Entry>,
     ignored_frames: u64,
+}
+
+/// What a message changed in the transcript, so the view redraws only that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Nothing shown changed: a malformed, unknown, duplicate or foreign frame, or one held
+    /// until the frames before it arrive.
+    Nothing,
+    /// What a streaming reply shows changed (text, progress line, stream error): redraw that
+    /// reply only.
+    Stream,
+    /// A reply changed state (the first frame of a waiting reply).
+    Reply,
+    /// A reply ended (a `final` frame): redraw it, and save the conversation.
+    Finished,
 }
 
 /// A pending reply as the resume logic sees it.
@@ -108,6 +130,11 @@ pub fn answer_part(message: &Message) -> Option<AnswerPart> {
         }
         MessageContentType::Other(_) => None,
     }
+}
+
+/// The text a reply streamed as v1 frames, if any (legacy raw text is never Markdown).
+fn streamed_markdown(assembler: &StreamAssembler) -> Option<String> {
+    (!assembler.has_legacy_text() && !assembler.text().is_empty()).then(|| assembler.text().to_owned())
 }
 
 /// Renders a Lex answer's messages (those the widget cannot show are left out).
@@ -163,7 +190,7 @@ impl Transcript {
             .iter()
             .map(|entry| match entry {
                 Entry::Visitor(text) => SavedEntry::Visitor(text.clone()),
-                Entry::Bot { reply: Reply::Final(parts), .. } => SavedEntry::Answer(parts.clone()),
+                Entry::Bot { reply: Reply::Final { parts, .. }, .. } => SavedEntry::Answer(parts.clone()),
                 Entry::Bot { reply: Reply::Failed { message, partial }, .. } => {
                     SavedEntry::Failed(message.clone(), partial.clone())
                 }
@@ -186,7 +213,7 @@ impl Transcript {
             let restored = |reply| Entry::Bot { turn: format!("restored-{index}"), reply };
             let entry = match entry {
                 SavedEntry::Visitor(text) => Entry::Visitor(text),
-                SavedEntry::Answer(parts) => restored(Reply::Final(parts)),
+                SavedEntry::Answer(parts) => restored(Reply::Final { parts, streamed: None }),
                 SavedEntry::Failed(message, partial) => restored(Reply::Failed { message, partial }),
                 SavedEntry::Pending { turn, text, seq } => {
                     transcript.restore_pending(turn, text, seq);
@@ -223,7 +250,10 @@ impl Transcript {
     pub fn with_greeting(greeting: &str) -> Self {
         let part = AnswerPart::Markup(escape_text(greeting));
         Self {
-            entries: vec![Entry::Bot { turn: "greeting".into(), reply: Reply::Final(vec![part]) }],
+            entries: vec![Entry::Bot {
+                turn: "greeting".into(),
+                reply: Reply::Final { parts: vec![part], streamed: None },
+            }],
             ignored_frames: 0,
         }
     }
@@ -270,76 +300,83 @@ impl Transcript {
         self.entries.push(Entry::Bot { turn: turn.to_owned(), reply: Reply::Waiting });
     }
 
-    fn reply_mut(&mut self, turn: Option<&str>) -> Option<&mut Reply> {
+    /// The newest reply for `turn` (any turn: the newest reply), with its entry's turn id.
+    fn reply_mut(&mut self, turn: Option<&str>) -> Option<(String, &mut Reply)> {
         self.entries.iter_mut().rev().find_map(|entry| match entry {
-            Entry::Bot { turn: entry_turn, reply } if turn.is_none_or(|t| t == entry_turn) => Some(reply),
+            Entry::Bot { turn: entry_turn, reply } if turn.is_none_or(|t| t == entry_turn) => {
+                Some((entry_turn.clone(), reply))
+            }
             _ => None,
         })
     }
 
-    /// Applies one WebSocket message to the reply it belongs to (legacy text: the newest reply).
-    /// Returns whether it ended the reply: a `final` frame finalizes a pending reply exactly as
-    /// [`finalize`](Self::finalize) does; for a reply already finished it changes nothing.
-    pub fn on_incoming(&mut self, incoming: Incoming) -> bool {
+    /// Applies one WebSocket message to the reply it belongs to (legacy text: the newest reply)
+    /// and says what changed, so the view redraws only that. A `final` frame finalizes a pending
+    /// reply exactly as [`finalize`](Self::finalize) does; for a reply already finished it
+    /// changes nothing.
+    pub fn on_incoming(&mut self, incoming: Incoming) -> Change {
         let (turn, frame, legacy) = match incoming {
             Incoming::Frame(frame) => (Some(frame.turn().to_owned()), Some(frame), None),
             Incoming::Legacy(text) => (None, None, Some(text)),
             // Never shown: a frame type this version does not know is counted like a malformed one.
             Incoming::Malformed(_) | Incoming::Unknown { .. } => {
                 self.ignored_frames += 1;
-                return false;
+                return Change::Nothing;
             }
         };
-        let mut ignored = false;
-        let mut finished = false;
-        if let Some(reply) = self.reply_mut(turn.as_deref()) {
-            if let Reply::Waiting = reply {
-                let assembler_turn = turn.clone().unwrap_or_else(|| "legacy".to_owned());
-                *reply = Reply::Streaming(StreamAssembler::new(assembler_turn));
-            }
-            match (&mut *reply, frame, legacy) {
-                (Reply::Streaming(assembler), Some(frame), _) => {
-                    // A final frame carries the whole answer: it ends the pending reply even when
-                    // `done` or `error` ended the stream before it (the assembler then ignores it).
-                    let final_parts = match &frame {
-                        Frame::Final { messages, .. } => Some(answer_parts(messages)),
-                        _ => None,
-                    };
-                    let outcome = assembler.accept(frame);
-                    if let Some(parts) = final_parts {
-                        *reply = Reply::Final(parts);
-                        finished = true;
-                    } else {
-                        ignored = !matches!(
-                            outcome,
-                            lexstream_protocol::Accepted::Applied { .. } | lexstream_protocol::Accepted::Held
-                        );
-                    }
-                }
-                (Reply::Streaming(assembler), None, Some(text)) => assembler.push_legacy(&text),
-                _ => ignored = true,
-            }
-        } else {
-            ignored = true;
-        }
-        if ignored {
+        let Some((entry_turn, reply)) = self.reply_mut(turn.as_deref()) else {
             self.ignored_frames += 1;
+            return Change::Nothing;
+        };
+        let started = matches!(reply, Reply::Waiting);
+        if started {
+            // Named after its entry, whatever came first: v1 frames after legacy text still fit.
+            *reply = Reply::Streaming(StreamAssembler::new(entry_turn));
         }
-        finished
+        let change = match (&mut *reply, frame, legacy) {
+            // A final frame carries the whole answer: it ends the pending reply even when `done`
+            // or `error` ended the stream before it.
+            (Reply::Streaming(assembler), Some(Frame::Final { messages, .. }), _) => {
+                let streamed = streamed_markdown(assembler);
+                *reply = Reply::Final { parts: answer_parts(&messages), streamed };
+                Change::Finished
+            }
+            (Reply::Streaming(assembler), Some(frame), _) => match assembler.accept(frame) {
+                Accepted::Applied { .. } => Change::Stream,
+                Accepted::Held => Change::Nothing,
+                Accepted::Duplicate | Accepted::OtherTurn | Accepted::AfterEnd => {
+                    self.ignored_frames += 1;
+                    Change::Nothing
+                }
+            },
+            (Reply::Streaming(assembler), None, Some(text)) => {
+                assembler.push_legacy(&text);
+                Change::Stream
+            }
+            _ => {
+                self.ignored_frames += 1;
+                Change::Nothing
+            }
+        };
+        if started && change != Change::Finished { Change::Reply } else { change }
     }
 
     /// The final Lex answer for `turn` replaces whatever streamed. A reply already finished (by a
     /// `final` frame, or failed) stays as it is, so the same answer arriving twice changes nothing.
     pub fn finalize(&mut self, turn: &str, messages: &[Message]) {
-        if let Some(reply @ (Reply::Waiting | Reply::Streaming(_))) = self.reply_mut(Some(turn)) {
-            *reply = Reply::Final(answer_parts(messages));
+        if let Some((_, reply @ (Reply::Waiting | Reply::Streaming(_)))) = self.reply_mut(Some(turn)) {
+            let streamed = match reply {
+                Reply::Streaming(assembler) => streamed_markdown(assembler),
+                _ => None,
+            };
+            *reply = Reply::Final { parts: answer_parts(messages), streamed };
         }
     }
 
     /// The turn failed (Lex or the network); streamed text stays visible with the message. A
     /// reply already finished stays as it is.
     pub fn fail(&mut self, turn: &str, message: &str) {
-        if let Some(reply @ (Reply::Waiting | Reply::Streaming(_))) = self.reply_mut(Some(turn)) {
+        if let Some((_, reply @ (Reply::Waiting | Reply::Streaming(_)))) = self.reply_mut(Some(turn)) {
             let partial = match reply {
                 Reply::Streaming(assembler) => assembler.text().to_owned(),
                 _ => String::new(),
@@ -377,8 +414,9 @@ mod tests {
         assert_eq!(streamed_text(&transcript).as_deref(), Some("Hello **world**"));
         transcript.finalize("t1", &[Message::text(MessageContentType::CustomPayload, "Hello **world**")]);
         match transcript.entries().last() {
-            Some(Entry::Bot { reply: Reply::Final(parts), .. }) => {
+            Some(Entry::Bot { reply: Reply::Final { parts, streamed }, .. }) => {
                 assert_eq!(parts, &[AnswerPart::Markup("<p>Hello <strong>world</strong></p>\n".into())]);
+                assert_eq!(streamed.as_deref(), Some("Hello **world**"), "kept for the view to compare");
             }
             other => panic!("{other:?}"),
         }
@@ -405,6 +443,42 @@ mod tests {
         transcript.on_incoming(parse_incoming("text"));
         assert_eq!(streamed_text(&transcript).as_deref(), Some("<b>raw</b> text"));
         assert_eq!(transcript.ignored_frames(), 1);
+    }
+
+    #[test]
+    fn v1_frames_after_legacy_text_still_belong_to_the_turn() {
+        let mut transcript = Transcript::default();
+        transcript.ask("hi", "t1");
+        assert_eq!(transcript.on_incoming(parse_incoming("raw ")), Change::Reply);
+        assert_eq!(transcript.on_incoming(chunk("t1", 0, "then v1")), Change::Stream);
+        assert_eq!(streamed_text(&transcript).as_deref(), Some("raw then v1"));
+        assert_eq!(transcript.ignored_frames(), 0);
+        transcript.finalize("t1", &[Message::text(MessageContentType::CustomPayload, "raw then v1")]);
+        assert!(
+            matches!(last_reply(&transcript), Reply::Final { streamed: None, .. }),
+            "legacy raw text is plain text: never compared with a Markdown answer"
+        );
+    }
+
+    #[test]
+    fn each_message_says_what_it_changed() {
+        let mut transcript = Transcript::default();
+        transcript.ask("hi", "t1");
+        assert_eq!(
+            transcript.on_incoming(parse_incoming(r#"{"type":"chunk","turn":"t1"}"#)),
+            Change::Nothing
+        );
+        assert_eq!(
+            transcript.on_incoming(chunk("t1", 1, "early")),
+            Change::Reply,
+            "streaming now, text held"
+        );
+        assert_eq!(transcript.on_incoming(chunk("t1", 2, "earlier")), Change::Nothing, "held");
+        assert_eq!(transcript.on_incoming(chunk("t1", 0, "first")), Change::Stream);
+        assert_eq!(transcript.on_incoming(chunk("t1", 0, "first")), Change::Nothing, "duplicate");
+        let progress = Frame::Progress { turn: "t1".into(), seq: 3, text: "Searching".into() };
+        assert_eq!(transcript.on_incoming(Incoming::Frame(progress)), Change::Stream);
+        assert_eq!(transcript.on_incoming(chunk("t9", 4, "elsewhere")), Change::Nothing);
     }
 
     #[test]
@@ -521,9 +595,9 @@ mod tests {
         by_frame.ask("q", "turn-1-1");
         by_frame.on_incoming(chunk("turn-1-1", 0, "Hello "));
         // Frames 1..4 were lost with the page; the final answer needs none of them.
-        assert!(by_frame.on_incoming(final_frame("turn-1-1", 5, &messages)), "it ends the reply");
+        assert_eq!(by_frame.on_incoming(final_frame("turn-1-1", 5, &messages)), Change::Finished);
 
-        assert!(matches!(last_reply(&by_frame), Reply::Final(_)));
+        assert!(matches!(last_reply(&by_frame), Reply::Final { .. }));
         assert_eq!(by_frame.saved(), by_lex.saved());
         assert!(by_frame.pending_turns().is_empty());
         assert_eq!(by_frame.ignored_frames(), 0);
@@ -537,8 +611,8 @@ mod tests {
         transcript.on_incoming(chunk("t1", 0, "The whole answer"));
         transcript.on_incoming(Incoming::Frame(Frame::Done { turn: "t1".into(), seq: 1 }));
         assert_eq!(transcript.pending_turns().len(), 1, "done ends the stream, not the reply");
-        assert!(transcript.on_incoming(final_frame("t1", 2, &messages)));
-        assert!(matches!(last_reply(&transcript), Reply::Final(parts) if parts.len() == 1));
+        assert_eq!(transcript.on_incoming(final_frame("t1", 2, &messages)), Change::Finished);
+        assert!(matches!(last_reply(&transcript), Reply::Final { parts, .. } if parts.len() == 1));
     }
 
     #[test]
@@ -550,8 +624,8 @@ mod tests {
         transcript.on_incoming(chunk("t2", 0, "streaming"));
         let before = transcript.saved();
         let other = [Message::text(MessageContentType::PlainText, "forged")];
-        assert!(!transcript.on_incoming(final_frame("t1", 9, &other)), "t1 is finished");
-        assert!(!transcript.on_incoming(final_frame("t9", 0, &other)), "no such turn");
+        assert_eq!(transcript.on_incoming(final_frame("t1", 9, &other)), Change::Nothing, "t1 is finished");
+        assert_eq!(transcript.on_incoming(final_frame("t9", 0, &other)), Change::Nothing, "no such turn");
         assert_eq!(transcript.saved(), before);
         assert_eq!(transcript.ignored_frames(), 2);
     }

@@ -1,12 +1,13 @@
 //! The HTML sanitizer in a real Chromium: the shared hostile inputs come out obeying the markup
-//! policy (as HTML answers and as Markdown), ordinary formatting survives, and sanitizing is
-//! stable (sanitizing the output again changes nothing, so re-parsing can't mutate it).
+//! policy (as HTML answers, as Markdown, and as Markdown streamed prefix by prefix), ordinary
+//! formatting survives, and sanitizing is stable (sanitizing the output again changes nothing,
+//! so re-parsing can't mutate it).
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use lexstream_client::sanitize::sanitize_html;
 use lexstream_protocol::render::audit::violations;
-use lexstream_protocol::render::render_markdown;
+use lexstream_protocol::render::{StreamingMarkdown, render_markdown};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -34,6 +35,25 @@ fn hostile_html_answers_come_out_harmless() {
 fn hostile_markdown_answers_come_out_harmless() {
     for input in hostile_inputs() {
         assert_obeys_policy(&input, &sanitize_html(&render_markdown(&input)));
+    }
+}
+
+/// Every prefix of each hostile input, streamed: each completed block and each redrawn tail,
+/// sanitized as the widget shows them, obeys the policy.
+#[wasm_bindgen_test]
+fn hostile_markdown_streamed_prefix_by_prefix_comes_out_harmless() {
+    for input in hostile_inputs() {
+        let mut renderer = StreamingMarkdown::new();
+        let ends = input.char_indices().map(|(at, _)| at).skip(1).chain([input.len()]);
+        for end in ends {
+            let update = renderer.update(&input[..end]);
+            assert_obeys_policy(&input[..end], &sanitize_html(&update.completed));
+            if let Some(tail) = update.tail {
+                assert_obeys_policy(&input[..end], &sanitize_html(&tail));
+            }
+        }
+        let finished = renderer.finish(&input);
+        assert_obeys_policy(&input, &sanitize_html(&finished.completed));
     }
 }
 

@@ -47,6 +47,7 @@ pub struct StreamAssembler {
     ending: Option<Ending>,
     ignored: u64,
     final_messages: Option<Vec<crate::lex::Message>>,
+    legacy: bool,
 }
 
 impl StreamAssembler {
@@ -61,6 +62,7 @@ impl StreamAssembler {
             ending: None,
             ignored: 0,
             final_messages: None,
+            legacy: false,
         }
     }
 
@@ -95,7 +97,14 @@ impl StreamAssembler {
     pub fn push_legacy(&mut self, text: &str) {
         if self.ending.is_none() {
             self.text.push_str(text);
+            self.legacy = true;
         }
+    }
+
+    /// Whether any of the text came as legacy raw text: a fulfillment that does not speak v1
+    /// sends plain text, never Markdown meant to be formatted while it streams.
+    pub fn has_legacy_text(&self) -> bool {
+        self.legacy
     }
 
     /// The answer text assembled so far, in order.

@@ -1,5 +1,5 @@
 //! End to end in headless Chromium: a visitor chats with the widget on the demo page (served by
-//! the devstack under a strict CSP); answers stream in before the formatted answer replaces them.
+//! the devstack under a strict CSP); answers stream in, formatted, before the final answer.
 
 use std::time::Duration;
 
@@ -38,11 +38,12 @@ async fn a_question_streams_word_by_word_then_the_formatted_answer_replaces_it()
         let distinct: Vec<&String> = answer.streamed.iter().filter(|s| !s.is_empty()).collect();
         assert!(distinct.len() >= 3, "expected several streamed states, saw {distinct:?}");
         assert!(distinct.first().unwrap().len() < distinct.last().unwrap().len(), "the streamed text grew");
-        // While streaming, Markdown is shown as text; the final answer is rendered.
+        // Markdown is formatted while it streams (`widget_streaming_markdown.rs` looks closer).
         assert!(
-            distinct.iter().any(|s| s.contains("**devstack demo model**")),
-            "raw Markdown while streaming"
+            distinct.iter().any(|s| s.contains("devstack demo model")),
+            "the streamed text was on screen: {distinct:?}"
         );
+        assert!(!distinct.iter().any(|s| s.contains("**")), "no raw Markdown while streaming: {distinct:?}");
         let html = &answer.final_html;
         assert!(html.contains("<strong>devstack demo model</strong>"), "{html}");
         assert!(html.contains("<code>"), "{html}");

@@ -5,6 +5,7 @@
 use lexstream_protocol::appsync::chat::{ChatError, ChatRequest, ChatResponse};
 
 use super::cognito::Visitor;
+use super::error::{Service, ServiceError};
 use super::fetch::signed_post;
 use crate::config::WidgetConfig;
 
@@ -17,19 +18,21 @@ pub async fn ask(
     user_id: &str,
     prompt: &str,
     turn_id: &str,
-) -> Result<ChatResponse, String> {
+) -> Result<ChatResponse, ServiceError> {
     let request = ChatRequest {
         user_id: user_id.to_owned(),
         prompt: prompt.to_owned(),
         turn_id: Some(turn_id.to_owned()),
     };
-    let body = serde_json::to_string(&request).map_err(|e| e.to_string())?;
+    let service = Service::ChatApi;
+    let unreadable = |detail: String| ServiceError::Unreadable { service, detail };
+    let body = serde_json::to_string(&request).map_err(|e| unreadable(e.to_string()))?;
     let (status, text) = signed_post(chat_endpoint, "execute-api", &config.region, visitor, &body)
         .await
-        .map_err(|e| format!("could not reach the chat API ({e})"))?;
+        .map_err(|detail| ServiceError::Unreachable { service, detail })?;
     if status == 200 {
-        return serde_json::from_str(&text).map_err(|e| format!("the chat API's answer was unreadable: {e}"));
+        return serde_json::from_str(&text).map_err(|e| unreadable(e.to_string()));
     }
     let message = serde_json::from_str::<ChatError>(&text).map_or(text, |error| error.message);
-    Err(format!("the chat API refused ({status}): {message}"))
+    Err(ServiceError::Refused { service, status, message })
 }

@@ -4,6 +4,7 @@
 use lexstream_protocol::sigv4::Credentials;
 use serde_json::{Value, json};
 
+use super::error::{Service, ServiceError};
 use super::fetch::post;
 use crate::config::WidgetConfig;
 
@@ -21,20 +22,22 @@ pub struct Visitor {
 /// `sessionStorage` key of the identity, so a reload continues the same Lex session.
 const IDENTITY_KEY: &str = "lexstream.identityId";
 
-async fn call(config: &WidgetConfig, operation: &str, body: Value) -> Result<Value, String> {
+async fn call(config: &WidgetConfig, operation: &str, body: Value) -> Result<Value, ServiceError> {
     let headers = [
         ("content-type".to_owned(), "application/x-amz-json-1.1".to_owned()),
         ("x-amz-target".to_owned(), format!("AWSCognitoIdentityService.{operation}")),
     ];
     let (status, text) = post(&config.cognito_endpoint, &headers, &body.to_string())
         .await
-        .map_err(|e| format!("could not reach Cognito ({e})"))?;
-    let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        .map_err(|detail| ServiceError::Unreachable { service: Service::Cognito, detail })?;
     if status != 200 {
-        let message = value["message"].as_str().unwrap_or(&text);
-        return Err(format!("Cognito {operation} failed ({status}): {message}"));
+        return Err(ServiceError::refused(Service::Cognito, status, &text));
     }
-    Ok(value)
+    serde_json::from_str(&text).map_err(|e| unreadable(format!("{operation}: {e}")))
+}
+
+fn unreadable(detail: String) -> ServiceError {
+    ServiceError::Unreadable { service: Service::Cognito, detail }
 }
 
 fn session_storage() -> Option<web_sys::Storage> {
@@ -43,11 +46,11 @@ fn session_storage() -> Option<web_sys::Storage> {
 
 /// Gets (or reuses) the visitor's identity and fresh credentials for it. A stored identity the
 /// pool no longer knows (a new pool, a restarted devstack) is replaced by a new one.
-pub async fn sign_in(config: &WidgetConfig) -> Result<Visitor, String> {
+pub async fn sign_in(config: &WidgetConfig) -> Result<Visitor, ServiceError> {
     let stored = session_storage().and_then(|storage| storage.get_item(IDENTITY_KEY).ok()?);
     match stored {
         Some(identity_id) => match credentials_for(config, identity_id).await {
-            Err(error) if error.contains("not found") => {
+            Err(ServiceError::Refused { message, .. }) if message.contains("not found") => {
                 if let Some(storage) = session_storage() {
                     let _ = storage.remove_item(IDENTITY_KEY);
                 }
@@ -59,16 +62,22 @@ pub async fn sign_in(config: &WidgetConfig) -> Result<Visitor, String> {
     }
 }
 
-async fn new_identity(config: &WidgetConfig) -> Result<String, String> {
+async fn new_identity(config: &WidgetConfig) -> Result<String, ServiceError> {
     let answer = call(config, "GetId", json!({ "IdentityPoolId": config.identity_pool_id })).await?;
-    Ok(answer["IdentityId"].as_str().ok_or("Cognito GetId returned no IdentityId")?.to_owned())
+    Ok(answer["IdentityId"]
+        .as_str()
+        .ok_or_else(|| unreadable("GetId returned no IdentityId".into()))?
+        .to_owned())
 }
 
-async fn credentials_for(config: &WidgetConfig, identity_id: String) -> Result<Visitor, String> {
+async fn credentials_for(config: &WidgetConfig, identity_id: String) -> Result<Visitor, ServiceError> {
     let answer = call(config, "GetCredentialsForIdentity", json!({ "IdentityId": identity_id })).await?;
     let credentials = &answer["Credentials"];
     let field = |name: &str| {
-        credentials[name].as_str().map(str::to_owned).ok_or(format!("Cognito credentials lack {name}"))
+        credentials[name]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| unreadable(format!("credentials lack {name}")))
     };
     if let Some(storage) = session_storage() {
         let _ = storage.set_item(IDENTITY_KEY, &identity_id);

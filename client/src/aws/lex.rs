@@ -8,6 +8,7 @@ use lexstream_protocol::lex::{
 use lexstream_protocol::sigv4::uri_encode;
 
 use super::cognito::Visitor;
+use super::error::{Service, ServiceError};
 use super::fetch::signed_post;
 use crate::config::WidgetConfig;
 
@@ -34,7 +35,7 @@ pub async fn recognize_text(
     config: &WidgetConfig,
     visitor: &Visitor,
     question: &Question<'_>,
-) -> Result<RecognizeTextResponse, String> {
+) -> Result<RecognizeTextResponse, ServiceError> {
     let path = recognize_text_path(
         &uri_encode(&config.bot_id, true),
         &uri_encode(&config.bot_alias_id, true),
@@ -49,28 +50,25 @@ pub async fn recognize_text(
         }),
         request_attributes: Some(question.request_attributes.clone()),
     })
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| ServiceError::Unreadable { service: Service::Lex, detail: e.to_string() })?;
     let url = format!("{}{path}", config.lex_endpoint.trim_end_matches('/'));
 
     let mut delay_ms = 300;
     for attempt in 0..3 {
         let (status, text) = signed_post(&url, "lex", &config.region, visitor, &body)
             .await
-            .map_err(|e| format!("could not reach the bot ({e})"))?;
+            .map_err(|detail| ServiceError::Unreachable { service: Service::Lex, detail })?;
         if status == 200 {
-            return serde_json::from_str(&text).map_err(|e| format!("the bot's answer was unreadable: {e}"));
+            return serde_json::from_str(&text)
+                .map_err(|e| ServiceError::Unreadable { service: Service::Lex, detail: e.to_string() });
         }
         if !retryable(status) || attempt == 2 {
-            let message = serde_json::from_str::<serde_json::Value>(&text)
-                .ok()
-                .and_then(|value| value["message"].as_str().map(str::to_owned))
-                .unwrap_or(text);
-            return Err(format!("the bot could not answer ({status}): {message}"));
+            return Err(ServiceError::refused(Service::Lex, status, &text));
         }
         sleep_ms(delay_ms).await;
         delay_ms *= 3;
     }
-    Err("the bot could not answer".to_owned())
+    Err(ServiceError::Unreadable { service: Service::Lex, detail: "no attempt was made".into() })
 }
 
 /// Waits `ms` milliseconds (a `setTimeout` promise).

@@ -3,6 +3,7 @@
 
 pub mod chat_api;
 pub mod cognito;
+pub mod error;
 mod fetch;
 pub mod lex;
 

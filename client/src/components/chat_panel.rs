@@ -6,6 +6,8 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::{Composer, DebugView, PANEL_ID, TranscriptView};
+use crate::config::StreamingFormat;
+use crate::conversation::Conversation;
 use crate::debug_log::DebugEntry;
 use crate::transcript::Transcript;
 
@@ -15,7 +17,9 @@ pub fn ChatPanel(
     /// Title shown in the header and used as the dialog's accessible name.
     title: String,
     /// The conversation.
-    transcript: RwSignal<Transcript>,
+    conversation: Conversation,
+    /// How streamed text shows.
+    format: StreamingFormat,
     /// Sends a message (None when the chat is not configured).
     on_send: Option<Callback<String>>,
     /// Starts a new conversation (None when the chat is not configured).
@@ -29,6 +33,7 @@ pub fn ChatPanel(
     /// Hides the panel and ends the stream; the conversation is kept for the next visit.
     on_close: impl Fn() + Send + Sync + 'static,
 ) -> impl IntoView {
+    let transcript = conversation.transcript;
     let input_ref = NodeRef::<html::Textarea>::new();
     let close_ref = NodeRef::<html::Button>::new();
     let enabled = on_send.is_some();
@@ -97,7 +102,7 @@ pub fn ChatPanel(
                     "×"
                 </button>
             </header>
-            <TranscriptView transcript=transcript on_choose=send />
+            <TranscriptView conversation=conversation format=format on_choose=send />
             {on_stop.map(|stop| {
                 let answering = move || transcript.with(Transcript::answering_turn);
                 view! {

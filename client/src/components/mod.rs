@@ -2,6 +2,7 @@
 // `#[component]` expands to a `pub` inner function that this lint misreads as unreachable.
 #![allow(unreachable_pub)]
 
+mod bot_reply;
 mod chat_panel;
 mod composer;
 mod debug_view;
@@ -9,6 +10,7 @@ mod launcher;
 mod transcript_view;
 mod widget;
 
+pub use bot_reply::BotReply;
 pub use chat_panel::ChatPanel;
 pub use composer::Composer;
 pub use debug_view::DebugView;

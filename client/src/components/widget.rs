@@ -6,7 +6,9 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::{ChatPanel, Launcher};
+use crate::chat::{initial_transcript, use_chat};
 use crate::config::WidgetConfig;
+use crate::conversation::Conversation;
 use crate::transcript::{Entry, Reply, Transcript};
 
 /// The widget root. Owns the open/closed state and the conversation, and returns focus to the
@@ -26,14 +28,14 @@ pub fn Widget(
     config: Option<Arc<WidgetConfig>>,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
-    let transcript = RwSignal::new(if config.is_some() {
-        crate::chat::initial_transcript(&greeting)
+    let conversation = Conversation::new(if config.is_some() {
+        initial_transcript(&greeting)
     } else {
         Transcript::with_greeting(&greeting)
     });
-    if let Some(config) = &config {
-        crate::chat::use_durable_turns(Arc::clone(config), transcript);
-    }
+    let transcript = conversation.transcript;
+    let format = config.as_ref().map(|config| config.streaming_format).unwrap_or_default();
+    let chat = config.as_ref().map(|config| use_chat(Arc::clone(config), conversation));
     let launcher_ref = NodeRef::<html::Button>::new();
     let minimize = move || {
         open.set(false);
@@ -42,32 +44,31 @@ pub fn Widget(
         }
     };
     let close = move || {
-        crate::chat::end_stream();
+        if let Some(chat) = chat {
+            chat.end_stream();
+        }
         minimize();
     };
     let unread = unread_replies(open, transcript);
     let debug = config.as_ref().filter(|config| config.debug).map(|_| crate::debug_log::enable());
-    let on_new_conversation = config.as_ref().map(|_| {
+    let on_new_conversation = chat.map(|chat| {
         let greeting = greeting.clone();
-        Callback::new(move |()| crate::chat::new_conversation(transcript, &greeting))
+        Callback::new(move |()| chat.new_conversation(&greeting))
     });
     // Stopping needs the WebSocket flow (the AppSync flow has no stop route).
-    let on_stop = config
-        .as_ref()
-        .filter(|config| config.appsync.is_none() && config.streaming)
-        .map(|_| Callback::new(|turn: String| crate::chat::stop_answer(&turn)));
-    let on_send = config.map(|config| {
-        Callback::new(move |text: String| {
-            leptos::task::spawn_local(crate::chat::send(Arc::clone(&config), transcript, text));
-        })
-    });
+    let on_stop = chat
+        .filter(|_| config.as_ref().is_some_and(|config| config.appsync.is_none() && config.streaming))
+        .map(|chat| Callback::new(move |turn: String| chat.stop(&turn)));
+    let on_send =
+        chat.map(|chat| Callback::new(move |text: String| leptos::task::spawn_local(chat.send(text))));
 
     view! {
         <div class="lxs-root">
             <Show when=move || open.get()>
                 <ChatPanel
                     title=title.clone()
-                    transcript=transcript
+                    conversation=conversation
+                    format=format
                     on_send=on_send
                     on_new_conversation=on_new_conversation
                     debug=debug
@@ -88,7 +89,7 @@ fn unread_replies(open: RwSignal<bool>, transcript: RwSignal<Transcript>) -> Sig
             t.entries()
                 .iter()
                 .filter(|entry| {
-                    matches!(entry, Entry::Bot { reply: Reply::Final(_) | Reply::Failed { .. }, .. })
+                    matches!(entry, Entry::Bot { reply: Reply::Final { .. } | Reply::Failed { .. }, .. })
                 })
                 .count()
         })

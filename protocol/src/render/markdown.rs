@@ -17,9 +17,23 @@ use super::policy::url_is_allowed;
 /// assert_eq!(html, "<p><strong>Hi</strong> <a href=\"https://example.com\">docs</a> &lt;b&gt;</p>\n");
 /// ```
 pub fn render_markdown(markdown: &str) -> String {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let mut rendered = String::with_capacity(markdown.len() * 3 / 2);
+    push_policy_html(&mut rendered, Parser::new_ext(markdown, markdown_options()));
+    rendered
+}
+
+/// The Markdown dialect answers are written in: CommonMark with tables and strikethrough.
+pub(super) fn markdown_options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
+}
+
+/// Writes parsed Markdown as HTML held to the policy, appending to `html`: raw HTML becomes
+/// text; a link or image whose target is not allowed keeps its text and loses its target.
+///
+/// The only way events become markup, for whole answers and streamed ones alike.
+pub(super) fn push_policy_html<'a>(html: &mut String, events: impl Iterator<Item = Event<'a>>) {
     let mut dropped_targets = Vec::new();
-    let events = Parser::new_ext(markdown, options).filter_map(|event| match event {
+    let events = events.filter_map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
         Event::Start(Tag::HtmlBlock) | Event::End(TagEnd::HtmlBlock) => None,
         Event::Start(tag @ (Tag::Link { .. } | Tag::Image { .. })) => {
@@ -33,9 +47,7 @@ pub fn render_markdown(markdown: &str) -> String {
         }
         other => Some(other),
     });
-    let mut rendered = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut rendered, events);
-    rendered
+    html::push_html(html, events);
 }
 
 /// Whether a link's or image's target passes the policy (e-mail autolinks get `mailto:`).

@@ -1,5 +1,6 @@
 //! Bot text to HTML: the allow-list every answer's markup is held to ([`policy`]), Markdown
-//! rendered without raw HTML ([`render_markdown`], feature `markdown`), and text escaping.
+//! rendered without raw HTML ([`render_markdown`], feature `markdown`) also while it streams
+//! ([`StreamingMarkdown`]), and text escaping.
 //!
 //! Sanitizing an HTML answer happens in the widget, with the browser's own parser and this
 //! policy: a Rust HTML parser (html5ever, ~200 KB gzip) would double the widget's download.
@@ -8,9 +9,13 @@ pub mod audit;
 #[cfg(feature = "markdown")]
 mod markdown;
 pub mod policy;
+#[cfg(feature = "markdown")]
+mod streaming;
 
 #[cfg(feature = "markdown")]
 pub use markdown::render_markdown;
+#[cfg(feature = "markdown")]
+pub use streaming::{MarkdownUpdate, StreamingMarkdown};
 
 /// Escapes text for use as HTML text content (for streamed text shown before the final answer).
 ///

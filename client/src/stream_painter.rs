@@ -1,0 +1,118 @@
+//! A streaming reply's text on screen, drawn by hand rather than by the view: each paint costs
+//! work for the new text only. Plain text is appended to one text node; Markdown appends each
+//! block once when it completes and redraws only the open tail (`StreamingMarkdown`), through
+//! the same sanitizer as final answers.
+
+use lexstream_protocol::render::{MarkdownUpdate, StreamingMarkdown};
+use web_sys::{Element, Text};
+
+use crate::sanitize::sanitize_html;
+
+/// How the painter shows text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// As typed, line breaks kept.
+    Plain,
+    /// Formatted as it arrives.
+    Markdown,
+}
+
+/// The nodes a painter owns under its root, by format.
+enum Drawn {
+    Nothing,
+    Plain { node: Text, shown: String },
+    Markdown { renderer: StreamingMarkdown, tail: Element },
+}
+
+/// Paints one reply's streamed text into `root` (an element the view leaves alone).
+pub(crate) struct StreamPainter {
+    root: Element,
+    drawn: Drawn,
+}
+
+impl StreamPainter {
+    /// A painter for `root`, which it empties.
+    pub(crate) fn new(root: Element) -> Self {
+        root.set_inner_html("");
+        Self { root, drawn: Drawn::Nothing }
+    }
+
+    /// Shows `text` (the whole text so far) in `format`. Text that extends what is shown costs
+    /// work for the new part only; text that does not (a snapshot) is drawn afresh.
+    pub(crate) fn paint(&mut self, text: &str, format: Format) {
+        match (&mut self.drawn, format) {
+            (Drawn::Plain { node, shown }, Format::Plain) => {
+                match text.strip_prefix(shown.as_str()) {
+                    Some("") => {}
+                    Some(added) => {
+                        let _ = node.append_data(added);
+                        shown.push_str(added);
+                    }
+                    None => {
+                        node.set_data(text);
+                        text.clone_into(shown);
+                    }
+                }
+                return;
+            }
+            (Drawn::Markdown { renderer, tail }, Format::Markdown) => {
+                let update = renderer.update(text);
+                apply(&self.root, tail, update);
+                return;
+            }
+            _ => {}
+        }
+        self.start(format);
+        self.paint(text, format);
+    }
+
+    /// The answer is `final_markup` (rendered Markdown) and the stream's whole text is `text`:
+    /// if what is shown, finished, is exactly that markup, the nodes stay (only the open tail is
+    /// redrawn if finishing changes it) and this returns true; otherwise nothing is drawn and
+    /// the caller replaces the reply.
+    pub(crate) fn finish_as(&mut self, text: &str, final_markup: &str) -> bool {
+        let Drawn::Markdown { renderer, tail } = &mut self.drawn else { return false };
+        let update = renderer.finish(text);
+        if renderer.html() != final_markup {
+            return false;
+        }
+        apply(&self.root, tail, update);
+        true
+    }
+
+    fn start(&mut self, format: Format) {
+        self.root.set_inner_html("");
+        let Some(document) = self.root.owner_document() else { return };
+        self.drawn = match format {
+            Format::Plain => {
+                let node = document.create_text_node("");
+                let _ = self.root.append_child(&node);
+                Drawn::Plain { node, shown: String::new() }
+            }
+            Format::Markdown => {
+                let Ok(tail) = document.create_element("div") else { return };
+                tail.set_class_name("lxs-stream-tail");
+                let _ = self.root.append_child(&tail);
+                Drawn::Markdown { renderer: StreamingMarkdown::new(), tail }
+            }
+        };
+        let format_name = if format == Format::Plain { "text" } else { "markdown" };
+        let _ = self.root.set_attribute("data-format", format_name);
+    }
+}
+
+/// Puts a renderer's update on screen: blocks that completed go in once, before the tail; the
+/// tail is replaced when it changed.
+fn apply(root: &Element, tail: &Element, update: MarkdownUpdate) {
+    if update.reset {
+        root.set_inner_html("");
+        tail.set_inner_html("");
+        let _ = root.append_child(tail);
+    }
+    if !update.completed.is_empty() {
+        let _ = tail.insert_adjacent_html("beforebegin", &sanitize_html(&update.completed));
+    }
+    if let Some(markup) = update.tail {
+        tail.set_inner_html(&sanitize_html(&markup));
+    }
+}
