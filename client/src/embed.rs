@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CssStyleSheet, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
@@ -12,11 +13,21 @@ use crate::config::WidgetConfig;
 /// Id of the `<script type="application/json">` element holding the widget's configuration.
 pub const CONFIG_ELEMENT_ID: &str = "lexstream-config";
 
-/// The widget's stylesheet, adopted by its shadow root (no inline styles: CSP-friendly).
-const WIDGET_CSS: &str = include_str!("widget.css");
+/// The widget's stylesheet, adopted by its shadow root (no inline styles: CSP-friendly): the
+/// launcher's rules (which the loader draws with too) and the panel's.
+const WIDGET_CSS: &str = concat!(include_str!("launcher.css"), include_str!("widget.css"));
 
 /// Attribute that marks the element hosting the widget.
 pub const HOST_ATTRIBUTE: &str = "data-lexstream-host";
+
+/// Attribute of a host the loader created (its launcher is on screen, the widget not yet).
+const LOADER_HOST_ATTRIBUTE: &str = "data-lexstream-loader";
+
+/// Attribute of the loader's own launcher, removed once the widget's replaces it.
+const LOADER_UI_ATTRIBUTE: &str = "data-lexstream-loader-ui";
+
+/// Event the loader fires on its host when the visitor clicks the launcher: mount now.
+const MOUNT_EVENT: &str = "lexstream-mount";
 
 /// What the widget shows and where it chats.
 #[derive(Debug, Clone)]
@@ -27,11 +38,19 @@ pub struct WidgetOptions {
     pub greeting: String,
     /// Where to chat; `None` shows the widget without a way to send.
     pub config: Option<Arc<WidgetConfig>>,
+    /// Whether the panel starts open (the visitor clicked the loader's launcher, or the panel
+    /// was open before a reload).
+    pub open: bool,
 }
 
 impl Default for WidgetOptions {
     fn default() -> Self {
-        Self { title: "Chat".into(), greeting: "Hi! How can I help you today?".into(), config: None }
+        Self {
+            title: "Chat".into(),
+            greeting: "Hi! How can I help you today?".into(),
+            config: None,
+            open: false,
+        }
     }
 }
 
@@ -46,6 +65,7 @@ impl WidgetOptions {
                 title: config.title.clone(),
                 greeting: config.initial_text.clone(),
                 config: Some(Arc::new(config)),
+                open: crate::open_state::was_open(),
             },
             Err(message) => {
                 web_sys::console::error_1(&message.into());
@@ -143,33 +163,66 @@ fn js_error(what: &str) -> impl Fn(JsValue) -> EmbedError + '_ {
     move |error| EmbedError(format!("{what}: {error:?}"))
 }
 
-/// Mounts the widget on the current page; the entry point of the bundle.
-/// Reports a failure as one console error instead of panicking.
+/// Mounts the widget on the current page; the entry point of the bundle. With the loader on the
+/// page, the configuration is read now and the widget mounts when the loader asks (the visitor
+/// clicked; at once if they already have). Reports a failure as one console error instead of
+/// panicking.
 pub fn start() {
     // Leptos's executor starts with the first mount; this runs before it, on the browser's own.
     wasm_bindgen_futures::spawn_local(async {
-        if let Err(error) = mount_widget(WidgetOptions::from_page().await) {
-            web_sys::console::error_1(&error.to_string().into());
+        let options = WidgetOptions::from_page().await;
+        match loader_host() {
+            Some(host) if host.dataset().get("mount").as_deref() != Some("now") => {
+                let mount = Closure::once_into_js(move || mount_reporting(options));
+                let _ = host.add_event_listener_with_callback(MOUNT_EVENT, mount.unchecked_ref());
+            }
+            _ => mount_reporting(options),
         }
     });
 }
 
-/// Creates the host element at the end of `<body>`, attaches an open shadow root with the
-/// widget's stylesheet, and mounts the widget inside it.
-pub fn mount_widget(options: WidgetOptions) -> Result<MountedWidget, EmbedError> {
-    let document = web_sys::window()
-        .and_then(|window| window.document())
-        .ok_or_else(|| EmbedError("no document".into()))?;
-    let body = document.body().ok_or_else(|| EmbedError("the page has no <body>".into()))?;
+fn mount_reporting(mut options: WidgetOptions) {
+    options.open |= loader_host().and_then(|host| host.dataset().get("open")).as_deref() == Some("true");
+    if let Err(error) = mount_widget(options) {
+        web_sys::console::error_1(&error.to_string().into());
+    }
+}
 
+/// The host element the loader created, while the loader's launcher is still on screen.
+fn loader_host() -> Option<HtmlElement> {
+    let document = web_sys::window()?.document()?;
+    let selector = format!("[{HOST_ATTRIBUTE}][{LOADER_HOST_ATTRIBUTE}]");
+    Some(document.query_selector(&selector).ok()??.unchecked_into())
+}
+
+/// The loader's host and shadow root if it made them, else a new host at the end of `<body>`
+/// with an open shadow root.
+fn host_and_shadow(document: &web_sys::Document) -> Result<(HtmlElement, ShadowRoot), EmbedError> {
+    if let Some(host) = loader_host()
+        && let Some(shadow) = host.shadow_root()
+    {
+        host.remove_attribute(LOADER_HOST_ATTRIBUTE).map_err(js_error("taking over the loader's host"))?;
+        return Ok((host, shadow));
+    }
+    let body = document.body().ok_or_else(|| EmbedError("the page has no <body>".into()))?;
     let host: HtmlElement =
         document.create_element("div").map_err(js_error("creating the host element"))?.unchecked_into();
     host.set_attribute(HOST_ATTRIBUTE, "").map_err(js_error("marking the host element"))?;
     body.append_child(&host).map_err(js_error("adding the host element"))?;
-
     let shadow = host
         .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
         .map_err(js_error("attaching the shadow root"))?;
+    Ok((host, shadow))
+}
+
+/// Puts the widget in its host's shadow root with the widget's stylesheet: the loader's host
+/// when the loader made one (its launcher is replaced in the same frame, in the same place, by
+/// the same rules: nothing moves), else a new host at the end of `<body>`.
+pub fn mount_widget(options: WidgetOptions) -> Result<MountedWidget, EmbedError> {
+    let document = web_sys::window()
+        .and_then(|window| window.document())
+        .ok_or_else(|| EmbedError("no document".into()))?;
+    let (host, shadow) = host_and_shadow(&document)?;
     let sheet = CssStyleSheet::new().map_err(js_error("creating the stylesheet"))?;
     sheet.replace_sync(WIDGET_CSS).map_err(js_error("parsing the stylesheet"))?;
     shadow.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
@@ -178,11 +231,14 @@ pub fn mount_widget(options: WidgetOptions) -> Result<MountedWidget, EmbedError>
         document.create_element("div").map_err(js_error("creating the mount point"))?.unchecked_into();
     shadow.append_child(&container).map_err(js_error("adding the mount point"))?;
 
-    let WidgetOptions { title, greeting, config } = options;
+    let WidgetOptions { title, greeting, config, open } = options;
     leptos::mount::mount_to(
         container,
-        move || view! { <Widget title=title greeting=greeting config=config /> },
+        move || view! { <Widget title=title greeting=greeting config=config open=open /> },
     )
     .forget();
+    if let Ok(Some(loader_ui)) = shadow.query_selector(&format!("[{LOADER_UI_ATTRIBUTE}]")) {
+        loader_ui.remove();
+    }
     Ok(MountedWidget { host, shadow })
 }

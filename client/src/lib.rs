@@ -3,7 +3,8 @@
 //!
 //! [`embed::start`] is what the bundle runs when a page loads it: it creates the host element,
 //! attaches a shadow root with the widget's stylesheet and mounts [`components::Widget`] there.
-//! Nothing heavy happens until the visitor opens the chat.
+//! The loader (`client/loader/lexstream.js`) draws the launcher before this code is fetched, and
+//! fetches it when the visitor shows intent; the widget then takes the loader's place.
 
 pub mod aws;
 mod chat;
@@ -12,6 +13,7 @@ pub mod config;
 pub mod conversation;
 pub mod debug_log;
 pub mod embed;
+mod open_state;
 mod persistence;
 pub mod resume_plan;
 pub mod sanitize;

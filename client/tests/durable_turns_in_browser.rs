@@ -53,6 +53,7 @@ fn mounted(streaming: bool) -> MountedWidget {
         title: "Support".into(),
         greeting: "Hello from the bot".into(),
         config: Some(Arc::new(config)),
+        open: false,
     })
     .unwrap()
 }

@@ -26,6 +26,7 @@ fn mounted() -> MountedWidget {
         title: "Support".into(),
         greeting: "Hello from the bot".into(),
         config: None,
+        open: false,
     })
     .unwrap()
 }

@@ -1,4 +1,7 @@
-//! Serves the built widget from a directory, with the content types browsers require.
+//! Serves the built widget from a directory as a CDN would: the content types browsers require,
+//! a precompressed `.br` or `.gz` copy when one lies beside the file and the browser accepts it
+//! (`Content-Encoding`, `Vary: Accept-Encoding`), and caching by name: content-hashed names are
+//! immutable, stable names are revalidated.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -37,6 +40,52 @@ fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
         .then(|| root.join(relative))
 }
 
+/// The precompressed copies a file may have, best first: (suffix, `Content-Encoding`).
+const ENCODINGS: &[(&str, &str)] = &[("br", "br"), ("gz", "gzip")];
+
+/// Whether an `Accept-Encoding` header accepts `coding` (`q=0` refuses; `*` accepts).
+fn accepts(accept_encoding: &str, coding: &str) -> bool {
+    accept_encoding.split(',').any(|offer| {
+        let mut parts = offer.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let refused = parts.any(|param| {
+            param.strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()).is_some_and(|q| q <= 0.0)
+        });
+        (name.eq_ignore_ascii_case(coding) || name == "*") && !refused
+    })
+}
+
+/// Whether a file name carries a content hash (`name-0123456789ab.js`, `name-0123456789ab_bg.wasm`,
+/// as `cargo xtask dist` names the widget's files): such a file never changes under its name.
+fn is_content_hashed(path: &Path) -> bool {
+    let stem = path.file_name().and_then(|name| name.to_str()).and_then(|name| name.split('.').next());
+    // wasm-bindgen's `_bg` follows the hash in the wasm's name.
+    let hash = stem.and_then(|stem| stem.rsplit_once('-')).and_then(|(_, tail)| tail.split('_').next());
+    hash.is_some_and(|hash| hash.len() == 12 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The `Cache-Control` a CDN would send for `path`.
+fn cache_control(path: &Path) -> &'static str {
+    if is_content_hashed(path) { "public, max-age=31536000, immutable" } else { "no-cache" }
+}
+
+/// The bytes to send for `path` and their `Content-Encoding`: the best precompressed copy the
+/// browser accepts, else the file itself.
+async fn read_best(path: &Path, accept_encoding: &str) -> std::io::Result<(Vec<u8>, Option<&'static str>)> {
+    for (suffix, coding) in ENCODINGS {
+        if !accepts(accept_encoding, coding) {
+            continue;
+        }
+        let mut compressed = path.as_os_str().to_owned();
+        compressed.push(".");
+        compressed.push(suffix);
+        if let Ok(bytes) = tokio::fs::read(&compressed).await {
+            return Ok((bytes, Some(coding)));
+        }
+    }
+    Ok((tokio::fs::read(path).await?, None))
+}
+
 fn plain(status: StatusCode, message: String) -> Response<Body> {
     let mut response = Response::new(Body::from(message));
     *response.status_mut() = status;
@@ -56,8 +105,13 @@ async fn serve_file(root: PathBuf, request: Request<Body>) -> Response<Body> {
     let Some(path) = resolve(&root, request.uri().path()) else {
         return plain(StatusCode::BAD_REQUEST, "bad path".into());
     };
-    match tokio::fs::read(&path).await {
-        Ok(bytes) => {
+    let accept_encoding = request
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    match read_best(&path, accept_encoding).await {
+        Ok((bytes, encoding)) => {
             let mut response = Response::new(if request.method() == Method::HEAD {
                 Body::empty()
             } else {
@@ -65,7 +119,11 @@ async fn serve_file(root: PathBuf, request: Request<Body>) -> Response<Body> {
             });
             let headers = response.headers_mut();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&path)));
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control(&path)));
+            headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+            if let Some(encoding) = encoding {
+                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+            }
             response
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
@@ -94,6 +152,23 @@ mod tests {
         assert_eq!(resolve(root, "/demo/"), Some(root.join("demo/index.html")));
         assert_eq!(resolve(root, "/../etc/passwd"), None);
         assert_eq!(resolve(root, "/a/../../x"), None);
+    }
+
+    #[test]
+    fn the_accepted_encodings_are_read_as_browsers_send_them() {
+        let chromium = "gzip, deflate, br, zstd";
+        assert!(accepts(chromium, "br") && accepts(chromium, "gzip"));
+        assert!(!accepts("gzip;q=1.0, br;q=0", "br"));
+        assert!(accepts("identity, *;q=0.5", "br"));
+        assert!(!accepts("", "gzip"));
+    }
+
+    #[test]
+    fn only_content_hashed_names_are_immutable() {
+        assert!(cache_control(Path::new("/d/lexstream-widget-0123456789ab_bg.wasm")).contains("immutable"));
+        assert!(cache_control(Path::new("/d/lexstream-widget-0123456789ab.js")).contains("immutable"));
+        assert_eq!(cache_control(Path::new("/d/lexstream.js")), "no-cache");
+        assert_eq!(cache_control(Path::new("/d/lexstream-widget_bg.wasm")), "no-cache");
     }
 
     #[test]

@@ -84,7 +84,8 @@ async fn a_reload_keeps_the_conversation_and_new_conversation_starts_over() -> a
         page.wait_for_answer("Hello!", ANSWER_TIMEOUT).await?;
 
         browser.client.refresh().await?;
-        let page = opened_chat(browser, &devstack.url()).await?;
+        // The panel was open: the loader loads the widget at once and it opens by itself.
+        let page = WidgetPage::open(browser, &devstack.url(), LOAD_TIMEOUT).await?;
         page.wait_for("transcript", LOAD_TIMEOUT).await?;
         let messages = browser.client.execute(ALL_MESSAGES, vec![]).await?;
         let texts: Vec<&str> = messages.as_array().unwrap().iter().filter_map(|m| m.as_str()).collect();

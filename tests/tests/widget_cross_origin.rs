@@ -104,6 +104,8 @@ async fn a_config_url_and_data_attributes_configure_the_widget() -> anyhow::Resu
     in_browser(devstack, async |browser, _devstack| {
         let page = WidgetPage::open(browser, &site, TIMEOUT).await?;
         page.wait_for("launcher", TIMEOUT).await?.click().await?;
+        // The click loads the widget's code, then the panel opens.
+        page.wait_for("panel", TIMEOUT).await?;
         let title = browser
             .client
             .execute(

@@ -78,7 +78,8 @@ async fn a_reload_mid_answer_shows_the_same_answer_continuing_then_final() -> an
         assert!(before.contains("You asked"), "text had arrived before the reload: {before:?}");
 
         browser.client.refresh().await?;
-        let page = opened_chat(browser, &devstack.url()).await?;
+        // The panel was open and a reply under way: the widget loads at once and opens by itself.
+        let page = WidgetPage::open(browser, &devstack.url(), LOAD_TIMEOUT).await?;
         let answer = page.wait_for_answer("devstack demo model", ANSWER_TIMEOUT).await?;
         // After the reload the reply was shown under way again, with at least what it had.
         let resumed: Vec<&String> = answer.streamed.iter().filter(|s| !s.is_empty()).collect();

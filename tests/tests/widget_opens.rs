@@ -31,10 +31,12 @@ async fn visitor_opens_and_closes_the_chat_on_the_demo_page() -> anyhow::Result<
         assert!(page.find("panel").await?.is_none(), "the panel starts closed");
 
         launcher.click().await?;
-        let panel = page.wait_for("panel", UI_TIMEOUT).await?;
+        let panel = page.wait_for("panel", LOAD_TIMEOUT).await?;
         assert!(panel.is_displayed().await?, "the open panel is visible");
         let transcript = page.wait_for("transcript", UI_TIMEOUT).await?;
         assert!(!transcript.text().await?.trim().is_empty(), "the panel greets the visitor");
+        // The widget's launcher took the loader's place.
+        let launcher = page.wait_for("launcher", UI_TIMEOUT).await?;
         assert_eq!(launcher.attr("aria-expanded").await?.as_deref(), Some("true"));
 
         let screenshot = browser.client.screenshot().await?;

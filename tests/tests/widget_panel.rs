@@ -88,9 +88,10 @@ async fn minimizing_keeps_the_answer_coming_and_flags_it_on_the_launcher() -> an
     let devstack = start_devstack().await?;
     in_browser(devstack, async |browser, devstack| {
         let page = WidgetPage::open(browser, &devstack.url(), LOAD_TIMEOUT).await?;
-        let launcher = page.wait_for("launcher", LOAD_TIMEOUT).await?;
-        launcher.click().await?;
+        page.wait_for("launcher", LOAD_TIMEOUT).await?.click().await?;
         page.ask("answer me while I look away").await?;
+        // The widget's own launcher, which took the loader's place when the chat opened.
+        let launcher = page.wait_for("launcher", LOAD_TIMEOUT).await?;
         page.wait_for("minimize", LOAD_TIMEOUT).await?.click().await?;
         page.wait_gone("panel", LOAD_TIMEOUT).await?;
         assert!(page.find("unread").await?.is_none(), "no badge before the answer completes");

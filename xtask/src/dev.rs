@@ -11,11 +11,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let devstack_args: Vec<&str> =
         args.iter().map(String::as_str).filter(|arg| *arg != "--release").collect();
 
-    let mut trunk_args = vec!["build"];
-    if release {
-        trunk_args.push("--release");
-    }
-    run_command(command("trunk", &trunk_args))?;
+    crate::widget_build::build(release)?;
 
     let dist = paths::workspace_root().join("dist");
     let dist_arg = dist.to_string_lossy().into_owned();

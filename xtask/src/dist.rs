@@ -1,6 +1,6 @@
 //! `cargo xtask dist`: everything a deployment uploads, in `deploy/`: the three Lambdas as arm64
 //! zips (cargo-lambda, profile `lambda`) and the release widget with content-hashed names behind
-//! a stable `lexstream.js`, with their sizes.
+//! a stable `lexstream.js`, each with `.gz` and `.br` copies, with their sizes.
 
 use std::path::{Path, PathBuf};
 
@@ -35,7 +35,7 @@ pub(crate) fn run() -> Result<(), String> {
         copy(&build_dir.join(lambda).join("bootstrap.zip"), &lambda_dir.join(format!("{lambda}.zip")))?;
     }
 
-    run_command(command("trunk", &["build", "--release"]))?;
+    crate::widget_build::build(true)?;
     let dist = paths::workspace_root().join("dist");
     let glue = hashed_copy(&dist.join("lexstream-widget.js"), &widget_dir, "lexstream-widget", ".js")?;
     let wasm =
@@ -52,6 +52,10 @@ pub(crate) fn run() -> Result<(), String> {
     }
     std::fs::write(widget_dir.join("lexstream.js"), loader)
         .map_err(|e| format!("writing the loader: {e}"))?;
+    // Uploaded beside each file, served by `Accept-Encoding` (DEPLOY.md says how).
+    for name in ["lexstream.js", glue.as_str(), wasm.as_str()] {
+        crate::widget_build::precompress(&widget_dir.join(name))?;
+    }
 
     println!("xtask: deploy/ (upload with `sam deploy` and to your static host; see DEPLOY.md)");
     for dir in [&lambda_dir, &widget_dir] {

@@ -16,6 +16,7 @@ mod setup;
 mod size;
 mod summary;
 mod test;
+mod widget_build;
 
 use std::process::ExitCode;
 
@@ -29,7 +30,9 @@ commands:
           options: --release (size-optimized build), any devstack flag (--addr IP:PORT)
   test    setup, then run every test: native, wasm in headless Chromium, end to end
   bench   run the benchmarks and print their figures: `bench relay` (relay vs post-and-wait),
-          `bench soak` (turns under random socket drops and reloads: lost/duplicated characters)
+          `bench soak` (turns under random socket drops and reloads: lost/duplicated characters),
+          `bench render` (the release widget's main-thread ms per streamed answer in Chromium;
+          LEXSTREAM_DIST=DIR benches a widget built elsewhere)
   dist    build the Lambdas (arm64 zips, cargo-lambda) and the release widget (hashed names)
           into deploy/ for `sam deploy` and a static host (see DEPLOY.md)
   size    release-build the widget; print every file a page loads (raw, gzip -9, brotli),

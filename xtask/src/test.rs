@@ -45,7 +45,7 @@ pub(crate) fn run() -> Result<(), String> {
     run_stage(&mut stages, "wasm in Chromium", wasm)?;
 
     let started = Instant::now();
-    run_command(command("trunk", &["build", "--release"]))?;
+    crate::widget_build::build(true)?;
     eprintln!("xtask: release build of the widget took {:.1}s", started.elapsed().as_secs_f64());
     crate::size::report()?;
 

@@ -26,8 +26,13 @@ pub fn Widget(
     greeting: String,
     /// Where to chat; `None` shows the panel without a way to send.
     config: Option<Arc<WidgetConfig>>,
+    /// Whether the panel starts open.
+    #[prop(optional)]
+    open: bool,
 ) -> impl IntoView {
-    let open = RwSignal::new(false);
+    let open = RwSignal::new(open);
+    // Remembered for a reload: the loader then loads the widget at once and it opens again.
+    Effect::new(move |_| crate::open_state::remember(open.get()));
     let conversation = Conversation::new(if config.is_some() {
         initial_transcript(&greeting)
     } else {

@@ -1,7 +1,11 @@
 //! Markdown answers to HTML that is safe by construction: CommonMark with tables and
 //! strikethrough, raw HTML shown as text, link and image targets checked against the policy.
 
-use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd, html};
+use std::collections::BTreeMap;
+
+use pulldown_cmark::{
+    BrokenLink, BrokenLinkCallback, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html,
+};
 
 use super::policy::url_is_allowed;
 
@@ -18,20 +22,44 @@ use super::policy::url_is_allowed;
 /// ```
 pub fn render_markdown(markdown: &str) -> String {
     let mut rendered = String::with_capacity(markdown.len() * 3 / 2);
-    push_policy_html(&mut rendered, Parser::new_ext(markdown, markdown_options()));
+    push_policy_html(&mut rendered, &mut parser(markdown, None));
     rendered
 }
 
+/// Link reference definitions known from elsewhere (`label` lowercased → `(url, title)`):
+/// streamed text carries forward those of blocks already committed.
+pub(super) type KnownDefinitions = BTreeMap<String, (String, String)>;
+
+/// Resolves a link whose definition is not in the parsed text from [`KnownDefinitions`].
+pub(super) struct DefinitionResolver<'k>(Option<&'k KnownDefinitions>);
+
+impl<'input> BrokenLinkCallback<'input> for DefinitionResolver<'_> {
+    fn handle_broken_link(&mut self, link: BrokenLink<'input>) -> Option<(CowStr<'input>, CowStr<'input>)> {
+        let (dest, title) = self.0?.get(&link.reference.to_lowercase())?;
+        Some((CowStr::from(dest.clone()), CowStr::from(title.clone())))
+    }
+}
+
+/// The one Markdown parser both renderers use: one instantiation of pulldown-cmark's generic
+/// parser in the widget (each distinct callback type would add a copy of it, ~30 KB gzip).
+pub(super) fn parser<'a, 'k>(
+    markdown: &'a str,
+    known: Option<&'k KnownDefinitions>,
+) -> Parser<'a, DefinitionResolver<'k>> {
+    Parser::new_with_broken_link_callback(markdown, markdown_options(), Some(DefinitionResolver(known)))
+}
+
 /// The Markdown dialect answers are written in: CommonMark with tables and strikethrough.
-pub(super) fn markdown_options() -> Options {
+fn markdown_options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
 }
 
 /// Writes parsed Markdown as HTML held to the policy, appending to `html`: raw HTML becomes
 /// text; a link or image whose target is not allowed keeps its text and loses its target.
 ///
-/// The only way events become markup, for whole answers and streamed ones alike.
-pub(super) fn push_policy_html<'a>(html: &mut String, events: impl Iterator<Item = Event<'a>>) {
+/// The only way events become markup, for whole answers and streamed ones alike; `dyn`, so the
+/// HTML writer is compiled once whatever iterator feeds it.
+pub(super) fn push_policy_html<'a>(html: &mut String, events: &mut dyn Iterator<Item = Event<'a>>) {
     let mut dropped_targets = Vec::new();
     let events = events.filter_map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),

@@ -18,9 +18,9 @@ mod repair;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use pulldown_cmark::{BrokenLink, CowStr, Event, LinkType, Parser, Tag};
+use pulldown_cmark::{Event, LinkType, Tag};
 
-use super::markdown::{markdown_options, push_policy_html, render_markdown};
+use super::markdown::{KnownDefinitions, parser, push_policy_html, render_markdown};
 use commit::{Commit, find_commit};
 use repair::Repair;
 
@@ -207,9 +207,9 @@ fn in_tail(range: &Range<usize>, tail_start: usize) -> Range<usize> {
 }
 
 /// Renders events as HTML held to the policy.
-fn render<'a>(events: impl Iterator<Item = Event<'a>>) -> String {
+fn render<'a>(mut events: impl Iterator<Item = Event<'a>>) -> String {
     let mut html = String::new();
-    push_policy_html(&mut html, events);
+    push_policy_html(&mut html, &mut events);
     html
 }
 
@@ -236,14 +236,8 @@ struct Parsed<'a> {
 }
 
 /// Parses `source`, resolving links whose definition is not in it from `known` definitions.
-fn parse<'a>(source: &'a str, known: &BTreeMap<String, (String, String)>) -> Parsed<'a> {
-    let resolve = |link: BrokenLink<'a>| {
-        known
-            .get(&link.reference.to_lowercase())
-            .map(|(dest, title)| (CowStr::from(dest.clone()), CowStr::from(title.clone())))
-    };
-    let mut parser =
-        Parser::new_with_broken_link_callback(source, markdown_options(), Some(resolve)).into_offset_iter();
+fn parse<'a>(source: &'a str, known: &KnownDefinitions) -> Parsed<'a> {
+    let mut parser = parser(source, Some(known)).into_offset_iter();
     let events = parser.by_ref().collect();
     let definitions = parser
         .reference_definitions()

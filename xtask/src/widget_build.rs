@@ -1,0 +1,104 @@
+//! Builds the widget into `dist/` with trunk, then finishes what trunk cannot: the launcher's
+//! stylesheet inlined into the loader (one file for the page view), and `.gz`/`.br` beside each
+//! file a page downloads, which the devstack (and a CDN) serve by `Accept-Encoding`.
+
+use std::path::Path;
+
+use crate::paths;
+use crate::process::{command, run_command};
+
+/// The files a page loads for the widget, in load order: the loader (every page view), then
+/// the glue and the wasm (once the visitor reaches for the chat).
+pub(crate) const WIDGET_FILES: &[&str] = &["lexstream.js", "lexstream-widget.js", "lexstream-widget_bg.wasm"];
+
+/// What the loader source holds where the launcher's stylesheet goes.
+const LAUNCHER_CSS_MARKER: &str = "'/* launcher.css */'";
+
+/// Runs `trunk build` (with `--release` when asked) and finishes `dist/`.
+pub(crate) fn build(release: bool) -> Result<(), String> {
+    let mut args = vec!["build"];
+    if release {
+        args.push("--release");
+    }
+    run_command(command("trunk", &args))?;
+    let dist = paths::workspace_root().join("dist");
+    inline_launcher_css(&dist.join("lexstream.js"))?;
+    for name in WIDGET_FILES {
+        precompress(&dist.join(name))?;
+    }
+    Ok(())
+}
+
+/// Puts `client/src/launcher.css` into the loader as a JavaScript string.
+fn inline_launcher_css(loader: &Path) -> Result<(), String> {
+    let css_path = paths::workspace_root().join("client/src/launcher.css");
+    let css =
+        std::fs::read_to_string(&css_path).map_err(|e| format!("reading {}: {e}", css_path.display()))?;
+    let source = std::fs::read_to_string(loader).map_err(|e| format!("reading {}: {e}", loader.display()))?;
+    if !source.contains(LAUNCHER_CSS_MARKER) {
+        return Err(format!("{} has no {LAUNCHER_CSS_MARKER} to replace", loader.display()));
+    }
+    let inlined = source.replacen(LAUNCHER_CSS_MARKER, &js_string(&minify_css(&css)), 1);
+    std::fs::write(loader, inlined).map_err(|e| format!("writing {}: {e}", loader.display()))
+}
+
+/// Writes `path.gz` (gzip -9) and `path.br` (brotli -q 11) beside `path`.
+pub(crate) fn precompress(path: &Path) -> Result<(), String> {
+    let file = path.to_string_lossy();
+    run_command(command("gzip", &["-9", "-n", "-k", "-f", &file]))?;
+    run_command(command("brotli", &["-q", "11", "-k", "-f", &file]))
+}
+
+/// CSS without comments and with runs of whitespace collapsed: the loader's bytes are every
+/// page view's.
+fn minify_css(css: &str) -> String {
+    let mut without_comments = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = rest.find("/*") {
+        without_comments.push_str(&rest[..start]);
+        rest = rest[start + 2..].split_once("*/").map_or("", |(_, after)| after);
+    }
+    without_comments.push_str(rest);
+    without_comments.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` as a single-quoted JavaScript string literal.
+fn js_string(text: &str) -> String {
+    let mut literal = String::with_capacity(text.len() + 2);
+    literal.push('\'');
+    for c in text.chars() {
+        match c {
+            '\\' => literal.push_str("\\\\"),
+            '\'' => literal.push_str("\\'"),
+            '\n' => literal.push_str("\\n"),
+            '\r' => literal.push_str("\\r"),
+            c => literal.push(c),
+        }
+    }
+    literal.push('\'');
+    literal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn css_loses_comments_and_spare_whitespace_but_not_its_rules() {
+        let css = "/* theme */\n:host {\n  --a: 'x';\n}\n/* b */ .b { content: \"\\2014\"; }\n";
+        assert_eq!(minify_css(css), ":host { --a: 'x'; } .b { content: \"\\2014\"; }");
+    }
+
+    #[test]
+    fn strings_escape_what_would_end_them() {
+        assert_eq!(js_string("a'b\\c\nd"), "'a\\'b\\\\c\\nd'");
+    }
+
+    #[test]
+    fn the_loader_source_has_the_marker_and_the_stylesheet_exists() {
+        let root = paths::workspace_root();
+        let loader = std::fs::read_to_string(root.join("client/loader/lexstream.js")).unwrap_or_default();
+        assert_eq!(loader.matches(LAUNCHER_CSS_MARKER).count(), 1);
+        assert!(root.join("client/src/launcher.css").is_file());
+    }
+}
