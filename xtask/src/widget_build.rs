@@ -14,7 +14,8 @@ pub(crate) const WIDGET_FILES: &[&str] = &["lexstream.js", "lexstream-widget.js"
 /// What the loader source holds where the launcher's stylesheet goes.
 const LAUNCHER_CSS_MARKER: &str = "'/* launcher.css */'";
 
-/// Runs `trunk build` (with `--release` when asked) and finishes `dist/`.
+/// Runs `trunk build` (with `--release` when asked) and finishes `dist/`: compressed copies for
+/// a release build, none for a debug one.
 pub(crate) fn build(release: bool) -> Result<(), String> {
     let mut args = vec!["build"];
     if release {
@@ -24,7 +25,29 @@ pub(crate) fn build(release: bool) -> Result<(), String> {
     let dist = paths::workspace_root().join("dist");
     inline_launcher_css(&dist.join("lexstream.js"))?;
     for name in WIDGET_FILES {
-        precompress(&dist.join(name))?;
+        let file = dist.join(name);
+        if release {
+            precompress(&file)?;
+        } else {
+            // A debug wasm is tens of MB (brotli -q 11 would take a minute), and the devstack
+            // must not serve a stale release copy instead of it.
+            remove_compressed_copies(&file)?;
+        }
+    }
+    Ok(())
+}
+
+fn remove_compressed_copies(path: &Path) -> Result<(), String> {
+    for suffix in ["gz", "br"] {
+        let mut copy = path.as_os_str().to_owned();
+        copy.push(".");
+        copy.push(suffix);
+        match std::fs::remove_file(&copy) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(format!("removing {}: {error}", Path::new(&copy).display()));
+            }
+            _ => {}
+        }
     }
     Ok(())
 }
