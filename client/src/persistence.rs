@@ -2,7 +2,11 @@
 //! the transcript (a reply under way with its text so far), the Lex session attributes, and which
 //! conversation this is.
 
+mod json;
+
 use std::collections::BTreeMap;
+
+use serde_json::Value;
 
 use crate::transcript::SavedEntry;
 
@@ -29,46 +33,49 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok()?
 }
 
-fn load<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
+/// The JSON saved under `key`, if any and readable.
+fn load(key: &str) -> Option<Value> {
     serde_json::from_str(&storage()?.get_item(key).ok()??).ok()
 }
 
-fn save<T: serde::Serialize>(key: &str, value: &T) {
-    if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(value)) {
+fn save(key: &str, json: &Value) {
+    if let Some(storage) = storage() {
         // A full or disabled storage only costs the reload continuity.
-        let _ = storage.set_item(key, &json);
+        let _ = storage.set_item(key, &json.to_string());
     }
 }
 
 /// The saved transcript, if any.
 pub(crate) fn load_transcript() -> Option<Vec<SavedEntry>> {
-    load(TRANSCRIPT_KEY)
+    json::transcript_from_json(&load(TRANSCRIPT_KEY)?)
 }
 
 /// Saves the transcript.
 pub(crate) fn save_transcript(entries: &[SavedEntry]) {
-    save(TRANSCRIPT_KEY, &entries);
+    save(TRANSCRIPT_KEY, &json::transcript_to_json(entries));
 }
 
 /// The Lex session attributes of the last answer (without server-owned ones an older version
 /// of the widget may have saved).
 pub(crate) fn load_session_attributes() -> BTreeMap<String, String> {
-    without_server_owned(load(ATTRIBUTES_KEY).unwrap_or_default())
+    without_server_owned(
+        load(ATTRIBUTES_KEY).and_then(|json| json::attributes_from_json(&json)).unwrap_or_default(),
+    )
 }
 
 /// Saves the Lex session attributes, without server-owned ones.
 pub(crate) fn save_session_attributes(attributes: &BTreeMap<String, String>) {
-    save(ATTRIBUTES_KEY, &without_server_owned(attributes.clone()));
+    save(ATTRIBUTES_KEY, &json::attributes_to_json(&without_server_owned(attributes.clone())));
 }
 
 /// Which conversation of this visitor is current (0 for the first).
 pub(crate) fn load_conversation() -> u32 {
-    load(CONVERSATION_KEY).unwrap_or(0)
+    load(CONVERSATION_KEY).and_then(|json| u32::try_from(json.as_u64()?).ok()).unwrap_or(0)
 }
 
 /// Starts conversation `number`: forgets the transcript and session attributes.
 pub(crate) fn start_conversation(number: u32) {
-    save(CONVERSATION_KEY, &number);
+    save(CONVERSATION_KEY, &Value::from(number));
     if let Some(storage) = storage() {
         let _ = storage.remove_item(TRANSCRIPT_KEY);
         let _ = storage.remove_item(ATTRIBUTES_KEY);

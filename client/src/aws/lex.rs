@@ -2,14 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use lexstream_protocol::lex::{
-    RecognizeTextRequest, RecognizeTextResponse, SessionState, recognize_text_path,
-};
+use lexstream_protocol::lex::{RecognizeTextResponse, recognize_text_path};
 use lexstream_protocol::sigv4::uri_encode;
 
 use super::cognito::Visitor;
 use super::error::{Service, ServiceError};
 use super::fetch::signed_post;
+use super::lex_json::{read_answer, request_body};
 use crate::config::WidgetConfig;
 
 /// One question to Lex.
@@ -30,7 +29,8 @@ fn retryable(status: u16) -> bool {
     status == 429 || status >= 500
 }
 
-/// Asks Lex; retries throttling and server errors twice with backoff.
+/// Asks Lex; retries throttling and server errors twice with backoff. The answer holds what the
+/// widget uses: `messages` and the session state's `sessionAttributes`.
 pub async fn recognize_text(
     config: &WidgetConfig,
     visitor: &Visitor,
@@ -42,15 +42,7 @@ pub async fn recognize_text(
         &uri_encode(&config.locale_id, true),
         &uri_encode(&question.session_id, true),
     );
-    let body = serde_json::to_string(&RecognizeTextRequest {
-        text: question.text.to_owned(),
-        session_state: Some(SessionState {
-            session_attributes: Some(question.session_attributes.clone()),
-            ..SessionState::default()
-        }),
-        request_attributes: Some(question.request_attributes.clone()),
-    })
-    .map_err(|e| ServiceError::Unreadable { service: Service::Lex, detail: e.to_string() })?;
+    let body = request_body(question.text, &question.session_attributes, &question.request_attributes);
     let url = format!("{}{path}", config.lex_endpoint.trim_end_matches('/'));
 
     let mut delay_ms = 300;
@@ -59,8 +51,8 @@ pub async fn recognize_text(
             .await
             .map_err(|detail| ServiceError::Unreachable { service: Service::Lex, detail })?;
         if status == 200 {
-            return serde_json::from_str(&text)
-                .map_err(|e| ServiceError::Unreadable { service: Service::Lex, detail: e.to_string() });
+            return read_answer(&text)
+                .map_err(|detail| ServiceError::Unreadable { service: Service::Lex, detail });
         }
         if !retryable(status) || attempt == 2 {
             return Err(ServiceError::refused(Service::Lex, status, &text));

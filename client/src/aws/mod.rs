@@ -6,6 +6,7 @@ pub mod cognito;
 pub mod error;
 mod fetch;
 pub mod lex;
+mod lex_json;
 
 /// The `host[:port]` of an `http(s)://` or `ws(s)://` URL, and its path (at least `/`).
 pub fn authority_and_path(url: &str) -> (&str, &str) {
