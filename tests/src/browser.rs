@@ -12,6 +12,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use lexstream_devstack::RunningDevstack;
 use tokio::process::{Child, Command};
 
+use crate::task_trace::TaskTrace;
+
 /// Chromium flags for a sandbox with no network but loopback (see TOOLCHAIN.md).
 const CHROME_ARGS: &[&str] = &[
     "--headless=new",
@@ -46,6 +48,24 @@ impl WebDriverCompatibleCommand for ReadBrowserLog {
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
         (http::Method::POST, Some(r#"{"type":"browser"}"#.to_owned()))
+    }
+}
+
+/// chromedriver's command to run a Chrome DevTools Protocol method in the page's target.
+#[derive(Debug)]
+struct DevToolsCommand {
+    method: String,
+    params: serde_json::Value,
+}
+
+impl WebDriverCompatibleCommand for DevToolsCommand {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.method, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
     }
 }
 
@@ -117,6 +137,28 @@ impl Browser {
                     .collect()
             })
             .unwrap_or_default())
+    }
+
+    /// Runs the DevTools Protocol `method` (e.g. `Performance.getMetrics`) in the page's target
+    /// and returns its result.
+    pub async fn devtools(
+        &self,
+        method: &str,
+        params: serde_json::Value,
+    ) -> anyhow::Result<serde_json::Value> {
+        let command = DevToolsCommand { method: method.to_owned(), params };
+        self.client.issue_cmd(command).await.with_context(|| format!("DevTools {method}"))
+    }
+
+    /// Starts a trace of the page's main-thread tasks (which costs the page a little per task);
+    /// [`TaskTrace::finish`] ends it.
+    pub async fn trace_tasks(&self) -> anyhow::Result<TaskTrace> {
+        let capabilities = self.client.capabilities().context("no WebDriver session")?;
+        let address = capabilities
+            .get("goog:chromeOptions")
+            .and_then(|options| options["debuggerAddress"].as_str())
+            .context("chromedriver reported no goog:chromeOptions.debuggerAddress")?;
+        TaskTrace::start(address).await
     }
 
     /// Ends the browser session and chromedriver.

@@ -1,6 +1,7 @@
 //! Helpers for Lexstream's end-to-end tests: a real headless Chromium (through chromedriver and
 //! fantoccini) pointed at a devstack serving the built widget, and a real DynamoDB-compatible
-//! server (moto) for the Lambdas' DynamoDB adapter.
+//! server (moto) for the Lambdas' DynamoDB adapter. For the benchmarks: DevTools commands, the
+//! page's main-thread tasks from Chromium's trace, and a long scripted Markdown answer.
 //!
 //! The widget must be built first (`cargo xtask test` does it with trunk); the tests fail with a
 //! message saying so rather than skip.
@@ -8,6 +9,8 @@
 mod browser;
 mod moto;
 mod raw_http;
+pub mod scripted_answer;
+mod task_trace;
 mod tools;
 mod visitor;
 mod widget_page;
@@ -15,6 +18,7 @@ mod widget_page;
 pub use browser::{Browser, ConsoleEntry, in_browser};
 pub use moto::MotoServer;
 pub use raw_http::unsigned_post;
+pub use task_trace::{MainThreadTasks, TaskTrace};
 pub use tools::{lex_fulfillment_binary, venv_python, workspace_root};
 pub use visitor::{POOL_ID, Visitor};
 pub use widget_page::{SeenAnswer, WidgetPage, built_dist_dir, start_devstack, start_devstack_with};

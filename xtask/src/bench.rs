@@ -1,9 +1,12 @@
 //! `cargo xtask bench`: the benchmarks, printing figures (not pass/fail timings).
 
+use std::path::PathBuf;
+
 use crate::process::{command, run_command};
+use crate::{paths, setup, widget_build};
 
 /// The benchmarks, by the name `cargo xtask bench NAME` takes.
-const BENCHES: &[&str] = &["relay_latency", "soak"];
+const BENCHES: &[&str] = &["relay_latency", "soak", "render"];
 
 /// Runs the benchmarks named in `args` (`relay` is short for `relay_latency`), or all of them.
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
@@ -11,7 +14,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     for arg in args {
         let name = if arg == "relay" { "relay_latency" } else { arg.as_str() };
         if !BENCHES.contains(&name) {
-            return Err(format!("unknown benchmark {arg:?}: choose from relay, soak"));
+            return Err(format!("unknown benchmark {arg:?}: choose from relay, soak, render"));
         }
         chosen.push(name);
     }
@@ -19,7 +22,34 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         chosen.extend_from_slice(BENCHES);
     }
     for bench in chosen {
-        run_command(command("cargo", &["bench", "--package", "lexstream-e2e", "--bench", bench]))?;
+        let mut cargo = command("cargo", &["bench", "--package", "lexstream-e2e", "--bench", bench]);
+        if bench == "render" {
+            let dist = release_widget()?;
+            cargo
+                .env("LEXSTREAM_DIST", dist)
+                .env("CHROMEDRIVER", paths::chromedriver())
+                .env("CHROME", paths::chromium());
+        }
+        run_command(cargo)?;
     }
     Ok(())
+}
+
+/// The release widget the `render` benchmark loads: `$LEXSTREAM_DIST` when set (a widget built
+/// elsewhere, e.g. another checkout's, used as it is), else `dist/` built now as `cargo xtask
+/// test` builds it.
+fn release_widget() -> Result<PathBuf, String> {
+    setup::run()?;
+    if let Some(dist) = std::env::var_os("LEXSTREAM_DIST").map(PathBuf::from) {
+        if !dist.join("index.html").is_file() {
+            return Err(format!(
+                "LEXSTREAM_DIST={} holds no built widget (no index.html); unset it to bench this checkout's",
+                dist.display()
+            ));
+        }
+        eprintln!("xtask: benchmarking the widget in {} (LEXSTREAM_DIST; not rebuilt)", dist.display());
+        return Ok(dist);
+    }
+    widget_build::build(true)?;
+    Ok(paths::workspace_root().join("dist"))
 }

@@ -1,0 +1,422 @@
+//! Benchmark: the widget's main-thread time for one long streamed answer, in a real Chromium.
+//!
+//! The release widget runs on the devstack in headless Chromium (chromedriver). A visitor asks,
+//! and a scripted fulfillment (a stand-in Lambda behind the devstack's `--fulfillment-url`)
+//! posts the answer — realistic Markdown of M characters: paragraphs, lists, code, bold — as N
+//! v1 `chunk` frames and a `done` through the devstack's `@connections`, as fast as it can, then
+//! returns the same Markdown to Lex as one `CustomPayload` message, as a Bedrock fulfillment
+//! does. Measured from the visitor pressing Enter to the final answer painted (the bot bubble's
+//! `data-state="final"`, then one animation frame):
+//!
+//! - main-thread CPU: the CPU time the renderer's main thread got for its tasks in that span,
+//!   from Chromium's trace (`RunTask` events, what DevTools draws as *Task*; `tdur`);
+//! - `TaskDuration`: the delta of DevTools' `Performance.getMetrics` `TaskDuration` (the same
+//!   tasks' wall-clock time, read just before Enter and after the paint). On a loaded machine —
+//!   this one has 2 cores, and the devstack posting frames, other builds and Chromium's other
+//!   processes take turns with the page — a task's wall-clock time includes the time its thread
+//!   waited for a core (we saw 920 ms of `TaskDuration` for 370 ms of CPU), so CPU time is the
+//!   figure to compare between runs and versions;
+//! - the longest task's CPU time, from the same trace;
+//! - frames received: WebSocket messages the page got by then, of the chunks and the `done`
+//!   (counted by a wrapper around `WebSocket` installed before the page's scripts);
+//! - wall time: `performance.now()` at the Enter `keydown` to after the paint (the watch for
+//!   the final bubble looks every 20 ms).
+//!
+//! Each size runs in a fresh browser, [`RUNS`] times; best and median are printed, and each
+//! run's figures (with wall-clock ones) on stderr. The trace records two light categories (tasks
+//! and `performance.mark`s): `TaskDuration` with and without it differed by less than run-to-run
+//! noise, and the trace's tasks add up to `TaskDuration` within about 1 %.
+//!
+//! Run with `cargo xtask bench render` (it builds the release widget), or with a widget built
+//! elsewhere: `LEXSTREAM_DIST=DIR CHROMEDRIVER=… CHROME=… cargo bench -p lexstream-e2e --bench
+//! render`. `RENDER_SIZES` (e.g. `2000x20000,4000x40000`) and `RENDER_RUNS` change what runs.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail, ensure};
+use axum::extract::State;
+use axum::http::StatusCode;
+use fantoccini::key::Key;
+use fantoccini::wd::TimeoutConfiguration;
+use lexstream_devstack::connection_table::ConnectionTable;
+use lexstream_devstack::{DevstackConfig, RunningDevstack};
+use lexstream_e2e::scripted_answer::{CLOSING, markdown_answer, pieces};
+use lexstream_e2e::{Browser, MainThreadTasks, WidgetPage, built_dist_dir};
+use lexstream_lambda_core::aws::{ApiGatewayPusher, SdkConfig, local_sdk_config};
+use lexstream_lambda_core::ports::{ConnectionPusher, ConnectionStore};
+use lexstream_protocol::Frame;
+use lexstream_protocol::lex::{
+    ATTR_STREAMING_ENDPOINT, ATTR_STREAMING_TURN_ID, CodeHookEvent, CodeHookResponse, IntentState, Message,
+    MessageContentType,
+};
+
+/// The sizes of the issue: frames × characters.
+const SIZES: [StreamSize; 3] = [
+    StreamSize { frames: 200, chars: 20_000 },
+    StreamSize { frames: 2_000, chars: 20_000 },
+    StreamSize { frames: 4_000, chars: 40_000 },
+];
+/// Runs per size (`RENDER_RUNS`).
+const RUNS: usize = 3;
+const LOAD_TIMEOUT: Duration = Duration::from_secs(30);
+/// The slowest widget may take minutes for the largest answer.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(600);
+/// Time for the page to go idle after the chat opens, before measuring.
+const SETTLE: Duration = Duration::from_millis(700);
+/// Time for a new trace to reach the renderer before Enter.
+const TRACE_START: Duration = Duration::from_millis(300);
+
+/// Installed before the page's scripts: counts the messages every WebSocket receives.
+const COUNT_SOCKET_MESSAGES: &str = r"
+    (() => {
+        const bench = { messages: 0 };
+        Object.defineProperty(window, '__lexstreamBench', { value: bench });
+        const NativeWebSocket = window.WebSocket;
+        window.WebSocket = class extends NativeWebSocket {
+            constructor(...args) {
+                super(...args);
+                this.addEventListener('message', () => { bench.messages += 1; });
+            }
+        };
+    })();
+";
+
+/// Run before Enter: on Enter's `keydown`, notes the time and starts watching (every 20 ms, a
+/// cost bound by wall time, not by frames) for the newest bot bubble to turn final; then waits
+/// one animation frame and a task, so the final answer has been painted.
+const WATCH_FOR_THE_ANSWER: &str = r#"
+    const bench = window.__lexstreamBench;
+    const root = document.querySelector('[data-lexstream-host]').shadowRoot;
+    const bubbles = () => root.querySelectorAll('[data-testid="bot-message"]');
+    const before = bubbles().length;
+    bench.painted = new Promise(resolve => {
+        const watch = () => {
+            const all = bubbles();
+            const last = all[all.length - 1];
+            const state = all.length > before ? last.dataset.state : null;
+            if (state === 'final') {
+                const messages = bench.messages - bench.messagesBefore;
+                requestAnimationFrame(() => setTimeout(() => {
+                    performance.mark('lexstream-bench-painted');
+                    resolve({
+                        asked: bench.asked,
+                        painted: performance.now(),
+                        messages,
+                        ending: last.textContent.slice(-300),
+                    });
+                }, 0));
+            } else if (state === 'failed') {
+                resolve({ failed: last.textContent });
+            } else {
+                setTimeout(watch, 20);
+            }
+        };
+        addEventListener('keydown', event => {
+            if (event.key !== 'Enter' || bench.asked !== undefined) return;
+            bench.asked = performance.now();
+            performance.mark('lexstream-bench-enter');
+            bench.messagesBefore = bench.messages;
+            setTimeout(watch, 20);
+        }, { capture: true });
+    });
+"#;
+
+/// Waits (as an asynchronous WebDriver script) for what [`WATCH_FOR_THE_ANSWER`] resolves.
+const AWAIT_THE_PAINT: &str = "window.__lexstreamBench.painted.then(arguments[arguments.length - 1]);";
+
+/// How long an answer is: `frames` chunk frames carrying `chars` characters in all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct StreamSize {
+    frames: usize,
+    chars: usize,
+}
+
+impl StreamSize {
+    /// The visitor's question, which tells the scripted fulfillment what to stream.
+    fn question(self) -> String {
+        format!("Please stream {} frames with {} characters", self.frames, self.chars)
+    }
+
+    /// Reads [`question`](Self::question)'s numbers back.
+    fn from_question(text: &str) -> Option<Self> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let before = |unit: &str| {
+            let at = words.iter().position(|word| *word == unit)?;
+            words.get(at.checked_sub(1)?)?.parse().ok()
+        };
+        Some(Self { frames: before("frames")?, chars: before("characters")? })
+    }
+
+    /// Reads `200x20000`.
+    fn parse(text: &str) -> anyhow::Result<Self> {
+        let (frames, chars) = text.trim().split_once('x').context("a size is FRAMESxCHARACTERS")?;
+        let size = Self { frames: frames.parse()?, chars: chars.parse()? };
+        ensure!(size.chars >= 1_000, "{text}: at least 1000 characters");
+        ensure!((1..=size.chars).contains(&size.frames), "{text}: 1 to {} frames", size.chars);
+        Ok(size)
+    }
+}
+
+impl std::fmt::Display for StreamSize {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{} \u{d7} {}", thousands(self.frames), thousands(self.chars))
+    }
+}
+
+/// What the scripted fulfillment needs to stream: the connection table and the devstack's
+/// service credentials (for `@connections`).
+struct ScriptedFulfillment {
+    table: ConnectionTable,
+    sdk_config: SdkConfig,
+}
+
+impl ScriptedFulfillment {
+    /// Streams the answer the question asks for, then returns it to Lex.
+    async fn answer(&self, event: &CodeHookEvent) -> anyhow::Result<CodeHookResponse> {
+        let size = StreamSize::from_question(&event.input_transcript)
+            .with_context(|| format!("not a benchmark question: {:?}", event.input_transcript))?;
+        let turn = event
+            .request_attribute(ATTR_STREAMING_TURN_ID)
+            .or_else(|| event.session_state.attribute(ATTR_STREAMING_TURN_ID))
+            .context("no streamingTurnId")?;
+        let endpoint =
+            event.session_state.attribute(ATTR_STREAMING_ENDPOINT).context("no streamingEndpoint")?;
+        let connection = self
+            .table
+            .get(&event.session_id)
+            .await?
+            .with_context(|| format!("no connection recorded for session {}", event.session_id))?
+            .connection_id;
+        let pusher = ApiGatewayPusher::new(&self.sdk_config, endpoint);
+        let markdown = markdown_answer(size.chars);
+        let mut frames: Vec<Frame> = pieces(&markdown, size.frames)
+            .into_iter()
+            .enumerate()
+            .map(|(seq, text)| Frame::Chunk { turn: turn.to_owned(), seq: seq as u64, text })
+            .collect();
+        frames.push(Frame::Done { turn: turn.to_owned(), seq: size.frames as u64 });
+        for frame in &frames {
+            pusher.push(&connection, frame.to_json().as_bytes()).await?;
+        }
+        let message = Message::text(MessageContentType::CustomPayload, markdown);
+        Ok(CodeHookResponse::close(event, IntentState::Fulfilled, vec![message]))
+    }
+}
+
+/// A devstack whose code hook is the scripted fulfillment, serving `$LEXSTREAM_DIST`.
+async fn devstack_with_scripted_fulfillment() -> anyhow::Result<RunningDevstack> {
+    use axum::routing::post;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/2015-03-31/functions/function/invocations", listener.local_addr()?);
+    let config = DevstackConfig {
+        addr: "127.0.0.1:0".parse()?,
+        dist_dir: built_dist_dir()?,
+        fulfillment_url: Some(url),
+        fulfillment_timeout: ANSWER_TIMEOUT,
+        ..DevstackConfig::default()
+    };
+    let devstack = lexstream_devstack::spawn(config).await?;
+    let fulfillment = Arc::new(ScriptedFulfillment {
+        table: devstack.state.table.clone(),
+        sdk_config: local_sdk_config(&devstack.url()).await,
+    });
+    let app = axum::Router::new()
+        .route(
+            "/2015-03-31/functions/function/invocations",
+            post(
+                |State(fulfillment): State<Arc<ScriptedFulfillment>>,
+                 axum::Json(event): axum::Json<CodeHookEvent>| async move {
+                    fulfillment.answer(&event).await.map(axum::Json).map_err(|error| {
+                        eprintln!("render: the scripted fulfillment failed: {error:#}");
+                        (StatusCode::INTERNAL_SERVER_ERROR, format!("{error:#}"))
+                    })
+                },
+            ),
+        )
+        .with_state(fulfillment);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(devstack)
+}
+
+/// What one run measured.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    /// WebSocket messages the page got from Enter to the final answer.
+    frames_received: u64,
+    /// The main thread's tasks from Enter to the paint, from the trace.
+    tasks: MainThreadTasks,
+    /// DevTools' `TaskDuration` over the same span (give or take a WebDriver call at each end).
+    task_duration: Duration,
+    /// From Enter to the paint.
+    wall: Duration,
+}
+
+/// DevTools' page metrics, by name (durations in seconds).
+async fn page_metrics(browser: &Browser) -> anyhow::Result<HashMap<String, f64>> {
+    let result = browser.devtools("Performance.getMetrics", serde_json::json!({})).await?;
+    let metrics = result["metrics"].as_array().context("Performance.getMetrics returned no metrics")?;
+    Ok(metrics
+        .iter()
+        .filter_map(|metric| Some((metric["name"].as_str()?.to_owned(), metric["value"].as_f64()?)))
+        .collect())
+}
+
+/// The change of `name` between two readings of [`page_metrics`].
+fn metric_delta(
+    before: &HashMap<String, f64>,
+    after: &HashMap<String, f64>,
+    name: &str,
+) -> anyhow::Result<Duration> {
+    let reading = |metrics: &HashMap<String, f64>| {
+        metrics.get(name).copied().with_context(|| format!("no {name} metric"))
+    };
+    Ok(Duration::from_secs_f64((reading(after)? - reading(before)?).max(0.0)))
+}
+
+/// One visitor asking for an answer of `size` in a fresh browser.
+async fn run_once(devstack: &RunningDevstack, size: StreamSize) -> anyhow::Result<Run> {
+    let browser = Browser::start().await?;
+    let run = measure(&browser, devstack, size).await;
+    browser.close().await;
+    run
+}
+
+/// Opens the chat, types the question, and measures from Enter to the final answer painted.
+async fn measure(browser: &Browser, devstack: &RunningDevstack, size: StreamSize) -> anyhow::Result<Run> {
+    browser
+        .devtools(
+            "Page.addScriptToEvaluateOnNewDocument",
+            serde_json::json!({ "source": COUNT_SOCKET_MESSAGES }),
+        )
+        .await?;
+    browser.devtools("Performance.enable", serde_json::json!({})).await?;
+    browser.client.update_timeouts(TimeoutConfiguration::new(Some(ANSWER_TIMEOUT), None, None)).await?;
+    let page = WidgetPage::open(browser, &devstack.url(), LOAD_TIMEOUT).await?;
+    page.wait_for("launcher", LOAD_TIMEOUT).await?.click().await?;
+    let input = page.wait_for("input", LOAD_TIMEOUT).await?;
+    input.send_keys(&size.question()).await?;
+    page.run_script(WATCH_FOR_THE_ANSWER).await?;
+    tokio::time::sleep(SETTLE).await;
+    let trace = browser.trace_tasks().await?;
+    tokio::time::sleep(TRACE_START).await;
+
+    let before = page_metrics(browser).await?;
+    input.send_keys(&char::from(Key::Enter).to_string()).await?;
+    let seen = browser.client.execute_async(AWAIT_THE_PAINT, vec![]).await?;
+    let after = page_metrics(browser).await?;
+    if let Some(failed) = seen["failed"].as_str() {
+        bail!("the answer failed in the widget: {failed}");
+    }
+    let tasks = trace.finish("lexstream-bench-enter", "lexstream-bench-painted").await?;
+    let ending = seen["ending"].as_str().unwrap_or_default();
+    ensure!(ending.contains(CLOSING), "the final answer is not the whole answer; it ends {ending:?}");
+    let (asked, painted) = (seen["asked"].as_f64(), seen["painted"].as_f64());
+    let (Some(asked), Some(painted)) = (asked, painted) else {
+        bail!("the page did not time the run: {seen}")
+    };
+    Ok(Run {
+        frames_received: seen["messages"].as_u64().unwrap_or_default(),
+        task_duration: metric_delta(&before, &after, "TaskDuration")?,
+        tasks,
+        wall: Duration::from_secs_f64((painted - asked).max(0.0) / 1000.0),
+    })
+}
+
+/// Best (lowest) and median of `values`.
+fn best_and_median(mut values: Vec<Duration>) -> (Duration, Duration) {
+    values.sort();
+    (values.first().copied().unwrap_or_default(), values.get(values.len() / 2).copied().unwrap_or_default())
+}
+
+fn millis(duration: Duration) -> String {
+    let ms = duration.as_secs_f64() * 1000.0;
+    if ms >= 100.0 { thousands(ms.round() as usize) } else { format!("{ms:.1}") }
+}
+
+fn thousands(number: usize) -> String {
+    let digits = number.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+fn sizes() -> anyhow::Result<Vec<StreamSize>> {
+    match std::env::var("RENDER_SIZES") {
+        Ok(list) => list.split(',').map(StreamSize::parse).collect(),
+        Err(_) => Ok(SIZES.to_vec()),
+    }
+}
+
+fn runs() -> anyhow::Result<usize> {
+    match std::env::var("RENDER_RUNS") {
+        Ok(runs) => Ok(runs.parse::<usize>().context("RENDER_RUNS is a number")?.max(1)),
+        Err(_) => Ok(RUNS),
+    }
+}
+
+async fn bench() -> anyhow::Result<()> {
+    let (sizes, runs) = (sizes()?, runs()?);
+    let devstack = devstack_with_scripted_fulfillment().await?;
+    println!(
+        "render: the widget in {}: from Enter to the final answer painted, {runs} runs each, best / median",
+        built_dist_dir()?.display()
+    );
+    println!(
+        "  {:<15} {:>15} {:>17} {:>17} {:>17} {:>9}",
+        "frames \u{d7} chars",
+        "frames received",
+        "main thread CPU",
+        "TaskDuration",
+        "longest task CPU",
+        "wall"
+    );
+    for size in sizes {
+        let mut measured = Vec::new();
+        for run in 1..=runs {
+            let result = run_once(&devstack, size).await.with_context(|| format!("{size}, run {run}"))?;
+            let Run { tasks, .. } = result;
+            eprintln!(
+                "render: {size} run {run}: main thread {} ms CPU in {} tasks ({} ms wall), TaskDuration {} ms, \
+                 longest task {} ms CPU ({} ms wall), {} frames, {} ms from Enter to paint",
+                millis(tasks.cpu),
+                tasks.count,
+                millis(tasks.wall),
+                millis(result.task_duration),
+                millis(tasks.longest_cpu),
+                millis(tasks.longest_wall),
+                result.frames_received,
+                millis(result.wall)
+            );
+            measured.push(result);
+        }
+        let fewest_frames = measured.iter().map(|run| run.frames_received).min().unwrap_or_default();
+        let figure = |of: fn(&Run) -> Duration| {
+            let (best, median) = best_and_median(measured.iter().map(of).collect());
+            format!("{} / {}", millis(best), millis(median))
+        };
+        println!(
+            "  {:<15} {:>15} {:>17} {:>17} {:>17} {:>9}",
+            size.to_string(),
+            format!("{fewest_frames} of {}", size.frames + 1),
+            figure(|run| run.tasks.cpu),
+            figure(|run| run.task_duration),
+            figure(|run| run.tasks.longest_cpu),
+            millis(best_and_median(measured.iter().map(|run| run.wall).collect()).1),
+        );
+    }
+    println!("  (milliseconds; frames received counts the chunks and the `done`)");
+    devstack.stop();
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(bench())
+}
