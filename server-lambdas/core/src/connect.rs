@@ -42,6 +42,11 @@ pub(crate) fn respond(status: i64, body: &str) -> ApiGatewayProxyResponse {
     response
 }
 
+/// A JSON `{"message":…}` answer, like API Gateway's own errors.
+pub(crate) fn respond_message(status: i64, message: &str) -> ApiGatewayProxyResponse {
+    respond(status, &serde_json::json!({ "message": message }).to_string())
+}
+
 /// Seconds since the epoch (for TTLs and signing times).
 pub(crate) fn now_epoch_seconds() -> i64 {
     std::time::SystemTime::now()
@@ -141,8 +146,14 @@ async fn handle_stop<S: ConnectionStore>(
     body: Option<&str>,
     store: &S,
 ) -> ApiGatewayProxyResponse {
-    let Some(turn) = body.and_then(lexstream_protocol::stop_request_turn) else {
-        return respond(400, "expected {\"action\":\"stop\",\"turn\":\"<turn id>\"}");
+    let turn = match lexstream_protocol::stop_request_turn(body.unwrap_or_default()) {
+        Ok(turn) => turn,
+        Err(error) => {
+            return respond_message(
+                400,
+                &format!("{error}; expected {{\"action\":\"stop\",\"turn\":\"<turn id>\"}}"),
+            );
+        }
     };
     let row = match store.session_of(connection_id).await {
         Ok(Some(session_id)) => store.get(&session_id).await,

@@ -8,6 +8,7 @@
 //! no `RecognizeText` response will carry them. A widget that lost the stream gets the same
 //! frames from the turn's record with `resume`.
 
+use lexstream_protocol::check_turn_id;
 use serde::{Deserialize, Serialize};
 
 use crate::config::FulfillmentConfig;
@@ -36,8 +37,8 @@ pub struct AnswerJob {
 pub enum JobOutcome {
     /// The answer was generated and its record finished.
     Answered,
-    /// Nothing to do: no state table, no such claimed turn, or it was already finished (a
-    /// duplicate delivery of the same event).
+    /// Nothing to do: no state table, a turn id that breaks the rule, no such claimed turn, or it
+    /// was already finished (a duplicate delivery of the same event).
     Skipped,
 }
 
@@ -53,6 +54,11 @@ pub async fn handle_answer_job<M: ModelStream, B: StreamingBackend>(
         tracing::warn!("an answer job without STREAMING_TABLE; nothing to do");
         return JobOutcome::Skipped;
     };
+    if let Err(error) = check_turn_id(&job.turn) {
+        // The fulfillment checks it before handing over; a job from anywhere else is refused.
+        tracing::warn!(%error, "an answer job with a turn id that breaks the rule; nothing to do");
+        return JobOutcome::Skipped;
+    }
     let store = backend.store(table);
     let now = now_epoch_seconds();
     let claimed = match store.turn(&event.session_id, &job.turn).await {

@@ -393,6 +393,33 @@ async fn a_malformed_resume_gets_400_saying_what_is_expected() {
         assert!(message.contains(r#"\"action\":\"resume\""#), "{message}");
         assert!(pusher.received(CONNECTION).is_empty());
     }
+    let (_, message, _, _) = resume(&store, CONNECTION, r#"{"action":"resume","turn":"turn#7"}"#).await;
+    assert!(message.contains("the turn id was refused: the turn id may only contain"), "{message}");
+}
+
+#[tokio::test]
+async fn a_stop_with_a_turn_id_that_breaks_the_rule_gets_400_saying_why() {
+    let store = connected_store().await;
+    let config = connect_config(SessionBinding::RequireIdentity);
+    let long = format!(r#"{{"action":"stop","turn":"{}"}}"#, "t".repeat(65));
+    for (body, reason) in [
+        (r#"{"action":"stop","turn":"t#1"}"#, "may only contain letters, digits"),
+        (r#"{"action":"stop","turn":""}"#, "the turn id is empty"),
+        (long.as_str(), "longer than 64 characters"),
+        (r#"{"action":"stop"}"#, "no \\\"turn\\\" string"),
+        ("stop it", "not a JSON object"),
+    ] {
+        let stop = websocket_event("apigw_ws_connect.json", |json| {
+            json["requestContext"]["routeKey"] = "stop".into();
+            json["body"] = body.into();
+        });
+        let answer = handle_websocket_event(stop, &store, &no_posts, &config).await;
+        assert_eq!(answer.status_code, 400, "{body}");
+        let message = body_text(answer.body);
+        assert!(message.contains(reason), "{body}: {message}");
+        assert!(message.contains(r#"\"action\":\"stop\""#), "says what is expected: {message}");
+    }
+    assert_eq!(store.get(VISITOR).await.unwrap().unwrap().stop_turn, None, "nothing was stopped");
 }
 
 // ---- fulfillment ----
