@@ -190,6 +190,15 @@ impl ConnectionStore for ChannelOnly {
         Ok(None)
     }
 
+    async fn request_stop_if_current(
+        &self,
+        _session_id: &str,
+        _connection_id: &str,
+        _turn: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
     async fn delete_if_current(&self, _session_id: &str, _connection_id: &str) -> Result<bool, StoreError> {
         Ok(false)
     }

@@ -141,6 +141,8 @@ async fn handle_connect<S: ConnectionStore>(
 
 /// `{"action":"stop","turn":"…"}`: marks the turn stopped on the row of the connection's own
 /// session (a connection can only stop its own session's answers); the relay streaming it ends.
+/// The mark is one conditional write naming this connection: if the widget reconnected or this
+/// connection's `$disconnect` ran since, the row is left as they wrote it.
 async fn handle_stop<S: ConnectionStore>(
     connection_id: &str,
     body: Option<&str>,
@@ -155,29 +157,26 @@ async fn handle_stop<S: ConnectionStore>(
             );
         }
     };
-    let row = match store.session_of(connection_id).await {
-        Ok(Some(session_id)) => store.get(&session_id).await,
-        Ok(None) => Ok(None),
-        Err(error) => Err(error),
-    };
-    match row {
-        Ok(Some(mut record)) if record.connection_id == connection_id => {
-            record.stop_turn = Some(turn.clone());
-            match store.put(&record).await {
-                Ok(()) => {
-                    tracing::info!(session_id = %record.session_id, %turn, "stop requested");
-                    respond(200, "stopping")
-                }
-                Err(error) => {
-                    tracing::error!(%error, "could not record the stop request");
-                    respond(500, "could not record the stop request")
-                }
-            }
-        }
-        Ok(_) => respond(404, "this connection streams no session"),
+    let session_id = match store.session_of(connection_id).await {
+        Ok(Some(session_id)) => session_id,
+        Ok(None) => return respond_message(404, "this connection streams no session"),
         Err(error) => {
             tracing::error!(%error, "could not look up the connection");
-            respond(500, "could not look up the connection")
+            return respond_message(500, "could not look up the connection");
+        }
+    };
+    match store.request_stop_if_current(&session_id, connection_id, &turn).await {
+        Ok(true) => {
+            tracing::info!(%session_id, %turn, "stop requested");
+            respond_message(200, "stopping")
+        }
+        Ok(false) => {
+            tracing::info!(%session_id, %turn, "stop of a connection that no longer streams its session; row left alone");
+            respond_message(404, "this connection no longer streams its session")
+        }
+        Err(error) => {
+            tracing::error!(%error, "could not record the stop request");
+            respond_message(500, "could not record the stop request")
         }
     }
 }

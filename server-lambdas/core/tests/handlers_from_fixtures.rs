@@ -5,14 +5,15 @@ use std::time::Duration;
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use aws_lambda_events::encodings::Body;
+use lexstream_lambda_core::StoreError;
 use lexstream_lambda_core::config::{ConnectConfig, SessionBinding};
 use lexstream_lambda_core::connect::handle_websocket_event;
 use lexstream_lambda_core::fulfillment::handle_fulfillment;
 use lexstream_lambda_core::history::{self, HISTORY_ATTRIBUTE};
 use lexstream_lambda_core::memory::MemoryConnectionStore;
-use lexstream_lambda_core::ports::{ConnectionStore, Role};
+use lexstream_lambda_core::ports::{ChatMessage, ConnectionRecord, ConnectionStore, Role};
 use lexstream_lambda_core::testing::{RecordingPusher, ScriptedModel};
-use lexstream_lambda_core::turns::{TurnRecord, TurnStatus, TurnStore};
+use lexstream_lambda_core::turns::{TurnClaim, TurnRecord, TurnStatus, TurnStore};
 use lexstream_lambda_core::{ModelError, ModelErrorKind};
 use lexstream_protocol::lex::{DialogActionType, IntentState, Message, MessageContentType};
 use lexstream_protocol::{Frame, Incoming, StreamAssembler, parse_incoming, resume_request};
@@ -206,6 +207,101 @@ async fn stop_marks_the_turn_on_the_connections_own_session_only() {
     .await;
     assert_eq!(answer.status_code, 200, "{}", body_text(answer.body));
     assert_eq!(store.get(VISITOR).await.unwrap().unwrap().stop_turn.as_deref(), Some("t-9"));
+}
+
+/// A store in which, as the `stop` route looks up its connection's session, the session's row
+/// changes under it: a racing reconnect (`Some(newer connection)`) or `$disconnect` (`None`).
+struct RacingStore {
+    inner: MemoryConnectionStore,
+    race: Option<&'static str>,
+}
+
+impl ConnectionStore for RacingStore {
+    async fn put(&self, record: &ConnectionRecord) -> Result<(), StoreError> {
+        self.inner.put(record).await
+    }
+
+    async fn get(&self, session_id: &str) -> Result<Option<ConnectionRecord>, StoreError> {
+        self.inner.get(session_id).await
+    }
+
+    async fn session_of(&self, connection_id: &str) -> Result<Option<String>, StoreError> {
+        let session = self.inner.session_of(connection_id).await?;
+        let row = self.inner.get(VISITOR).await?.unwrap();
+        match self.race {
+            Some(newer) => self.inner.put(&ConnectionRecord { connection_id: newer.into(), ..row }).await?,
+            None => {
+                self.inner.delete_if_current(VISITOR, &row.connection_id).await?;
+            }
+        }
+        Ok(session)
+    }
+
+    async fn request_stop_if_current(
+        &self,
+        session_id: &str,
+        connection_id: &str,
+        turn: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner.request_stop_if_current(session_id, connection_id, turn).await
+    }
+
+    async fn delete_if_current(&self, session_id: &str, connection_id: &str) -> Result<bool, StoreError> {
+        self.inner.delete_if_current(session_id, connection_id).await
+    }
+}
+
+impl TurnStore for RacingStore {
+    async fn claim(&self, record: &TurnRecord) -> Result<TurnClaim, StoreError> {
+        self.inner.claim(record).await
+    }
+
+    async fn save_turn(&self, record: &TurnRecord) -> Result<(), StoreError> {
+        self.inner.save_turn(record).await
+    }
+
+    async fn turn(&self, session_id: &str, turn: &str) -> Result<Option<TurnRecord>, StoreError> {
+        self.inner.turn(session_id, turn).await
+    }
+
+    async fn history(&self, session_id: &str) -> Result<Vec<ChatMessage>, StoreError> {
+        self.inner.history(session_id).await
+    }
+
+    async fn save_history(
+        &self,
+        session_id: &str,
+        messages: &[ChatMessage],
+        ttl: i64,
+    ) -> Result<(), StoreError> {
+        self.inner.save_history(session_id, messages, ttl).await
+    }
+}
+
+#[tokio::test]
+async fn a_stop_that_loses_a_race_with_a_reconnect_or_a_disconnect_leaves_the_row_alone() {
+    let config = connect_config(SessionBinding::RequireIdentity);
+    let stop = websocket_event("apigw_ws_connect.json", |json| {
+        json["requestContext"]["routeKey"] = "stop".into();
+        json["body"] = r#"{"action":"stop","turn":"t-9"}"#.into();
+    });
+
+    // The widget reconnected between the stop's lookup and its write.
+    let reconnected = RacingStore { inner: connected_store().await, race: Some("NEWER=") };
+    let answer = handle_websocket_event(stop.clone(), &reconnected, &no_posts, &config).await;
+    assert_eq!(answer.status_code, 404, "{}", body_text(answer.body));
+    let row = reconnected.inner.get(VISITOR).await.unwrap().unwrap();
+    assert_eq!(
+        (row.connection_id.as_str(), row.stop_turn),
+        ("NEWER=", None),
+        "the new connection's row is untouched"
+    );
+
+    // The connection's `$disconnect` ran in between: the row is not brought back.
+    let disconnected = RacingStore { inner: connected_store().await, race: None };
+    let answer = handle_websocket_event(stop, &disconnected, &no_posts, &config).await;
+    assert_eq!(answer.status_code, 404);
+    assert_eq!(disconnected.inner.get(VISITOR).await.unwrap(), None, "no row points at a dead connection");
 }
 
 // ---- resume ----
