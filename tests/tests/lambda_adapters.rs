@@ -370,6 +370,7 @@ async fn fulfillment_streams_from_bedrock_to_the_connection_over_real_clients() 
     let config = FulfillmentConfig::from_lookup(|name: &str| match name {
         "BEDROCK_MODEL_ID" => Some("anthropic.claude-3-haiku-20240307-v1:0".to_owned()),
         "STREAMING_TABLE" => Some(TABLE.to_owned()),
+        "STREAMING_ENDPOINT" => Some(devstack.stage_url()),
         _ => None,
     })
     .unwrap();

@@ -25,6 +25,7 @@ pub mod ports;
 pub mod relay;
 pub mod resume;
 pub mod session_id;
+pub mod streaming_target;
 pub mod testing;
 pub mod turns;
 pub mod worker;

@@ -112,9 +112,8 @@ pub trait ModelStream: Send + Sync {
     fn stream(&self, request: ModelRequest) -> impl Future<Output = Result<TextDeltas, ModelError>> + Send;
 }
 
-/// Builds the store and pusher for a turn. The table and the endpoint come from the turn's
-/// session attributes (`streamingDynamoDbTable`, `streamingEndpoint`), as in the Lex Web UI, or
-/// from the configuration (`STREAMING_TABLE`).
+/// Builds the store and pusher for a turn, for the table and the stage the deployment configured
+/// (`STREAMING_TABLE`, `STREAMING_ENDPOINT`); never for names a session attribute chose.
 pub trait StreamingBackend: Send + Sync {
     /// The connection table type: connections, and the turns and histories kept beside them.
     type Store: ConnectionStore + crate::turns::TurnStore;

@@ -15,6 +15,7 @@ use crate::config::FulfillmentConfig;
 use crate::connect::now_epoch_seconds;
 use crate::fulfillment::TurnAnswer;
 use crate::ports::{ModelStream, StreamingBackend};
+use crate::streaming_target::stage_to_stream_to;
 use crate::turns::TurnStore;
 
 /// How old a claim may be when its job arrives (Lambda may deliver a queued event late, e.g.
@@ -86,13 +87,13 @@ pub async fn handle_answer_job<M: ModelStream, B: StreamingBackend>(
             return JobOutcome::Skipped;
         }
     };
+    let stage = stage_to_stream_to(event, config).inspect_err(|refusal| refusal.log()).ok();
     let answer = TurnAnswer {
         event,
         turn: &job.turn,
-        streams: true,
+        stage: stage.as_deref(),
         store: Some(&store),
         claimed: Some(&claimed),
-        keeps_history: true,
         ttl: now.saturating_add(config.turn_ttl_seconds),
         deadline: config.max_answer,
         ends_with_final: true,

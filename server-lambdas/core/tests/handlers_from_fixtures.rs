@@ -617,14 +617,3 @@ async fn a_throttled_model_yields_a_readable_failed_answer_and_an_error_frame() 
     assert_eq!(frames.len(), 1);
     assert!(frames[0].contains("\"type\":\"error\""), "{}", frames[0]);
 }
-
-#[tokio::test(start_paused = true)]
-async fn streaming_targets_outside_the_configured_ones_are_not_used() {
-    let backend = backend_with_connection().await;
-    let model = ScriptedModel::chunks(&["ok"], Duration::from_millis(1));
-    let mut config = deployed_config(&[]);
-    config.allowed_table = Some("the-real-table".into());
-    let response = handle_fulfillment(lex_event(|_| {}), &model, &backend, &config).await;
-    assert_eq!(response.messages.unwrap()[0].content.as_deref(), Some("ok"));
-    assert!(backend.pusher.received(CONNECTION).is_empty(), "a client-chosen table is not trusted");
-}
