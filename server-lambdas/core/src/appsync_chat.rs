@@ -14,6 +14,7 @@ use lexstream_protocol::lex::IntentState;
 use crate::config::{ChatConfig, SessionBinding};
 use crate::error::StoreError;
 use crate::fulfillment::{compose_answer, new_turn_id};
+use crate::log_hash::hashed;
 use crate::ports::{
     ChatMessage, ConnectionPusher, ConnectionRecord, ConnectionStore, ModelRequest, ModelStream, Role,
     TextDeltas,
@@ -111,7 +112,7 @@ pub async fn handle_chat<M: ModelStream, P: ConnectionPusher>(
     let outcome = relay(deltas, Some(target), &turn, limits).await;
     tracing::info!(
         %turn,
-        %channel,
+        channel_hash = %hashed(&channel),
         chars = outcome.text.chars().count(),
         end = ?outcome.end,
         publishes = outcome.stream.posts,
@@ -119,7 +120,7 @@ pub async fn handle_chat<M: ModelStream, P: ConnectionPusher>(
         "chat answered"
     );
     if let Some(problem) = &outcome.stream.stopped {
-        tracing::warn!(%channel, %problem, "publishing to the channel stopped early");
+        tracing::warn!(channel_hash = %hashed(&channel), %problem, "publishing to the channel stopped early");
     }
     let (text, state) = compose_answer(&outcome);
     if state == IntentState::Failed {

@@ -12,6 +12,7 @@ use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxy
 use aws_lambda_events::encodings::Body;
 
 use crate::config::{ConnectConfig, SessionBinding};
+use crate::log_hash::hashed;
 use crate::ports::{ConnectionPusher, ConnectionRecord, ConnectionStore};
 use crate::resume::handle_resume;
 use crate::session_id;
@@ -118,7 +119,7 @@ async fn handle_connect<S: ConnectionStore>(
         (_, Some(_)) => Some("sessionId does not belong to the caller's identity".to_owned()),
     };
     if let Some(reason) = refusal {
-        tracing::warn!(%session_id, %reason, "connection refused");
+        tracing::warn!(session_hash = %hashed(&session_id), %reason, "connection refused");
         return respond(403, &reason);
     }
     let record = ConnectionRecord {
@@ -129,11 +130,11 @@ async fn handle_connect<S: ConnectionStore>(
     };
     match store.put(&record).await {
         Ok(()) => {
-            tracing::info!(%session_id, %connection_id, "connected");
+            tracing::info!(session_hash = %hashed(&session_id), %connection_id, "connected");
             respond(200, "connected")
         }
         Err(error) => {
-            tracing::error!(%session_id, %error, "could not record the connection");
+            tracing::error!(session_hash = %hashed(&session_id), %error, "could not record the connection");
             respond(500, "could not record the connection")
         }
     }
@@ -167,11 +168,11 @@ async fn handle_stop<S: ConnectionStore>(
     };
     match store.request_stop_if_current(&session_id, connection_id, &turn).await {
         Ok(true) => {
-            tracing::info!(%session_id, %turn, "stop requested");
+            tracing::info!(session_hash = %hashed(&session_id), %turn, "stop requested");
             respond_message(200, "stopping")
         }
         Ok(false) => {
-            tracing::info!(%session_id, %turn, "stop of a connection that no longer streams its session; row left alone");
+            tracing::info!(session_hash = %hashed(&session_id), %turn, "stop of a connection that no longer streams its session; row left alone");
             respond_message(404, "this connection no longer streams its session")
         }
         Err(error) => {
@@ -194,11 +195,19 @@ async fn handle_disconnect<S: ConnectionStore>(connection_id: &str, store: &S) -
         }
     };
     match store.delete_if_current(&session_id, connection_id).await {
-        Ok(true) => tracing::info!(%session_id, %connection_id, "disconnected; row removed"),
-        Ok(false) => {
-            tracing::info!(%session_id, %connection_id, "disconnected; a newer connection keeps the row");
+        Ok(true) => {
+            tracing::info!(session_hash = %hashed(&session_id), %connection_id, "disconnected; row removed");
         }
-        Err(error) => tracing::error!(%session_id, %error, "could not remove the connection row"),
+        Ok(false) => {
+            tracing::info!(
+                session_hash = %hashed(&session_id),
+                %connection_id,
+                "disconnected; a newer connection keeps the row"
+            );
+        }
+        Err(error) => {
+            tracing::error!(session_hash = %hashed(&session_id), %error, "could not remove the connection row");
+        }
     }
     respond(200, "disconnected")
 }

@@ -32,6 +32,7 @@ use tokio::time::Instant;
 use crate::config::{AnswerMode, FulfillmentConfig};
 use crate::connect::now_epoch_seconds;
 use crate::history::{self, HISTORY_ATTRIBUTE};
+use crate::log_hash::hashed;
 use crate::ports::{
     AnswerHandover, ChatMessage, ConnectionPusher, ConnectionStore, ModelRequest, ModelStream, NoHandover,
     Role, StreamingBackend, TextDeltas,
@@ -208,7 +209,7 @@ impl<S: ConnectionStore + TurnStore> TurnAnswer<'_, S> {
             (Some(store), Some(_)) => match store.get(session_id).await {
                 Ok(Some(record)) => Some(record.connection_id),
                 Ok(None) => {
-                    tracing::info!(%session_id, "no connection recorded; answering without streaming");
+                    tracing::info!(session_hash = %hashed(session_id), "no connection recorded; answering without streaming");
                     None
                 }
                 Err(error) => {

@@ -19,6 +19,7 @@ pub mod connect;
 mod error;
 pub mod fulfillment;
 pub mod history;
+pub mod log_hash;
 pub mod logging;
 pub mod memory;
 pub mod ports;

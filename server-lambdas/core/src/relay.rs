@@ -35,6 +35,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::error::{ModelError, PushError, StoreError};
+use crate::log_hash::hashed;
 use crate::ports::{ConnectionPusher, ConnectionRecord, ConnectionStore, TextDeltas};
 
 /// How often the writer re-reads the session's row for a stop request while streaming (one
@@ -366,7 +367,7 @@ impl<S: ConnectionStore, P: ConnectionPusher> Poster<'_, S, P> {
                 return Some(record);
             }
             tracing::info!(
-                session_id = self.target.session_id,
+                session_hash = %hashed(self.target.session_id),
                 new_connection = %record.connection_id,
                 "widget reconnected; moving the stream"
             );
@@ -428,7 +429,7 @@ impl<S: ConnectionStore, P: ConnectionPusher> Poster<'_, S, P> {
         if self.report.stopped.is_none() {
             tracing::warn!(
                 reason,
-                session_id = self.target.session_id,
+                session_hash = %hashed(self.target.session_id),
                 "streaming stopped; the Lex answer will still be returned"
             );
             self.report.stopped = Some(reason.to_owned());
