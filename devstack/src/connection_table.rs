@@ -119,6 +119,15 @@ impl ConnectionStore for ConnectionTable {
         self.store.session_of(connection_id).await
     }
 
+    async fn request_stop_if_current(
+        &self,
+        session_id: &str,
+        connection_id: &str,
+        turn: &str,
+    ) -> Result<bool, StoreError> {
+        self.store.request_stop_if_current(session_id, connection_id, turn).await
+    }
+
     async fn delete_if_current(&self, session_id: &str, connection_id: &str) -> Result<bool, StoreError> {
         self.store.delete_if_current(session_id, connection_id).await
     }

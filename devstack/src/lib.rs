@@ -300,11 +300,15 @@ async fn fulfiller(
     // role. Its answer worker is always there for the Lambda `Invoke` API, whichever fulfillment
     // Lex calls (a hosted `lex-fulfillment` binary in async mode invokes it too).
     let sdk_config = local_sdk_config(&format!("http://{addr}")).await;
+    // Streaming fails closed: the fulfillment streams only through the table and the stage it is
+    // configured with, so the devstack configures its own (its stage is plain http on loopback).
+    let stage_url = format!("http://{addr}/{}", config.stage);
     let settings = FulfillmentConfig::from_lookup(|name: &str| {
         environment(name).or_else(|| match name {
             "BEDROCK_MODEL_ID" => Some(DEMO_MODEL_ID.to_owned()),
             "ANSWER_WORKER_FUNCTION" if config.async_answers => Some(ANSWER_WORKER_FUNCTION.to_owned()),
             "STREAMING_TABLE" => Some(config.table_name.clone()),
+            "STREAMING_ENDPOINT" => Some(stage_url.clone()),
             _ => None,
         })
     })?;
@@ -325,6 +329,9 @@ async fn fulfiller(
         }
         if environment("STREAMING_TABLE").is_none() {
             variables.push(("STREAMING_TABLE".to_owned(), config.table_name.clone()));
+        }
+        if environment("STREAMING_ENDPOINT").is_none() {
+            variables.push(("STREAMING_ENDPOINT".to_owned(), stage_url.clone()));
         }
         if config.async_answers && environment("ANSWER_WORKER_FUNCTION").is_none() {
             variables.push(("ANSWER_WORKER_FUNCTION".to_owned(), ANSWER_WORKER_FUNCTION.to_owned()));

@@ -65,7 +65,7 @@ proptest! {
 
     #[test]
     fn split_frames_survive_reordering(text in "(?s).{0,300}", seed in any::<u64>()) {
-        let mut frames = chunk_frames("turn", 0, &text, 80);
+        let mut frames = chunk_frames("turn", 0, &text, 80).unwrap();
         let done_seq = frames.len() as u64;
         frames.push(Frame::Done { turn: "turn".into(), seq: done_seq });
         // A deterministic rotation per seed stands in for network reordering.

@@ -155,17 +155,22 @@ async fn store_keeps_the_lex_web_ui_table_shape_and_deletes_conditionally(client
     assert_eq!(store.session_of("Conn1=").await.unwrap().as_deref(), Some("us-east-1:abc"));
     assert_eq!(store.get("nobody").await.unwrap(), None);
 
-    // A stop request is kept on the row and read back.
-    let stopping = ConnectionRecord { stop_turn: Some("turn-7".into()), ..record.clone() };
-    store.put(&stopping).await.unwrap();
-    assert_eq!(store.get("us-east-1:abc").await.unwrap().unwrap().stop_turn.as_deref(), Some("turn-7"));
+    // A stop request from the row's connection is kept on the row and read back.
+    assert!(store.request_stop_if_current("us-east-1:abc", "Conn1=", "turn-7").await.unwrap());
+    let stopping = store.get("us-east-1:abc").await.unwrap().unwrap();
+    assert_eq!(stopping, ConnectionRecord { stop_turn: Some("turn-7".into()), ..record.clone() });
 
-    // A newer tab takes the session; the old connection's delete leaves it alone.
+    // A newer tab takes the session; the old connection's stop and delete leave it alone.
     let newer = ConnectionRecord { connection_id: "Conn2=".into(), ..record };
     store.put(&newer).await.unwrap();
+    assert!(!store.request_stop_if_current("us-east-1:abc", "Conn1=", "turn-8").await.unwrap());
+    assert_eq!(store.get("us-east-1:abc").await.unwrap(), Some(newer.clone()), "untouched");
     assert!(!store.delete_if_current("us-east-1:abc", "Conn1=").await.unwrap());
     assert_eq!(store.get("us-east-1:abc").await.unwrap().unwrap().connection_id, "Conn2=");
     assert!(store.delete_if_current("us-east-1:abc", "Conn2=").await.unwrap());
+    assert_eq!(store.get("us-east-1:abc").await.unwrap(), None);
+    // A stop after the row is gone does not bring it back.
+    assert!(!store.request_stop_if_current("us-east-1:abc", "Conn2=", "turn-9").await.unwrap());
     assert_eq!(store.get("us-east-1:abc").await.unwrap(), None);
 }
 
@@ -365,6 +370,7 @@ async fn fulfillment_streams_from_bedrock_to_the_connection_over_real_clients() 
     let config = FulfillmentConfig::from_lookup(|name: &str| match name {
         "BEDROCK_MODEL_ID" => Some("anthropic.claude-3-haiku-20240307-v1:0".to_owned()),
         "STREAMING_TABLE" => Some(TABLE.to_owned()),
+        "STREAMING_ENDPOINT" => Some(devstack.stage_url()),
         _ => None,
     })
     .unwrap();

@@ -17,6 +17,7 @@ use lexstream_client::config::WidgetConfig;
 use lexstream_lambda_core::aws::dynamodb;
 use lexstream_lambda_core::config::{ChatConfig, ConnectConfig, FulfillmentConfig};
 use lexstream_lambda_core::connect::routes;
+use lexstream_lambda_core::log_hash::LogHashKey;
 use lexstream_protocol::appsync::check_own_channel;
 use serde_json::{Map, Value};
 
@@ -295,7 +296,10 @@ fn each_lambdas_environment_is_exactly_what_its_config_reads() {
                 continue;
             }
             let variables = environment(&template, function, switches);
-            let read_names = read(&variables);
+            let mut read_names = read(&variables);
+            // Every function also reads its log hash key at cold start (`logging::init_json_logs`).
+            read_names
+                .extend(names_read(&variables, |lookup| LogHashKey::from_lookup(&|name: &str| lookup(name))));
             for name in variables.keys() {
                 assert!(
                     read_names.contains(name),

@@ -8,19 +8,18 @@
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use lexstream_protocol::appsync::chat::{ChatError, ChatRequest, ChatResponse, MAX_PROMPT_BYTES};
 use lexstream_protocol::appsync::{user_channel, user_segment, validate_segment};
+use lexstream_protocol::check_turn_id;
 use lexstream_protocol::lex::IntentState;
 
 use crate::config::{ChatConfig, SessionBinding};
 use crate::error::StoreError;
 use crate::fulfillment::{compose_answer, new_turn_id};
+use crate::log_hash::hashed;
 use crate::ports::{
     ChatMessage, ConnectionPusher, ConnectionRecord, ConnectionStore, ModelRequest, ModelStream, Role,
     TextDeltas,
 };
 use crate::relay::{RelayLimits, StreamTarget, relay};
-
-/// Longest turn id a request may choose (it is echoed in every frame).
-const MAX_TURN_ID_CHARS: usize = 64;
 
 /// An HTTP answer: status and JSON body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,7 +112,7 @@ pub async fn handle_chat<M: ModelStream, P: ConnectionPusher>(
     let outcome = relay(deltas, Some(target), &turn, limits).await;
     tracing::info!(
         %turn,
-        %channel,
+        channel_hash = %hashed(&channel),
         chars = outcome.text.chars().count(),
         end = ?outcome.end,
         publishes = outcome.stream.posts,
@@ -121,7 +120,7 @@ pub async fn handle_chat<M: ModelStream, P: ConnectionPusher>(
         "chat answered"
     );
     if let Some(problem) = &outcome.stream.stopped {
-        tracing::warn!(%channel, %problem, "publishing to the channel stopped early");
+        tracing::warn!(channel_hash = %hashed(&channel), %problem, "publishing to the channel stopped early");
     }
     let (text, state) = compose_answer(&outcome);
     if state == IntentState::Failed {
@@ -147,12 +146,8 @@ fn parse_request(body: &str) -> Result<ChatRequest, String> {
         ));
     }
     if let Some(turn) = &request.turn_id {
-        let valid = !turn.is_empty()
-            && turn.chars().count() <= MAX_TURN_ID_CHARS
-            && turn.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid {
-            return Err(format!("turnId must be 1-{MAX_TURN_ID_CHARS} letters, digits, '-' or '_'"));
-        }
+        // The one rule of every turn id (it is echoed in every frame).
+        check_turn_id(turn).map_err(|error| format!("turnId refused: {error}"))?;
     }
     Ok(request)
 }
@@ -196,6 +191,15 @@ impl ConnectionStore for ChannelOnly {
         Ok(None)
     }
 
+    async fn request_stop_if_current(
+        &self,
+        _session_id: &str,
+        _connection_id: &str,
+        _turn: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
     async fn delete_if_current(&self, _session_id: &str, _connection_id: &str) -> Result<bool, StoreError> {
         Ok(false)
     }
@@ -234,6 +238,25 @@ mod tests {
         serde_json::json!({ "userId": user, "prompt": prompt, "turnId": "t-1" }).to_string()
     }
 
+    /// `body` with its `turnId` replaced.
+    fn with_turn(body: &str, turn: &str) -> String {
+        let mut json: serde_json::Value = serde_json::from_str(body).unwrap();
+        json["turnId"] = turn.into();
+        json.to_string()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_turn_id_is_held_to_the_same_rule_as_everywhere_else() {
+        let model = ScriptedModel::chunks(&["ok"], Duration::ZERO);
+        let publisher = RecordingPusher::with_latency(Duration::ZERO);
+        // '.' and ':' pass `protocol::check_turn_id`, as they do for stop, resume and Lex.
+        let body = with_turn(&body(USER, "hi"), "turn.2:b");
+        let response = handle_chat(&body, Some(VISITOR), &model, &publisher, &config()).await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        let answer: ChatResponse = serde_json::from_str(&response.body).unwrap();
+        assert_eq!(answer.turn_id, "turn.2:b");
+    }
+
     #[tokio::test(start_paused = true)]
     async fn the_answer_streams_to_the_users_channel_and_comes_back_whole() {
         let model = ScriptedModel::chunks(&["Hello ", "there"], Duration::from_millis(10));
@@ -259,6 +282,9 @@ mod tests {
             (body(USER, "  "), 400, "empty"),
             (body(USER, &too_long), 400, "at most"),
             (body("someone-else", "hi"), 403, "not the caller's"),
+            (with_turn(&body(USER, "hi"), "a#b"), 400, "turnId refused: the turn id may only contain"),
+            (with_turn(&body(USER, "hi"), &"t".repeat(65)), 400, "longer than 64"),
+            (with_turn(&body(USER, "hi"), ""), 400, "turnId refused: the turn id is empty"),
         ] {
             let response = handle_chat(&body, Some(VISITOR), &model, &publisher, &config()).await;
             assert_eq!(response.status, status, "{body:.60}: {}", response.body);

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use lexstream_protocol::lex::MessageContentType;
+use lexstream_protocol::lex::{MessageContentType, StageEndpoint};
 
 /// A setting is missing or unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -166,12 +166,14 @@ pub struct FulfillmentConfig {
     /// `TURN_TTL_SECONDS`: how long turn records and session histories stay in the table
     /// (default 86400, a day).
     pub turn_ttl_seconds: i64,
-    /// `STREAMING_TABLE`: if set, the only table the `streamingDynamoDbTable` session attribute
-    /// may name (session attributes come from the client), and the table turn records and
-    /// histories are kept in.
+    /// `STREAMING_TABLE`: the only table the `streamingDynamoDbTable` session attribute may name
+    /// (session attributes come from the client), and the table connections are read from and
+    /// turn records and histories kept in. Unset: no streaming, no records, no history.
     pub allowed_table: Option<String>,
-    /// `STREAMING_ENDPOINT`: if set, the only endpoint `streamingEndpoint` may name.
-    pub allowed_endpoint: Option<String>,
+    /// `STREAMING_ENDPOINT`: the WebSocket API stage frames are posted to (its `wss://` or
+    /// `https://` URL; plain `ws://`/`http://` only for a loopback host), which `streamingEndpoint`
+    /// must name. Unset: no streaming ([`crate::streaming_target`]).
+    pub allowed_endpoint: Option<StageEndpoint>,
     /// `ANSWER_MODE` and `ANSWER_WORKER_FUNCTION`: whether answers are generated in the
     /// fulfillment or handed to the `answer-worker` Lambda.
     pub answer_mode: AnswerMode,
@@ -233,7 +235,16 @@ impl FulfillmentConfig {
                 });
             }
         };
-        Ok(Self {
+        let allowed_endpoint = lookup("STREAMING_ENDPOINT")
+            .map(|url| {
+                StageEndpoint::configured(&url).map_err(|_| ConfigError::Invalid {
+                    name: "STREAMING_ENDPOINT",
+                    value: url,
+                    expected: "the WebSocket API stage URL, wss:// or https:// (ws:// or http:// only for a loopback host), without user info, query or fragment",
+                })
+            })
+            .transpose()?;
+        let config = Self {
             model: ModelSettings::from_lookup(&lookup)?,
             answer_content_type,
             history_max_bytes: parsed(&lookup, "HISTORY_MAX_BYTES", 6000, "a number of bytes")?,
@@ -243,7 +254,7 @@ impl FulfillmentConfig {
                 crate::turns::DEFAULT_TURN_TTL_SECONDS,
             )?,
             allowed_table: lookup("STREAMING_TABLE"),
-            allowed_endpoint: lookup("STREAMING_ENDPOINT"),
+            allowed_endpoint,
             answer_mode: AnswerMode::from_lookup(&lookup)?,
             max_answer: Duration::from_secs(parsed(
                 &lookup,
@@ -251,7 +262,9 @@ impl FulfillmentConfig {
                 840,
                 "a number of seconds",
             )?),
-        })
+        };
+        crate::streaming_target::explain_if_streaming_is_off(&config);
+        Ok(config)
     }
 }
 

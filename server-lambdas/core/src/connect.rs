@@ -12,6 +12,7 @@ use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxy
 use aws_lambda_events::encodings::Body;
 
 use crate::config::{ConnectConfig, SessionBinding};
+use crate::log_hash::hashed;
 use crate::ports::{ConnectionPusher, ConnectionRecord, ConnectionStore};
 use crate::resume::handle_resume;
 use crate::session_id;
@@ -40,6 +41,11 @@ pub(crate) fn respond(status: i64, body: &str) -> ApiGatewayProxyResponse {
     response.status_code = status;
     response.body = Some(Body::Text(body.to_owned()));
     response
+}
+
+/// A JSON `{"message":…}` answer, like API Gateway's own errors.
+pub(crate) fn respond_message(status: i64, message: &str) -> ApiGatewayProxyResponse {
+    respond(status, &serde_json::json!({ "message": message }).to_string())
 }
 
 /// Seconds since the epoch (for TTLs and signing times).
@@ -113,7 +119,7 @@ async fn handle_connect<S: ConnectionStore>(
         (_, Some(_)) => Some("sessionId does not belong to the caller's identity".to_owned()),
     };
     if let Some(reason) = refusal {
-        tracing::warn!(%session_id, %reason, "connection refused");
+        tracing::warn!(session_hash = %hashed(&session_id), %reason, "connection refused");
         return respond(403, &reason);
     }
     let record = ConnectionRecord {
@@ -124,11 +130,11 @@ async fn handle_connect<S: ConnectionStore>(
     };
     match store.put(&record).await {
         Ok(()) => {
-            tracing::info!(%session_id, %connection_id, "connected");
+            tracing::info!(session_hash = %hashed(&session_id), %connection_id, "connected");
             respond(200, "connected")
         }
         Err(error) => {
-            tracing::error!(%session_id, %error, "could not record the connection");
+            tracing::error!(session_hash = %hashed(&session_id), %error, "could not record the connection");
             respond(500, "could not record the connection")
         }
     }
@@ -136,37 +142,42 @@ async fn handle_connect<S: ConnectionStore>(
 
 /// `{"action":"stop","turn":"…"}`: marks the turn stopped on the row of the connection's own
 /// session (a connection can only stop its own session's answers); the relay streaming it ends.
+/// The mark is one conditional write naming this connection: if the widget reconnected or this
+/// connection's `$disconnect` ran since, the row is left as they wrote it.
 async fn handle_stop<S: ConnectionStore>(
     connection_id: &str,
     body: Option<&str>,
     store: &S,
 ) -> ApiGatewayProxyResponse {
-    let Some(turn) = body.and_then(lexstream_protocol::stop_request_turn) else {
-        return respond(400, "expected {\"action\":\"stop\",\"turn\":\"<turn id>\"}");
-    };
-    let row = match store.session_of(connection_id).await {
-        Ok(Some(session_id)) => store.get(&session_id).await,
-        Ok(None) => Ok(None),
-        Err(error) => Err(error),
-    };
-    match row {
-        Ok(Some(mut record)) if record.connection_id == connection_id => {
-            record.stop_turn = Some(turn.clone());
-            match store.put(&record).await {
-                Ok(()) => {
-                    tracing::info!(session_id = %record.session_id, %turn, "stop requested");
-                    respond(200, "stopping")
-                }
-                Err(error) => {
-                    tracing::error!(%error, "could not record the stop request");
-                    respond(500, "could not record the stop request")
-                }
-            }
+    let turn = match lexstream_protocol::stop_request_turn(body.unwrap_or_default()) {
+        Ok(turn) => turn,
+        Err(error) => {
+            return respond_message(
+                400,
+                &format!("{error}; expected {{\"action\":\"stop\",\"turn\":\"<turn id>\"}}"),
+            );
         }
-        Ok(_) => respond(404, "this connection streams no session"),
+    };
+    let session_id = match store.session_of(connection_id).await {
+        Ok(Some(session_id)) => session_id,
+        Ok(None) => return respond_message(404, "this connection streams no session"),
         Err(error) => {
             tracing::error!(%error, "could not look up the connection");
-            respond(500, "could not look up the connection")
+            return respond_message(500, "could not look up the connection");
+        }
+    };
+    match store.request_stop_if_current(&session_id, connection_id, &turn).await {
+        Ok(true) => {
+            tracing::info!(session_hash = %hashed(&session_id), %turn, "stop requested");
+            respond_message(200, "stopping")
+        }
+        Ok(false) => {
+            tracing::info!(session_hash = %hashed(&session_id), %turn, "stop of a connection that no longer streams its session; row left alone");
+            respond_message(404, "this connection no longer streams its session")
+        }
+        Err(error) => {
+            tracing::error!(%error, "could not record the stop request");
+            respond_message(500, "could not record the stop request")
         }
     }
 }
@@ -184,11 +195,19 @@ async fn handle_disconnect<S: ConnectionStore>(connection_id: &str, store: &S) -
         }
     };
     match store.delete_if_current(&session_id, connection_id).await {
-        Ok(true) => tracing::info!(%session_id, %connection_id, "disconnected; row removed"),
-        Ok(false) => {
-            tracing::info!(%session_id, %connection_id, "disconnected; a newer connection keeps the row");
+        Ok(true) => {
+            tracing::info!(session_hash = %hashed(&session_id), %connection_id, "disconnected; row removed");
         }
-        Err(error) => tracing::error!(%session_id, %error, "could not remove the connection row"),
+        Ok(false) => {
+            tracing::info!(
+                session_hash = %hashed(&session_id),
+                %connection_id,
+                "disconnected; a newer connection keeps the row"
+            );
+        }
+        Err(error) => {
+            tracing::error!(session_hash = %hashed(&session_id), %error, "could not remove the connection row");
+        }
     }
     respond(200, "disconnected")
 }

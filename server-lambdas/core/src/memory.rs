@@ -51,6 +51,23 @@ impl ConnectionStore for MemoryConnectionStore {
         Ok(self.rows().session_of_connection.get(connection_id).cloned())
     }
 
+    async fn request_stop_if_current(
+        &self,
+        session_id: &str,
+        connection_id: &str,
+        turn: &str,
+    ) -> Result<bool, StoreError> {
+        // As DynamoDB's conditional update: checked and written under one lock.
+        let mut rows = self.rows();
+        match rows.by_session.get_mut(session_id).filter(|row| row.connection_id == connection_id) {
+            Some(row) => {
+                row.stop_turn = Some(turn.to_owned());
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
     async fn delete_if_current(&self, session_id: &str, connection_id: &str) -> Result<bool, StoreError> {
         let mut rows = self.rows();
         rows.session_of_connection.remove(connection_id);

@@ -8,12 +8,14 @@
 //! no `RecognizeText` response will carry them. A widget that lost the stream gets the same
 //! frames from the turn's record with `resume`.
 
+use lexstream_protocol::check_turn_id;
 use serde::{Deserialize, Serialize};
 
 use crate::config::FulfillmentConfig;
 use crate::connect::now_epoch_seconds;
 use crate::fulfillment::TurnAnswer;
 use crate::ports::{ModelStream, StreamingBackend};
+use crate::streaming_target::stage_to_stream_to;
 use crate::turns::TurnStore;
 
 /// How old a claim may be when its job arrives (Lambda may deliver a queued event late, e.g.
@@ -36,8 +38,8 @@ pub struct AnswerJob {
 pub enum JobOutcome {
     /// The answer was generated and its record finished.
     Answered,
-    /// Nothing to do: no state table, no such claimed turn, or it was already finished (a
-    /// duplicate delivery of the same event).
+    /// Nothing to do: no state table, a turn id that breaks the rule, no such claimed turn, or it
+    /// was already finished (a duplicate delivery of the same event).
     Skipped,
 }
 
@@ -53,6 +55,11 @@ pub async fn handle_answer_job<M: ModelStream, B: StreamingBackend>(
         tracing::warn!("an answer job without STREAMING_TABLE; nothing to do");
         return JobOutcome::Skipped;
     };
+    if let Err(error) = check_turn_id(&job.turn) {
+        // The fulfillment checks it before handing over; a job from anywhere else is refused.
+        tracing::warn!(%error, "an answer job with a turn id that breaks the rule; nothing to do");
+        return JobOutcome::Skipped;
+    }
     let store = backend.store(table);
     let now = now_epoch_seconds();
     let claimed = match store.turn(&event.session_id, &job.turn).await {
@@ -80,13 +87,13 @@ pub async fn handle_answer_job<M: ModelStream, B: StreamingBackend>(
             return JobOutcome::Skipped;
         }
     };
+    let stage = stage_to_stream_to(event, config).inspect_err(|refusal| refusal.log()).ok();
     let answer = TurnAnswer {
         event,
         turn: &job.turn,
-        streams: true,
+        stage: stage.as_deref(),
         store: Some(&store),
         claimed: Some(&claimed),
-        keeps_history: true,
         ttl: now.saturating_add(config.turn_ttl_seconds),
         deadline: config.max_answer,
         ends_with_final: true,

@@ -221,6 +221,25 @@ async fn text_over_the_frame_limit_is_split_into_frames_that_fit() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_turn_id_too_large_for_any_frame_stops_streaming_but_not_the_answer() {
+    // Escaped quotes make the frame's own fields over 32 KB: no frame can carry text.
+    let oversized_turn = "\"".repeat(17_000);
+    let model = ScriptedModel::chunks(&["still ", "answered"], Duration::from_millis(5));
+    let pusher = RecordingPusher::default();
+    let store = store_with("c1").await;
+    let target =
+        StreamTarget { store: &store, pusher: &pusher, session_id: SESSION, connection_id: "c1".into() };
+    let outcome =
+        relay(model.stream(request()).await.unwrap(), Some(target), &oversized_turn, RelayLimits::default())
+            .await;
+    assert_eq!(outcome.text, "still answered");
+    assert_eq!(outcome.end, GenerationEnd::Complete);
+    let stopped = outcome.stream.stopped.unwrap();
+    assert!(stopped.contains("turn id"), "{stopped}");
+    assert!(pusher.received("c1").is_empty(), "nothing was posted");
+}
+
+#[tokio::test(start_paused = true)]
 async fn without_a_target_nothing_is_posted_and_the_answer_is_complete() {
     let model = ScriptedModel::chunks(&["x", "y"], Duration::from_millis(1));
     let outcome = relay::<MemoryConnectionStore, RecordingPusher>(
