@@ -6,9 +6,11 @@
 //! ignored; the answer itself still comes back, streaming is best effort.
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
-use lexstream_protocol::appsync::chat::{ChatError, ChatRequest, ChatResponse, MAX_PROMPT_BYTES};
+use lexstream_protocol::appsync::chat::{ChatError, ChatRequest, ChatResponse};
 use lexstream_protocol::appsync::{user_channel, user_segment, validate_segment};
+use lexstream_protocol::input_bounds::check_question;
 use lexstream_protocol::lex::IntentState;
+use lexstream_protocol::limits::MAX_CHAT_REQUEST_BYTES;
 
 use crate::config::{ChatConfig, SessionBinding};
 use crate::error::StoreError;
@@ -76,6 +78,11 @@ pub async fn handle_chat<M: ModelStream, P: ConnectionPusher>(
     publisher: &P,
     config: &ChatConfig,
 ) -> ChatHttpResponse {
+    if body.len() > MAX_CHAT_REQUEST_BYTES {
+        let message =
+            format!("the body is {} bytes; at most {MAX_CHAT_REQUEST_BYTES} are accepted", body.len());
+        return ChatHttpResponse::error(413, message);
+    }
     let request = match parse_request(body) {
         Ok(request) => request,
         Err(message) => return ChatHttpResponse::error(400, message),
@@ -137,15 +144,7 @@ fn parse_request(body: &str) -> Result<ChatRequest, String> {
     validate_segment(&request.user_id).map_err(|error| {
         format!("userId must be a channel segment (1-50 letters, digits or '-'): {error}")
     })?;
-    if request.prompt.trim().is_empty() {
-        return Err("prompt is empty".to_owned());
-    }
-    if request.prompt.len() > MAX_PROMPT_BYTES {
-        return Err(format!(
-            "prompt is {} bytes; at most {MAX_PROMPT_BYTES} are accepted",
-            request.prompt.len()
-        ));
-    }
+    check_question(&request.prompt).map_err(|refusal| format!("prompt refused: {refusal}"))?;
     if let Some(turn) = &request.turn_id {
         let valid = !turn.is_empty()
             && turn.chars().count() <= MAX_TURN_ID_CHARS
@@ -252,12 +251,14 @@ mod tests {
     async fn bad_requests_are_refused_with_a_reason() {
         let model = ScriptedModel::chunks(&["x"], Duration::ZERO);
         let publisher = RecordingPusher::with_latency(Duration::ZERO);
-        let too_long = "x".repeat(MAX_PROMPT_BYTES + 1);
+        let too_long = "x".repeat(lexstream_protocol::limits::MAX_QUESTION_CHARS + 1);
+        let huge = "x".repeat(MAX_CHAT_REQUEST_BYTES);
         for (body, status, needle) in [
             ("not json".to_owned(), 400, "must be JSON"),
             (body("a/b", "hi"), 400, "userId"),
-            (body(USER, "  "), 400, "empty"),
-            (body(USER, &too_long), 400, "at most"),
+            (body(USER, "  "), 400, "type a question"),
+            (body(USER, &too_long), 400, "shorten it to 1024 characters"),
+            (body(USER, &huge), 413, "at most 16384"),
             (body("someone-else", "hi"), 403, "not the caller's"),
         ] {
             let response = handle_chat(&body, Some(VISITOR), &model, &publisher, &config()).await;
