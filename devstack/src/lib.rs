@@ -145,6 +145,7 @@ fn router(
                 AuthMode::Off => SessionBinding::WhenPresent,
             },
             ttl_seconds: 7500,
+            connects_per_minute: config.connects_per_minute,
         },
         pusher,
         faults: state.faults.clone(),
@@ -305,6 +306,7 @@ async fn fulfiller(
             "BEDROCK_MODEL_ID" => Some(DEMO_MODEL_ID.to_owned()),
             "ANSWER_WORKER_FUNCTION" if config.async_answers => Some(ANSWER_WORKER_FUNCTION.to_owned()),
             "STREAMING_TABLE" => Some(config.table_name.clone()),
+            "ANSWERS_PER_IDENTITY_PER_MINUTE" => Some(config.answers_per_minute.to_string()),
             _ => None,
         })
     })?;
@@ -325,6 +327,10 @@ async fn fulfiller(
         }
         if environment("STREAMING_TABLE").is_none() {
             variables.push(("STREAMING_TABLE".to_owned(), config.table_name.clone()));
+        }
+        if environment("ANSWERS_PER_IDENTITY_PER_MINUTE").is_none() {
+            let limit = config.answers_per_minute.to_string();
+            variables.push(("ANSWERS_PER_IDENTITY_PER_MINUTE".to_owned(), limit));
         }
         if config.async_answers && environment("ANSWER_WORKER_FUNCTION").is_none() {
             variables.push(("ANSWER_WORKER_FUNCTION".to_owned(), ANSWER_WORKER_FUNCTION.to_owned()));

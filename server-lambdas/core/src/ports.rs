@@ -106,8 +106,9 @@ pub trait ModelStream: Send + Sync {
 /// session attributes (`streamingDynamoDbTable`, `streamingEndpoint`), as in the Lex Web UI, or
 /// from the configuration (`STREAMING_TABLE`).
 pub trait StreamingBackend: Send + Sync {
-    /// The connection table type: connections, and the turns and histories kept beside them.
-    type Store: ConnectionStore + crate::turns::TurnStore;
+    /// The connection table type: connections, and the turns, histories and per-visitor limits
+    /// kept beside them.
+    type Store: ConnectionStore + crate::turns::TurnStore + crate::visitor_limits::VisitorLimitStore;
     /// The pusher type.
     type Pusher: ConnectionPusher;
     /// The connection store for `table`.

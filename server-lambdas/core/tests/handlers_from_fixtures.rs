@@ -33,7 +33,12 @@ fn websocket_event(name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Api
 }
 
 fn connect_config(binding: SessionBinding) -> ConnectConfig {
-    ConnectConfig { table_name: "t".into(), session_binding: binding, ttl_seconds: 7500 }
+    ConnectConfig {
+        table_name: "t".into(),
+        session_binding: binding,
+        ttl_seconds: 7500,
+        connects_per_minute: lexstream_protocol::limits::DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE,
+    }
 }
 
 /// The pusher factory for routes that post nothing.
