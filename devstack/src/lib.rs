@@ -363,6 +363,8 @@ async fn chat_route(
             "APPSYNC_API_KEY" => Some(config.appsync_api_key.clone()),
             "APPSYNC_NAMESPACE" => Some(config.appsync_namespace.clone()),
             "USER_BINDING" if config.auth == AuthMode::Off => Some("when-present".to_owned()),
+            "LIMITS_TABLE" => Some(config.table_name.clone()),
+            "ANSWERS_PER_IDENTITY_PER_MINUTE" => Some(config.answers_per_minute.to_string()),
             _ => None,
         })
     })?;
@@ -373,6 +375,7 @@ async fn chat_route(
         model: Arc::new(BedrockModel::new(BedrockClient::new(&sdk_config))),
         publisher: Arc::new(publisher),
         config: Arc::new(settings),
+        limits: state.table.clone(),
         auth: config.auth,
         identities: state.identities.clone(),
     })

@@ -455,6 +455,13 @@ fn the_per_visitor_limits_come_from_parameters_whose_defaults_are_the_codes() {
         let config = FulfillmentConfig::from_lookup(|name: &str| fulfillment.get(name).cloned()).unwrap();
         assert!(fulfillment.contains_key("ANSWERS_PER_IDENTITY_PER_MINUTE"), "{switches:?}");
         assert_eq!(config.answers_per_minute, DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE, "{switches:?}");
+        if switches.appsync {
+            // `/chat` answers count in the same table, against the same limit.
+            let chat = environment(&template, "AppSyncChatFunction", switches);
+            let config = ChatConfig::from_lookup(|name: &str| chat.get(name).cloned()).unwrap();
+            assert_eq!(config.limits_table, fulfillment.get("STREAMING_TABLE").cloned(), "{switches:?}");
+            assert_eq!(config.answers_per_minute, DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE, "{switches:?}");
+        }
     }
 }
 
@@ -503,7 +510,7 @@ fn every_table_item_the_lambdas_write_is_allowed_and_nothing_more() {
     use lexstream_lambda_core::visitor_limits::rate::{RateKind, rate_key};
 
     let template = template();
-    let switches = Switches { streaming: true, sample_bot: true, appsync: false, long_answers: true };
+    let switches = Switches { streaming: true, sample_bot: true, appsync: true, long_answers: true };
     let session = "us-east-1:7f3c9a2e-5b1d-4c8e-9f00-2a6b4d1e8c37";
     let (turn, history, slot) = (turn_key(session, "t-1"), history_key(session), in_flight_key(session));
     let answers = rate_key(RateKind::Answers, session, 28_333_333);
@@ -518,6 +525,8 @@ fn every_table_item_the_lambdas_write_is_allowed_and_nothing_more() {
         ("AnswerWorkerFunction", "dynamodb:PutItem", &history),
         ("AnswerWorkerFunction", "dynamodb:DeleteItem", &slot),
         ("WsConnectFunction", "dynamodb:UpdateItem", &connects),
+        ("AppSyncChatFunction", "dynamodb:UpdateItem", &answers),
+        ("AppSyncChatFunction", "dynamodb:GetItem", &answers),
     ];
     for (function, action, key) in allowed {
         assert!(table_item_allowed(&template, function, switches, action, key), "{function} {action} {key}");
@@ -531,6 +540,8 @@ fn every_table_item_the_lambdas_write_is_allowed_and_nothing_more() {
         ("AnswerWorkerFunction", "dynamodb:PutItem"),
         ("AnswerWorkerFunction", "dynamodb:DeleteItem"),
         ("WsConnectFunction", "dynamodb:UpdateItem"),
+        ("AppSyncChatFunction", "dynamodb:UpdateItem"),
+        ("AppSyncChatFunction", "dynamodb:GetItem"),
     ];
     for (function, action) in refused {
         assert!(!table_item_allowed(&template, function, switches, action, session), "{function} {action}");

@@ -4,6 +4,11 @@
 //!
 //! A publish that fails is reported (in the log and in the answer's `streamProblem`), never
 //! ignored; the answer itself still comes back, streaming is best effort.
+//!
+//! Bounds: a body over `MAX_CHAT_REQUEST_BYTES` gets 413, a prompt that is not a valid question
+//! ([`check_question`]) 400. With `LIMITS_TABLE` (the connection table), a caller past
+//! `ANSWERS_PER_IDENTITY_PER_MINUTE` gets 429 with the same sentence as a Lex visitor, counted in
+//! the same counter as the identity's Lex answers ([`crate::visitor_limits::rate`]).
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use lexstream_protocol::appsync::chat::{ChatError, ChatRequest, ChatResponse};
@@ -12,7 +17,9 @@ use lexstream_protocol::input_bounds::check_question;
 use lexstream_protocol::lex::IntentState;
 use lexstream_protocol::limits::MAX_CHAT_REQUEST_BYTES;
 
+use crate::answer_admission::Refusal;
 use crate::config::{ChatConfig, SessionBinding};
+use crate::connect::now_epoch_seconds;
 use crate::error::StoreError;
 use crate::fulfillment::{compose_answer, new_turn_id};
 use crate::ports::{
@@ -20,6 +27,7 @@ use crate::ports::{
     TextDeltas,
 };
 use crate::relay::{RelayLimits, StreamTarget, relay};
+use crate::visitor_limits::{RateKind, VisitorLimitStore, admit_rate};
 
 /// Longest turn id a request may choose (it is echoed in every frame).
 const MAX_TURN_ID_CHARS: usize = 64;
@@ -42,10 +50,11 @@ impl ChatHttpResponse {
 
 /// Answers `POST /chat` as API Gateway (HTTP API, payload 2.0) or a Lambda function URL hand it
 /// over; the caller's identity comes from IAM auth (`requestContext.authorizer.iam`).
-pub async fn handle_chat_event<M: ModelStream, P: ConnectionPusher>(
+pub async fn handle_chat_event<M: ModelStream, P: ConnectionPusher, L: VisitorLimitStore>(
     event: ApiGatewayV2httpRequest,
     model: &M,
     publisher: &P,
+    limits: Option<&L>,
     config: &ChatConfig,
 ) -> ApiGatewayV2httpResponse {
     let identity = event
@@ -58,7 +67,8 @@ pub async fn handle_chat_event<M: ModelStream, P: ConnectionPusher>(
     let answer = if event.is_base64_encoded {
         ChatHttpResponse::error(400, "send the body as application/json text")
     } else {
-        handle_chat(event.body.as_deref().unwrap_or(""), identity.as_deref(), model, publisher, config).await
+        let body = event.body.as_deref().unwrap_or("");
+        handle_chat(body, identity.as_deref(), model, publisher, limits, config).await
     };
     let mut headers = http::HeaderMap::new();
     headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
@@ -70,12 +80,13 @@ pub async fn handle_chat_event<M: ModelStream, P: ConnectionPusher>(
 }
 
 /// Answers one `POST /chat`. `caller_identity` is the Cognito identity id API Gateway verified
-/// (IAM auth), if any.
-pub async fn handle_chat<M: ModelStream, P: ConnectionPusher>(
+/// (IAM auth), if any; `limits` is where the answers per identity are counted (none: no limit).
+pub async fn handle_chat<M: ModelStream, P: ConnectionPusher, L: VisitorLimitStore>(
     body: &str,
     caller_identity: Option<&str>,
     model: &M,
     publisher: &P,
+    limits: Option<&L>,
     config: &ChatConfig,
 ) -> ChatHttpResponse {
     if body.len() > MAX_CHAT_REQUEST_BYTES {
@@ -89,6 +100,18 @@ pub async fn handle_chat<M: ModelStream, P: ConnectionPusher>(
     };
     if let Err(message) = check_binding(&request.user_id, caller_identity, config.user_binding) {
         return ChatHttpResponse::error(403, message);
+    }
+    if let Some(store) = limits {
+        let caller = caller_identity.unwrap_or(&request.user_id);
+        let per_minute = config.answers_per_minute;
+        match admit_rate(store, RateKind::Answers, caller, per_minute, now_epoch_seconds()).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(per_minute, "chat refused: the identity's answers per minute are used up");
+                return ChatHttpResponse::error(429, Refusal::TooFrequent.visitor_message());
+            }
+            Err(error) => tracing::warn!(%error, "could not count the identity's answers; answering"),
+        }
     }
     let turn = request.turn_id.clone().unwrap_or_else(new_turn_id);
     let channel = user_channel(&config.namespace, &request.user_id);
@@ -208,6 +231,7 @@ mod tests {
 
     use super::*;
     use crate::config::{ModelSettings, PublishAuth};
+    use crate::memory::MemoryConnectionStore;
     use crate::testing::{RecordingPusher, ScriptedModel};
 
     const VISITOR: &str = "us-east-1:0b6f41aa-1111-2222-3333-444455556666";
@@ -226,8 +250,13 @@ mod tests {
             publish_auth: PublishAuth::ApiKey("k".into()),
             namespace: "chat".into(),
             user_binding: SessionBinding::RequireIdentity,
+            limits_table: None,
+            answers_per_minute: 2,
         }
     }
+
+    /// No limits store: nothing is counted.
+    const UNLIMITED: Option<&MemoryConnectionStore> = None;
 
     fn body(user: &str, prompt: &str) -> String {
         serde_json::json!({ "userId": user, "prompt": prompt, "turnId": "t-1" }).to_string()
@@ -237,7 +266,8 @@ mod tests {
     async fn the_answer_streams_to_the_users_channel_and_comes_back_whole() {
         let model = ScriptedModel::chunks(&["Hello ", "there"], Duration::from_millis(10));
         let publisher = RecordingPusher::with_latency(Duration::from_millis(5));
-        let response = handle_chat(&body(USER, "hi"), Some(VISITOR), &model, &publisher, &config()).await;
+        let response =
+            handle_chat(&body(USER, "hi"), Some(VISITOR), &model, &publisher, UNLIMITED, &config()).await;
         assert_eq!(response.status, 200, "{}", response.body);
         let answer: ChatResponse = serde_json::from_str(&response.body).unwrap();
         assert_eq!((answer.text.as_str(), answer.turn_id.as_str()), ("Hello there", "t-1"));
@@ -261,11 +291,11 @@ mod tests {
             (body(USER, &huge), 413, "at most 16384"),
             (body("someone-else", "hi"), 403, "not the caller's"),
         ] {
-            let response = handle_chat(&body, Some(VISITOR), &model, &publisher, &config()).await;
+            let response = handle_chat(&body, Some(VISITOR), &model, &publisher, UNLIMITED, &config()).await;
             assert_eq!(response.status, status, "{body:.60}: {}", response.body);
             assert!(response.body.contains(needle), "{}", response.body);
         }
-        let anonymous = handle_chat(&body(USER, "hi"), None, &model, &publisher, &config()).await;
+        let anonymous = handle_chat(&body(USER, "hi"), None, &model, &publisher, UNLIMITED, &config()).await;
         assert_eq!(anonymous.status, 403, "{}", anonymous.body);
         assert!(publisher.received(&format!("/chat/{USER}")).is_empty(), "nothing published for refusals");
     }
@@ -275,10 +305,29 @@ mod tests {
         let model = ScriptedModel::chunks(&["Hello"], Duration::ZERO);
         let publisher = RecordingPusher::with_latency(Duration::ZERO);
         publisher.mark_failing(&format!("/chat/{USER}"), "403 UnauthorizedException");
-        let response = handle_chat(&body(USER, "hi"), Some(VISITOR), &model, &publisher, &config()).await;
+        let response =
+            handle_chat(&body(USER, "hi"), Some(VISITOR), &model, &publisher, UNLIMITED, &config()).await;
         assert_eq!(response.status, 200, "{}", response.body);
         let answer: ChatResponse = serde_json::from_str(&response.body).unwrap();
         assert_eq!(answer.text, "Hello");
         assert!(answer.stream_problem.unwrap_or_default().contains("UnauthorizedException"));
+    }
+
+    #[tokio::test]
+    async fn answers_past_the_identitys_limit_get_429_with_the_reason() {
+        let model = ScriptedModel::chunks(&["Sure."], Duration::ZERO);
+        let publisher = RecordingPusher::with_latency(Duration::ZERO);
+        let store = MemoryConnectionStore::default();
+        let (config, question) = (config(), body(USER, "hi"));
+        let mut statuses = Vec::new();
+        for _ in 0..3 {
+            let answer =
+                handle_chat(&question, Some(VISITOR), &model, &publisher, Some(&store), &config).await;
+            statuses.push((answer.status, answer.body));
+        }
+        assert_eq!(statuses.iter().map(|(status, _)| *status).collect::<Vec<_>>(), [200, 200, 429]);
+        let error: ChatError = serde_json::from_str(&statuses[2].1).unwrap();
+        assert_eq!(error.message, Refusal::TooFrequent.visitor_message());
+        assert_eq!(model.requests().len(), 2);
     }
 }

@@ -303,6 +303,12 @@ pub struct ChatConfig {
     /// `USER_BINDING`: `require-identity` (default; the caller's Cognito identity must own the
     /// `userId`), `when-present` or `off`.
     pub user_binding: SessionBinding,
+    /// `LIMITS_TABLE`: the table the answers-per-minute counters live in (the connection table);
+    /// without it, `/chat` answers are not counted.
+    pub limits_table: Option<String>,
+    /// `ANSWERS_PER_IDENTITY_PER_MINUTE`: as for the Lex fulfillment, and counted with it
+    /// (default 10; 0: no limit).
+    pub answers_per_minute: u32,
 }
 
 impl ChatConfig {
@@ -330,6 +336,12 @@ impl ChatConfig {
                 "USER_BINDING",
                 SessionBinding::RequireIdentity,
                 "require-identity, when-present or off",
+            )?,
+            limits_table: lookup("LIMITS_TABLE"),
+            answers_per_minute: per_minute(
+                &lookup,
+                "ANSWERS_PER_IDENTITY_PER_MINUTE",
+                DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE,
             )?,
         })
     }
