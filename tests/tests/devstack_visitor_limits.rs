@@ -1,8 +1,9 @@
 //! Per-visitor limits and bounded inputs through the devstack with real clients (Cognito, the
 //! presigned WebSocket, the Lex runtime SDK): a second question while an answer streams, answers
-//! past the per-minute limit, a `$connect` flood and an over-long question are each refused with a
-//! clear message — the first two as Lex's answer text, the flood as a 429 on the upgrade, the
-//! question by Lex's own validation.
+//! past the per-minute limit, a `$connect` flood, an over-long question and an oversized widget
+//! message are each refused with a clear message — the first two as Lex's answer text, the flood
+//! as a 429 on the upgrade, the question by Lex's own validation, the message unread by
+//! `ws-connect` (and a frame past API Gateway's 32 KB closes the connection with 1009).
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use std::time::Duration;
@@ -146,5 +147,56 @@ async fn an_over_long_question_is_refused_by_lexs_own_rule() {
         .send()
         .await;
     assert!(accepted.is_ok(), "{accepted:?}");
+    devstack.stop();
+}
+
+#[tokio::test]
+async fn an_oversized_widget_message_is_refused_and_a_frame_over_32_kb_closes_the_connection() {
+    use futures_util::{SinkExt, StreamExt};
+    use lexstream_lambda_core::ports::ConnectionStore;
+    use lexstream_lambda_core::turns::{TurnRecord, TurnStatus, TurnStore};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+    let devstack = devstack_with(|_| {}).await;
+    let visitor = Visitor::sign_in(&devstack.url()).await.unwrap();
+    let url = visitor.websocket_url(&devstack.stage_url(), &visitor.identity_id);
+    let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let stop_turn = async || devstack.state.table.get(&visitor.identity_id).await.unwrap().unwrap().stop_turn;
+
+    // A stop at its real size is read.
+    socket.send(Message::Text(lexstream_protocol::stop_request("turn-1").into())).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while stop_turn().await.is_none() {
+        assert!(tokio::time::Instant::now() < deadline, "the stop was never recorded");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The same stop padded past the widget's 1 KB is refused unread. The devstack handles a
+    // connection's messages in order: once a resume sent after it is answered, it was handled.
+    let padded = serde_json::json!({ "action": "stop", "turn": "turn-2", "padding": "x".repeat(2048) });
+    socket.send(Message::Text(padded.to_string().into())).await.unwrap();
+    let mut answered = TurnRecord::claimed(&visitor.identity_id, "turn-0", 0, i64::MAX);
+    answered.status = TurnStatus::Done;
+    answered.messages = Some(vec![]);
+    devstack.state.table.save_turn(&answered).await.unwrap();
+    socket.send(Message::Text(lexstream_protocol::resume_request("turn-0", None).into())).await.unwrap();
+    let resumed = tokio::time::timeout(Duration::from_secs(5), socket.next()).await.unwrap();
+    assert!(matches!(resumed, Some(Ok(Message::Text(ref text))) if text.contains("final")), "{resumed:?}");
+    assert_eq!(stop_turn().await.as_deref(), Some("turn-1"), "the padded stop was not read");
+
+    // Past API Gateway's 32 KB frame, the connection is closed with 1009, as AWS does.
+    socket.send(Message::Text("x".repeat(40 * 1024).into())).await.unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|frame| frame.code),
+                Some(Ok(_)) => {}
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(closed, Some(CloseCode::Size));
     devstack.stop();
 }
