@@ -145,6 +145,7 @@ fn router(
                 AuthMode::Off => SessionBinding::WhenPresent,
             },
             ttl_seconds: 7500,
+            connects_per_minute: config.connects_per_minute,
         },
         pusher,
         faults: state.faults.clone(),
@@ -309,6 +310,7 @@ async fn fulfiller(
             "ANSWER_WORKER_FUNCTION" if config.async_answers => Some(ANSWER_WORKER_FUNCTION.to_owned()),
             "STREAMING_TABLE" => Some(config.table_name.clone()),
             "STREAMING_ENDPOINT" => Some(stage_url.clone()),
+            "ANSWERS_PER_IDENTITY_PER_MINUTE" => Some(config.answers_per_minute.to_string()),
             _ => None,
         })
     })?;
@@ -332,6 +334,10 @@ async fn fulfiller(
         }
         if environment("STREAMING_ENDPOINT").is_none() {
             variables.push(("STREAMING_ENDPOINT".to_owned(), stage_url.clone()));
+        }
+        if environment("ANSWERS_PER_IDENTITY_PER_MINUTE").is_none() {
+            let limit = config.answers_per_minute.to_string();
+            variables.push(("ANSWERS_PER_IDENTITY_PER_MINUTE".to_owned(), limit));
         }
         if config.async_answers && environment("ANSWER_WORKER_FUNCTION").is_none() {
             variables.push(("ANSWER_WORKER_FUNCTION".to_owned(), ANSWER_WORKER_FUNCTION.to_owned()));
@@ -364,6 +370,8 @@ async fn chat_route(
             "APPSYNC_API_KEY" => Some(config.appsync_api_key.clone()),
             "APPSYNC_NAMESPACE" => Some(config.appsync_namespace.clone()),
             "USER_BINDING" if config.auth == AuthMode::Off => Some("when-present".to_owned()),
+            "LIMITS_TABLE" => Some(config.table_name.clone()),
+            "ANSWERS_PER_IDENTITY_PER_MINUTE" => Some(config.answers_per_minute.to_string()),
             _ => None,
         })
     })?;
@@ -374,6 +382,7 @@ async fn chat_route(
         model: Arc::new(BedrockModel::new(BedrockClient::new(&sdk_config))),
         publisher: Arc::new(publisher),
         config: Arc::new(settings),
+        limits: state.table.clone(),
         auth: config.auth,
         identities: state.identities.clone(),
     })

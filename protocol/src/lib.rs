@@ -30,13 +30,15 @@
 //! The crate also holds the Amazon Lex V2 types ([`lex`]), the AWS AppSync Events messages
 //! ([`appsync`]), the one allow-list bot markup is held to and, with the default `markdown`
 //! feature, Markdown rendered without raw HTML ([`render`]); and, with `sigv4`, the AWS
-//! Signature V4 signer and verifier the widget and the devstack share ([`sigv4`]).
+//! Signature V4 signer and verifier the widget and the devstack share ([`sigv4`]). Every size and
+//! rate visitors are held to is in one table ([`limits`]), checked by [`input_bounds`].
 #![deny(missing_docs)]
 
 pub mod appsync;
 mod assembler;
 pub mod calendar;
 mod frame;
+pub mod input_bounds;
 pub mod lex;
 pub mod limits;
 pub mod render;

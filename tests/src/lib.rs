@@ -6,6 +6,7 @@
 //! message saying so rather than skip.
 
 mod browser;
+mod connection_table;
 mod moto;
 mod raw_http;
 mod tools;
@@ -13,6 +14,7 @@ mod visitor;
 mod widget_page;
 
 pub use browser::{Browser, ConsoleEntry, in_browser};
+pub use connection_table::create_connection_table;
 pub use moto::MotoServer;
 pub use raw_http::unsigned_post;
 pub use tools::{lex_fulfillment_binary, venv_python, workspace_root};

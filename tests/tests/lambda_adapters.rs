@@ -5,13 +5,10 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::StreamExt;
 use lexstream_devstack::{DevstackConfig, Faults, RunningDevstack};
-use lexstream_e2e::MotoServer;
+use lexstream_e2e::{MotoServer, create_connection_table};
 use lexstream_lambda_core::aws::{
     ApiGatewayPusher, AwsStreamingBackend, BedrockClient, BedrockModel, DynamoDbClient,
     DynamoDbConnectionStore, local_sdk_config,
@@ -55,7 +52,7 @@ async fn devstack() -> RunningDevstack {
 async fn dynamodb() -> (MotoServer, DynamoDbClient) {
     let moto = MotoServer::start().await.unwrap();
     let client = DynamoDbClient::new(&local_sdk_config(&moto.url).await);
-    create_connection_table(&client).await;
+    create_connection_table(&client, TABLE).await.unwrap();
     (moto, client)
 }
 
@@ -70,38 +67,8 @@ async fn devstack_dynamodb() -> (RunningDevstack, DynamoDbClient) {
     };
     let devstack = lexstream_devstack::spawn(config).await.unwrap();
     let client = DynamoDbClient::new(&local_sdk_config(&devstack.url()).await);
-    create_connection_table(&client).await;
+    create_connection_table(&client, TABLE).await.unwrap();
     (devstack, client)
-}
-
-/// Creates `TABLE` (key `sessionId`, TTL on `ttl`) on the DynamoDB `client` talks to.
-async fn create_connection_table(client: &DynamoDbClient) {
-    client
-        .create_table()
-        .table_name(TABLE)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("sessionId")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder().attribute_name("sessionId").key_type(KeyType::Hash).build().unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
-    client
-        .update_time_to_live()
-        .table_name(TABLE)
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder().attribute_name("ttl").enabled(true).build().unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
 }
 
 fn model_request(question: &str) -> ModelRequest {
@@ -285,6 +252,7 @@ async fn ws_connect_handler_writes_through_the_real_dynamodb_adapter() {
         table_name: TABLE.into(),
         session_binding: SessionBinding::RequireIdentity,
         ttl_seconds: 7500,
+        connects_per_minute: lexstream_protocol::limits::DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE,
     };
     let fixture =
         format!("{}/../server-lambdas/core/tests/fixtures/apigw_ws_connect.json", env!("CARGO_MANIFEST_DIR"));

@@ -2,7 +2,8 @@
 //! code: `cfn-lint` and `sam validate --lint` pass; each Lambda's environment holds what its
 //! config reads (and nothing it ignores); the table's key and TTL, the WebSocket routes, the
 //! `onSubscribe` rule and the widget config the stack outputs all match what the code uses —
-//! for every combination of the template's switches.
+//! for every combination of the template's switches; the per-visitor limits are parameters whose
+//! defaults are the code's, and the Lambdas' policies allow exactly the table items they write.
 //!
 //! The template is read with cfn-lint's own YAML decoder (intrinsics become `{"Ref": …}`,
 //! `{"Fn::Sub": …}`, …), then evaluated here with placeholder values for what only AWS knows.
@@ -19,6 +20,9 @@ use lexstream_lambda_core::config::{ChatConfig, ConnectConfig, FulfillmentConfig
 use lexstream_lambda_core::connect::routes;
 use lexstream_lambda_core::log_hash::LogHashKey;
 use lexstream_protocol::appsync::check_own_channel;
+use lexstream_protocol::limits::{
+    DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE, DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE,
+};
 use serde_json::{Map, Value};
 
 const REGION: &str = "eu-west-1";
@@ -431,4 +435,119 @@ fn the_deployed_on_subscribe_rule_decides_like_the_code() {
         "the template's onSubscribe and the devstack disagree"
     );
     assert_eq!(decisions.last(), Some(&false), "a caller without an identity is refused");
+}
+
+#[test]
+fn the_per_visitor_limits_come_from_parameters_whose_defaults_are_the_codes() {
+    let template = template();
+    let limits = [
+        ("AnswersPerVisitorPerMinute", DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE),
+        ("ConnectsPerVisitorPerMinute", DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE),
+    ];
+    for (parameter, default) in limits {
+        let declared = &template["Parameters"][parameter];
+        assert_eq!(declared["Type"], "Number", "{parameter}");
+        assert_eq!(declared["Default"].to_string().trim_matches('"'), default.to_string(), "{parameter}");
+        assert_eq!(declared["MinValue"].to_string().trim_matches('"'), "0", "{parameter}: 0 turns it off");
+    }
+    for switches in ALL_SWITCHES.into_iter().filter(|switches| switches.streaming) {
+        let connect = environment(&template, "WsConnectFunction", switches);
+        let config = ConnectConfig::from_lookup(|name: &str| connect.get(name).cloned()).unwrap();
+        assert!(connect.contains_key("CONNECTS_PER_IDENTITY_PER_MINUTE"), "{switches:?}");
+        assert_eq!(config.connects_per_minute, DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE, "{switches:?}");
+        let fulfillment = environment(&template, "LexFulfillmentFunction", switches);
+        let config = FulfillmentConfig::from_lookup(|name: &str| fulfillment.get(name).cloned()).unwrap();
+        assert!(fulfillment.contains_key("ANSWERS_PER_IDENTITY_PER_MINUTE"), "{switches:?}");
+        assert_eq!(config.answers_per_minute, DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE, "{switches:?}");
+        if switches.appsync {
+            // `/chat` answers count in the same table, against the same limit.
+            let chat = environment(&template, "AppSyncChatFunction", switches);
+            let config = ChatConfig::from_lookup(|name: &str| chat.get(name).cloned()).unwrap();
+            assert_eq!(config.limits_table, fulfillment.get("STREAMING_TABLE").cloned(), "{switches:?}");
+            assert_eq!(config.answers_per_minute, DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE, "{switches:?}");
+        }
+    }
+}
+
+/// Whether `value` matches an IAM `StringLike` pattern of the forms the template uses (`prefix*`
+/// or a literal).
+fn string_like(pattern: &str, value: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => {
+            assert!(!prefix.contains(['*', '?']), "a pattern form this test does not read: {pattern}");
+            value.starts_with(prefix)
+        }
+        None => pattern == value,
+    }
+}
+
+/// Whether `function`'s policies (under `switches`) allow `action` on the connection table item
+/// keyed `key`.
+fn table_item_allowed(template: &Value, function: &str, switches: Switches, action: &str, key: &str) -> bool {
+    let evaluator = Evaluator { template, switches };
+    let policies = resource(template, function)["Properties"]["Policies"].as_array().unwrap();
+    policies
+        .iter()
+        .filter_map(|policy| match evaluator.eval(policy) {
+            Evaluated::Value(policy) => Some(policy),
+            Evaluated::NoValue => None,
+        })
+        .flat_map(|policy| policy["Statement"].as_array().cloned().unwrap_or_default())
+        .filter(|statement| statement["Effect"] == "Allow")
+        .filter(|statement| statement["Action"].as_array().unwrap().iter().any(|a| a == action))
+        .filter(|statement| evaluator.string(&statement["Resource"]) == "ConnectionsTable-Arn")
+        .any(|statement| match statement.get("Condition") {
+            None => true,
+            Some(condition) => {
+                let like = condition.as_object().unwrap();
+                assert_eq!(like.len(), 1, "a condition this test does not read: {condition}");
+                let patterns = like["ForAllValues:StringLike"]["dynamodb:LeadingKeys"].as_array().unwrap();
+                patterns.iter().any(|pattern| string_like(pattern.as_str().unwrap(), key))
+            }
+        })
+}
+
+#[test]
+fn every_table_item_the_lambdas_write_is_allowed_and_nothing_more() {
+    use lexstream_lambda_core::turns::{history_key, turn_key};
+    use lexstream_lambda_core::visitor_limits::in_flight_key;
+    use lexstream_lambda_core::visitor_limits::rate::{RateKind, rate_key};
+
+    let template = template();
+    let switches = Switches { streaming: true, sample_bot: true, appsync: true, long_answers: true };
+    let session = "us-east-1:7f3c9a2e-5b1d-4c8e-9f00-2a6b4d1e8c37";
+    let (turn, history, slot) = (turn_key(session, "t-1"), history_key(session), in_flight_key(session));
+    let answers = rate_key(RateKind::Answers, session, 28_333_333);
+    let connects = rate_key(RateKind::Connects, session, 28_333_333);
+    let allowed = [
+        ("LexFulfillmentFunction", "dynamodb:PutItem", &turn),
+        ("LexFulfillmentFunction", "dynamodb:PutItem", &history),
+        ("LexFulfillmentFunction", "dynamodb:PutItem", &slot),
+        ("LexFulfillmentFunction", "dynamodb:DeleteItem", &slot),
+        ("LexFulfillmentFunction", "dynamodb:UpdateItem", &answers),
+        ("AnswerWorkerFunction", "dynamodb:PutItem", &turn),
+        ("AnswerWorkerFunction", "dynamodb:PutItem", &history),
+        ("AnswerWorkerFunction", "dynamodb:DeleteItem", &slot),
+        ("WsConnectFunction", "dynamodb:UpdateItem", &connects),
+        ("AppSyncChatFunction", "dynamodb:UpdateItem", &answers),
+        ("AppSyncChatFunction", "dynamodb:GetItem", &answers),
+    ];
+    for (function, action, key) in allowed {
+        assert!(table_item_allowed(&template, function, switches, action, key), "{function} {action} {key}");
+    }
+    // The answering Lambdas can never write or delete a session's connection row, nor
+    // ws-connect update anything but its counters.
+    let refused = [
+        ("LexFulfillmentFunction", "dynamodb:PutItem"),
+        ("LexFulfillmentFunction", "dynamodb:DeleteItem"),
+        ("LexFulfillmentFunction", "dynamodb:UpdateItem"),
+        ("AnswerWorkerFunction", "dynamodb:PutItem"),
+        ("AnswerWorkerFunction", "dynamodb:DeleteItem"),
+        ("WsConnectFunction", "dynamodb:UpdateItem"),
+        ("AppSyncChatFunction", "dynamodb:UpdateItem"),
+        ("AppSyncChatFunction", "dynamodb:GetItem"),
+    ];
+    for (function, action) in refused {
+        assert!(!table_item_allowed(&template, function, switches, action, session), "{function} {action}");
+    }
 }

@@ -4,6 +4,9 @@
 use std::time::Duration;
 
 use lexstream_protocol::lex::{MessageContentType, StageEndpoint};
+use lexstream_protocol::limits::{
+    DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE, DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE,
+};
 
 /// A setting is missing or unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +56,11 @@ fn parsed<T: std::str::FromStr>(
     }
 }
 
+/// A per-minute limit: a whole number, `0` meaning no limit.
+fn per_minute(lookup: &impl Lookup, name: &'static str, default: u32) -> Result<u32, ConfigError> {
+    parsed(lookup, name, default, "a whole number per minute (0: no limit)")
+}
+
 fn positive_seconds(lookup: &impl Lookup, name: &'static str, default: i64) -> Result<i64, ConfigError> {
     let expected = "a positive number of seconds";
     let seconds = parsed(lookup, name, default, expected)?;
@@ -97,6 +105,9 @@ pub struct ConnectConfig {
     pub session_binding: SessionBinding,
     /// `CONNECTION_TTL_SECONDS`: row lifetime (default 7500: API Gateway's 2 h cap plus margin).
     pub ttl_seconds: i64,
+    /// `CONNECTS_PER_IDENTITY_PER_MINUTE`: `$connect`s one Cognito identity (or, without one,
+    /// one source IP) may make per minute; more are refused with 429 (default 20; 0: no limit).
+    pub connects_per_minute: u32,
 }
 
 impl ConnectConfig {
@@ -115,6 +126,11 @@ impl ConnectConfig {
                 "require-identity, when-present or off",
             )?,
             ttl_seconds: parsed(&lookup, "CONNECTION_TTL_SECONDS", 7500, "a number of seconds")?,
+            connects_per_minute: per_minute(
+                &lookup,
+                "CONNECTS_PER_IDENTITY_PER_MINUTE",
+                DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE,
+            )?,
         })
     }
 }
@@ -180,6 +196,10 @@ pub struct FulfillmentConfig {
     /// `MAX_ANSWER_SECONDS`: how long the answer worker may generate (default 840, under
     /// Lambda's 15-minute limit).
     pub max_answer: Duration,
+    /// `ANSWERS_PER_IDENTITY_PER_MINUTE`: answers one identity (a session id up to its first
+    /// `.`) may get per minute; more get a polite refusal (default 10; 0: no limit). Like the
+    /// one-answer-in-flight rule, it needs `STREAMING_TABLE`, where its counters live.
+    pub answers_per_minute: u32,
 }
 
 /// Where answers are generated.
@@ -262,6 +282,11 @@ impl FulfillmentConfig {
                 840,
                 "a number of seconds",
             )?),
+            answers_per_minute: per_minute(
+                &lookup,
+                "ANSWERS_PER_IDENTITY_PER_MINUTE",
+                DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE,
+            )?,
         };
         crate::streaming_target::explain_if_streaming_is_off(&config);
         Ok(config)
@@ -291,6 +316,12 @@ pub struct ChatConfig {
     /// `USER_BINDING`: `require-identity` (default; the caller's Cognito identity must own the
     /// `userId`), `when-present` or `off`.
     pub user_binding: SessionBinding,
+    /// `LIMITS_TABLE`: the table the answers-per-minute counters live in (the connection table);
+    /// without it, `/chat` answers are not counted.
+    pub limits_table: Option<String>,
+    /// `ANSWERS_PER_IDENTITY_PER_MINUTE`: as for the Lex fulfillment, and counted with it
+    /// (default 10; 0: no limit).
+    pub answers_per_minute: u32,
 }
 
 impl ChatConfig {
@@ -318,6 +349,12 @@ impl ChatConfig {
                 "USER_BINDING",
                 SessionBinding::RequireIdentity,
                 "require-identity, when-present or off",
+            )?,
+            limits_table: lookup("LIMITS_TABLE"),
+            answers_per_minute: per_minute(
+                &lookup,
+                "ANSWERS_PER_IDENTITY_PER_MINUTE",
+                DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE,
             )?,
         })
     }
@@ -376,6 +413,26 @@ mod tests {
     }
 
     #[test]
+    fn per_minute_limits_are_whole_numbers_and_zero_turns_them_off() {
+        let read = |value: &str| {
+            ConnectConfig::from_lookup(lookup(&[
+                ("CONNECTIONS_TABLE", "t"),
+                ("CONNECTS_PER_IDENTITY_PER_MINUTE", value),
+            ]))
+        };
+        assert_eq!(read("0").unwrap().connects_per_minute, 0);
+        assert_eq!(read("5").unwrap().connects_per_minute, 5);
+        let error = read("-1").unwrap_err();
+        assert!(error.to_string().contains("CONNECTS_PER_IDENTITY_PER_MINUTE"), "{error}");
+        let error = FulfillmentConfig::from_lookup(lookup(&[
+            ("BEDROCK_MODEL_ID", "m"),
+            ("ANSWERS_PER_IDENTITY_PER_MINUTE", "many"),
+        ]))
+        .unwrap_err();
+        assert!(error.to_string().contains("0: no limit"), "{error}");
+    }
+
+    #[test]
     fn defaults_are_safe() {
         let connect = ConnectConfig::from_lookup(lookup(&[("CONNECTIONS_TABLE", "t")])).unwrap();
         assert_eq!(connect.session_binding, SessionBinding::RequireIdentity);
@@ -383,6 +440,8 @@ mod tests {
         assert_eq!(fulfillment.answer_content_type, MessageContentType::CustomPayload);
         assert_eq!(fulfillment.model.deadline, Duration::from_secs(25));
         assert_eq!(fulfillment.turn_ttl_seconds, 86_400);
+        assert_eq!(fulfillment.answers_per_minute, DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE);
+        assert_eq!(connect.connects_per_minute, DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE);
         let error =
             FulfillmentConfig::from_lookup(lookup(&[("BEDROCK_MODEL_ID", "m"), ("TURN_TTL_SECONDS", "0")]))
                 .unwrap_err();

@@ -7,9 +7,16 @@
 //! connection, so a newer tab of the same session keeps its stream. `stop` and `resume` act on
 //! the connection's own session only; `resume` posts the turn's stored text and final answer
 //! back to the caller ([`crate::resume`]).
+//!
+//! Limits: an identity (or, without one, a source IP) gets `CONNECTS_PER_IDENTITY_PER_MINUTE`
+//! `$connect`s a minute ([`crate::visitor_limits::rate`]); more are answered 429, so API Gateway
+//! refuses the upgrade. A message from the widget over
+//! [`MAX_WIDGET_MESSAGE_BYTES`](lexstream_protocol::limits::MAX_WIDGET_MESSAGE_BYTES) is answered
+//! 413 without being read.
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use aws_lambda_events::encodings::Body;
+use lexstream_protocol::input_bounds::check_widget_message;
 
 use crate::config::{ConnectConfig, SessionBinding};
 use crate::log_hash::hashed;
@@ -17,6 +24,7 @@ use crate::ports::{ConnectionPusher, ConnectionRecord, ConnectionStore};
 use crate::resume::handle_resume;
 use crate::session_id;
 use crate::turns::TurnStore;
+use crate::visitor_limits::{RateKind, VisitorLimitStore, admit_rate};
 
 /// Route keys of the WebSocket API this Lambda serves.
 pub mod routes {
@@ -73,7 +81,7 @@ pub async fn handle_websocket_event<S, P, F>(
     config: &ConnectConfig,
 ) -> ApiGatewayProxyResponse
 where
-    S: ConnectionStore + TurnStore,
+    S: ConnectionStore + TurnStore + VisitorLimitStore,
     P: ConnectionPusher,
     F: Fn(&str) -> P + Sync,
 {
@@ -81,6 +89,10 @@ where
     let Some(connection_id) = context.connection_id.clone() else {
         return respond(400, "the event has no connectionId");
     };
+    if let Some(too_large) = event.body.as_deref().and_then(|body| check_widget_message(body).err()) {
+        tracing::info!(%too_large, "message refused unread");
+        return respond(413, &too_large.to_string());
+    }
     match context.route_key.as_deref() {
         Some(routes::CONNECT) => handle_connect(&event, connection_id, store, config).await,
         Some(routes::DISCONNECT) => handle_disconnect(&connection_id, store).await,
@@ -96,7 +108,11 @@ where
     }
 }
 
-async fn handle_connect<S: ConnectionStore>(
+/// Answer to a `$connect` over the identity's limit (429: API Gateway refuses the upgrade).
+pub const TOO_MANY_CONNECTS: &str =
+    "too many connections from this visitor in the last minute; please try again in a minute";
+
+async fn handle_connect<S: ConnectionStore + VisitorLimitStore>(
     event: &ApiGatewayWebsocketProxyRequest,
     connection_id: String,
     store: &S,
@@ -122,6 +138,20 @@ async fn handle_connect<S: ConnectionStore>(
         tracing::warn!(session_hash = %hashed(&session_id), %reason, "connection refused");
         return respond(403, &reason);
     }
+    if let Some(caller) = connect_caller(event, identity) {
+        let per_minute = config.connects_per_minute;
+        match admit_rate(store, RateKind::Connects, &caller, per_minute, now_epoch_seconds()).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(
+                    per_minute,
+                    "connection refused: the caller's connects per minute are used up"
+                );
+                return respond(429, TOO_MANY_CONNECTS);
+            }
+            Err(error) => tracing::warn!(%error, "could not count the caller's connects; connecting"),
+        }
+    }
     let record = ConnectionRecord {
         session_id: session_id.clone(),
         connection_id: connection_id.clone(),
@@ -138,6 +168,15 @@ async fn handle_connect<S: ConnectionStore>(
             respond(500, "could not record the connection")
         }
     }
+}
+
+/// Whom a `$connect` counts against: the caller's Cognito identity, or without one (an API
+/// without IAM auth) the source IP API Gateway saw.
+fn connect_caller(event: &ApiGatewayWebsocketProxyRequest, identity: Option<&str>) -> Option<String> {
+    identity.map(str::to_owned).or_else(|| {
+        let source_ip = event.request_context.identity.source_ip.as_deref().filter(|ip| !ip.is_empty())?;
+        Some(format!("ip:{source_ip}"))
+    })
 }
 
 /// `{"action":"stop","turn":"…"}`: marks the turn stopped on the row of the connection's own

@@ -19,16 +19,23 @@
 //! request without one gets a generated id and streams as before, without a record (nothing
 //! could ask for it).
 //!
+//! Before any of that, a question over a size limit is answered with what to shorten; and a fresh
+//! turn in the configured table meets the per-visitor limits ([`crate::answer_admission`]): one
+//! answer in flight per session, answers per identity per minute. A refusal is the answer's text.
+//!
 //! [`relay`]: crate::relay
 
 use std::time::Duration;
 
+use lexstream_protocol::input_bounds::InputError;
 use lexstream_protocol::lex::{
     ATTR_PENDING_TURN, ATTR_STREAMING_TURN_ID, CodeHookEvent, CodeHookResponse, IntentState, Message,
+    MessageContentType,
 };
 use lexstream_protocol::{Frame, check_turn_id};
 use tokio::time::Instant;
 
+use crate::answer_admission::{Admission, Refusal, admit_answer, check_event_bounds};
 use crate::config::{AnswerMode, FulfillmentConfig};
 use crate::connect::now_epoch_seconds;
 use crate::history::{self, HISTORY_ATTRIBUTE};
@@ -40,6 +47,7 @@ use crate::ports::{
 use crate::relay::{GenerationEnd, RelayLimits, RelayOutcome, StreamTarget, relay_with_checkpoints};
 use crate::streaming_target::stage_to_stream_to;
 use crate::turns::{TurnCheckpoint, TurnClaim, TurnRecord, TurnStatus, TurnStore};
+use crate::visitor_limits::release_in_flight;
 use crate::worker::AnswerJob;
 
 /// The answer when the model produced nothing and reported no error.
@@ -75,6 +83,10 @@ pub async fn handle_fulfillment_with<M: ModelStream, B: StreamingBackend, H: Ans
     config: &FulfillmentConfig,
 ) -> CodeHookResponse {
     let started = Instant::now();
+    if let Err(too_large) = check_event_bounds(&event) {
+        tracing::info!(%too_large, "question refused: over a size limit");
+        return too_large_close(&event, &too_large);
+    }
     let session_id = event.session_id.as_str();
     let requested_turn = event.request_attribute(ATTR_STREAMING_TURN_ID);
     let refused = requested_turn.and_then(|turn| check_turn_id(turn).err());
@@ -113,6 +125,19 @@ pub async fn handle_fulfillment_with<M: ModelStream, B: StreamingBackend, H: Ans
         None => None,
     };
 
+    // A fresh turn (claimed here, or one that keeps no record) meets the per-visitor limits,
+    // whose items live in the configured table only.
+    let admission = match store.as_ref() {
+        Some(store) => admit_answer(store, session_id, &turn, config, now).await,
+        None => Admission::Admitted { holds_in_flight: false },
+    };
+    let holds_in_flight = match admission {
+        Admission::Admitted { holds_in_flight } => holds_in_flight,
+        Admission::Refused(refusal) => {
+            return refused_close(&event, store.as_ref().zip(claimed.as_ref()), refusal).await;
+        }
+    };
+
     if let (AnswerMode::Async { worker_function }, Some(store), Some(_), Some(_)) =
         (&config.answer_mode, &store, &claimed, &stage)
         && matches!(store.get(session_id).await, Ok(Some(_)))
@@ -120,6 +145,7 @@ pub async fn handle_fulfillment_with<M: ModelStream, B: StreamingBackend, H: Ans
         let job = AnswerJob { event: event.clone(), turn: turn.clone() };
         match handover.hand_over(&job).await {
             Ok(()) => {
+                // The worker frees the session's in-flight slot once it has written the answer.
                 tracing::info!(%turn, worker = %worker_function, "the answer was handed to the worker");
                 return pending_close(&event, &turn);
             }
@@ -142,7 +168,53 @@ pub async fn handle_fulfillment_with<M: ModelStream, B: StreamingBackend, H: Ans
         ends_with_final: false,
     };
     let (messages, state) = answer.generate(model, backend, config).await;
+    if let (Some(store), true) = (&store, holds_in_flight) {
+        release_in_flight(store, session_id, &turn).await;
+    }
     close(&event, state, messages)
+}
+
+/// The answer to a question over a size limit. Session attributes over the limit are dropped from
+/// the answer, so Lex (and the widget, which keeps what Lex returns) stops sending them and the
+/// next question goes through.
+fn too_large_close(event: &CodeHookEvent, too_large: &InputError) -> CodeHookResponse {
+    let clears_attributes = matches!(
+        too_large,
+        InputError::TooManySessionAttributes { .. } | InputError::SessionAttributesTooLarge { .. }
+    );
+    let text = if clears_attributes {
+        format!("{too_large} They have been cleared; please ask your question again.")
+    } else {
+        too_large.to_string()
+    };
+    let mut response =
+        close(event, IntentState::Failed, vec![Message::text(MessageContentType::PlainText, text)]);
+    if clears_attributes {
+        response.session_state.session_attributes = Some(Default::default());
+    }
+    response
+}
+
+/// The answer to a fresh turn a per-visitor limit refused. A claimed turn's record is finished
+/// with it, so a retry or a resume of the turn gets the same refusal.
+async fn refused_close<S: TurnStore>(
+    event: &CodeHookEvent,
+    claimed: Option<(&S, &TurnRecord)>,
+    refusal: Refusal,
+) -> CodeHookResponse {
+    let messages = vec![Message::text(MessageContentType::PlainText, refusal.visitor_message())];
+    if let Some((store, claimed)) = claimed {
+        let record = TurnRecord {
+            status: TurnStatus::Error,
+            messages: Some(messages.clone()),
+            updated_at: now_epoch_seconds(),
+            ..claimed.clone()
+        };
+        if let Err(error) = store.save_turn(&record).await {
+            tracing::warn!(%error, turn = %record.turn, "could not write the refused turn's record");
+        }
+    }
+    close(event, IntentState::Failed, messages)
 }
 
 /// One turn's answer to generate, once the turn is settled (claimed or not).
@@ -307,7 +379,7 @@ async fn post_to_current_connection<S: ConnectionStore, P: ConnectionPusher>(
 /// follows on the stream.
 fn pending_close(event: &CodeHookEvent, turn: &str) -> CodeHookResponse {
     let placeholder = Message::text(
-        lexstream_protocol::lex::MessageContentType::PlainText,
+        MessageContentType::PlainText,
         "Your answer is being written and will appear here shortly.",
     );
     let mut response = close(event, IntentState::Fulfilled, vec![placeholder]);

@@ -12,6 +12,7 @@
 //! leaves as one coalesced frame — a stream takes the model's generation time plus about one
 //! post round trip, however many chunks the model produces.
 
+pub mod answer_admission;
 pub mod appsync_chat;
 pub mod aws;
 pub mod config;
@@ -29,6 +30,7 @@ pub mod session_id;
 pub mod streaming_target;
 pub mod testing;
 pub mod turns;
+pub mod visitor_limits;
 pub mod worker;
 
 pub use error::{ModelError, ModelErrorKind, PushError, StoreError};

@@ -115,8 +115,9 @@ pub trait ModelStream: Send + Sync {
 /// Builds the store and pusher for a turn, for the table and the stage the deployment configured
 /// (`STREAMING_TABLE`, `STREAMING_ENDPOINT`); never for names a session attribute chose.
 pub trait StreamingBackend: Send + Sync {
-    /// The connection table type: connections, and the turns and histories kept beside them.
-    type Store: ConnectionStore + crate::turns::TurnStore;
+    /// The connection table type: connections, and the turns, histories and per-visitor limits
+    /// kept beside them.
+    type Store: ConnectionStore + crate::turns::TurnStore + crate::visitor_limits::VisitorLimitStore;
     /// The pusher type.
     type Pusher: ConnectionPusher;
     /// The connection store for `table`.

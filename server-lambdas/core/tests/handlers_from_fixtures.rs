@@ -14,6 +14,7 @@ use lexstream_lambda_core::memory::MemoryConnectionStore;
 use lexstream_lambda_core::ports::{ChatMessage, ConnectionRecord, ConnectionStore, Role};
 use lexstream_lambda_core::testing::{RecordingPusher, ScriptedModel};
 use lexstream_lambda_core::turns::{TurnClaim, TurnRecord, TurnStatus, TurnStore};
+use lexstream_lambda_core::visitor_limits::{HoldOutcome, InFlightHold, VisitorLimitStore};
 use lexstream_lambda_core::{ModelError, ModelErrorKind};
 use lexstream_protocol::lex::{DialogActionType, IntentState, Message, MessageContentType};
 use lexstream_protocol::{Frame, Incoming, StreamAssembler, parse_incoming, resume_request};
@@ -34,7 +35,12 @@ fn websocket_event(name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Api
 }
 
 fn connect_config(binding: SessionBinding) -> ConnectConfig {
-    ConnectConfig { table_name: "t".into(), session_binding: binding, ttl_seconds: 7500 }
+    ConnectConfig {
+        table_name: "t".into(),
+        session_binding: binding,
+        ttl_seconds: 7500,
+        connects_per_minute: lexstream_protocol::limits::DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE,
+    }
 }
 
 /// The pusher factory for routes that post nothing.
@@ -275,6 +281,29 @@ impl TurnStore for RacingStore {
         ttl: i64,
     ) -> Result<(), StoreError> {
         self.inner.save_history(session_id, messages, ttl).await
+    }
+}
+
+impl VisitorLimitStore for RacingStore {
+    async fn hold_in_flight(
+        &self,
+        hold: &InFlightHold,
+        replaceable: Option<&str>,
+        now: i64,
+    ) -> Result<HoldOutcome, StoreError> {
+        self.inner.hold_in_flight(hold, replaceable, now).await
+    }
+
+    async fn release_in_flight(&self, session_id: &str, turn: &str) -> Result<(), StoreError> {
+        self.inner.release_in_flight(session_id, turn).await
+    }
+
+    async fn add_hit(&self, key: &str, ttl: i64) -> Result<u64, StoreError> {
+        self.inner.add_hit(key, ttl).await
+    }
+
+    async fn hits(&self, key: &str) -> Result<u64, StoreError> {
+        self.inner.hits(key).await
     }
 }
 

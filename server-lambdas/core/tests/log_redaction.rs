@@ -83,6 +83,8 @@ fn chat_config() -> ChatConfig {
         publish_auth: PublishAuth::ApiKey("k".into()),
         namespace: "chat".into(),
         user_binding: SessionBinding::RequireIdentity,
+        limits_table: None,
+        answers_per_minute: 0,
     }
 }
 
@@ -104,6 +106,7 @@ async fn a_whole_visit_logs_hashes_of_the_visitor_never_the_identity() {
         table_name: "t".into(),
         session_binding: SessionBinding::RequireIdentity,
         ttl_seconds: 7500,
+        connects_per_minute: 0,
     };
     let fulfillment_config = deployed_config(&[]);
     let model = ScriptedModel::chunks(&["Streamed ", "answer."], Duration::from_millis(20));
@@ -157,7 +160,8 @@ async fn a_whole_visit_logs_hashes_of_the_visitor_never_the_identity() {
     // The AppSync flow: the channel holds the identity's random part.
     let publisher = RecordingPusher::default();
     let chat = serde_json::json!({ "userId": VISITOR_RANDOM_PART, "prompt": "hi", "turnId": "chat-1" });
-    let answer = handle_chat(&chat.to_string(), Some(VISITOR), &model, &publisher, &chat_config()).await;
+    let answer =
+        handle_chat(&chat.to_string(), Some(VISITOR), &model, &publisher, Some(store), &chat_config()).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
 
     let logs = logs.text();
