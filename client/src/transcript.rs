@@ -304,7 +304,8 @@ impl Transcript {
             .collect()
     }
 
-    /// Frames that could not be used (malformed, unknown types, other turns, duplicates).
+    /// Frames that could not be used (malformed, unknown types, other turns, duplicates, frames
+    /// too far ahead or beyond what a reply holds).
     pub fn ignored_frames(&self) -> u64 {
         self.ignored_frames
     }
@@ -360,7 +361,11 @@ impl Transcript {
             (Reply::Streaming(assembler), Some(frame), _) => match assembler.accept(frame) {
                 Accepted::Applied { .. } => Change::Stream,
                 Accepted::Held => Change::Nothing,
-                Accepted::Duplicate | Accepted::OtherTurn | Accepted::AfterEnd => {
+                Accepted::Duplicate
+                | Accepted::OtherTurn
+                | Accepted::AfterEnd
+                | Accepted::OutOfWindow
+                | Accepted::HoldFull => {
                     self.ignored_frames = self.ignored_frames.saturating_add(1);
                     Change::Nothing
                 }
