@@ -59,6 +59,9 @@ pub struct DevstackConfig {
     pub appsync_namespace: String,
     /// `--appsync-ka-secs`: seconds between AppSync `ka` keep-alive messages.
     pub appsync_keepalive: Duration,
+    /// `--allow-origin` (repeatable): origins whose pages may use the devstack besides its own
+    /// and loopback ones (`http://127.0.0.1:*`, `http://localhost:*`, `http://[::1]:*`).
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for DevstackConfig {
@@ -83,6 +86,7 @@ impl Default for DevstackConfig {
             appsync_api_key: DEFAULT_APPSYNC_API_KEY.to_owned(),
             appsync_namespace: "chat".to_owned(),
             appsync_keepalive: Duration::from_secs(60),
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -154,6 +158,9 @@ usage: lexstream-devstack [flags]
   --appsync-api-key KEY   AppSync Events API key (default da2-lexstream-devstack)
   --appsync-namespace NS  AppSync Events namespace of the chat channels (default chat)
   --appsync-ka-secs N     seconds between AppSync Events keep-alives (default 60)
+  --allow-origin ORIGIN   let pages of ORIGIN (e.g. http://dev.example:3000) use the devstack;
+                          its own and loopback origins always may, other pages get no CORS
+                          grant and a 403 from /_devstack/* (repeatable)
 environment: the connection table (CONNECTIONS_TABLE, default lexstream-connections) is a
   table of the devstack's own DynamoDB endpoint (the DynamoDB JSON protocol on POST /);
   AWS_ENDPOINT_URL_DYNAMODB keeps it in that DynamoDB instead
@@ -223,6 +230,7 @@ impl DevstackConfig {
                         Duration::from_secs(number(&flag, value()?)?);
                 }
                 "--appsync-api-key" => config.appsync_api_key = value()?,
+                "--allow-origin" => config.allowed_origins.push(value()?),
                 "--appsync-namespace" => config.appsync_namespace = value()?,
                 "--appsync-ka-secs" => {
                     config.appsync_keepalive = Duration::from_secs(number(&flag, value()?)?);
@@ -289,6 +297,14 @@ mod tests {
         assert!(config.faults.gone_on_post);
         assert_eq!(config.addr.port(), 0);
         assert_eq!(config.dist_dir, PathBuf::from("/tmp/x"));
+        let config = DevstackConfig::from_args(args(&[
+            "--allow-origin",
+            "http://dev.example:3000",
+            "--allow-origin",
+            "https://staging.example",
+        ]))
+        .unwrap();
+        assert_eq!(config.allowed_origins, ["http://dev.example:3000", "https://staging.example"]);
     }
 
     #[test]
