@@ -43,6 +43,11 @@ pub(crate) fn sam_venv_dir() -> PathBuf {
     workspace_root().join(".venv-sam")
 }
 
+/// A separate virtualenv for checkov (the template's security scan).
+pub(crate) fn checkov_venv_dir() -> PathBuf {
+    workspace_root().join(".venv-checkov")
+}
+
 /// Cargo's bin directory (`$CARGO_HOME/bin`), where `cargo install` puts tools.
 pub(crate) fn cargo_bin() -> PathBuf {
     if let Some(home) = std::env::var_os("CARGO_HOME") {
