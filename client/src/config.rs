@@ -203,7 +203,8 @@ fn image_origins(config: &Value) -> Result<ImageOrigins, ConfigError> {
     let parsed = match lookup(config, KEY) {
         None | Some(Value::Null) => return Ok(ImageOrigins::none()),
         Some(Value::String(list)) => {
-            ImageOrigins::parse(list.split([' ', ',']).filter(|entry| !entry.is_empty()))
+            let entries: Vec<&str> = list.split([' ', ',']).filter(|entry| !entry.is_empty()).collect();
+            ImageOrigins::parse(&entries)
         }
         Some(Value::Array(entries)) => {
             let mut texts = Vec::with_capacity(entries.len());
@@ -213,7 +214,7 @@ fn image_origins(config: &Value) -> Result<ImageOrigins, ConfigError> {
                 };
                 texts.push(text.trim());
             }
-            ImageOrigins::parse(texts)
+            ImageOrigins::parse(&texts)
         }
         Some(other) => return Err(invalid(format!("must be an array of origins, not {other}"))),
     };

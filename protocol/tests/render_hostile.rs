@@ -14,7 +14,7 @@ fn hostile_inputs() -> Vec<String> {
 
 /// The origin the site owner allows images from in these tests: hostile inputs try to pass for it.
 fn cdn() -> ImageOrigins {
-    ImageOrigins::parse(["https://cdn.example.com"]).unwrap()
+    ImageOrigins::parse(&["https://cdn.example.com"]).unwrap()
 }
 
 /// Renders with no image origin allowed (the default).

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 
 /// Where the corpus's images are hosted; the tests allow images from there, as a site would.
 fn images() -> ImageOrigins {
-    ImageOrigins::parse(["https://img.example.com"]).unwrap()
+    ImageOrigins::parse(&["https://img.example.com"]).unwrap()
 }
 
 /// The whole answer rendered at once, images allowed from [`images`].

@@ -15,7 +15,7 @@ use super::policy::{
 /// ```
 /// use lexstream_protocol::render::audit::violations;
 /// use lexstream_protocol::render::policy::ImageOrigins;
-/// let images = ImageOrigins::parse(["https://cdn.example.com"]).unwrap();
+/// let images = ImageOrigins::parse(&["https://cdn.example.com"]).unwrap();
 /// assert!(violations("<p>Hi <b>there</b></p>", &images).is_empty());
 /// assert_eq!(
 ///     violations("<img src=\"https://cdn.example.com/x\" onerror=\"alert(1)\">", &images),
@@ -157,7 +157,7 @@ mod tests {
     use super::*;
 
     fn cdn() -> ImageOrigins {
-        ImageOrigins::parse(["https://cdn.example"]).unwrap_or_default()
+        ImageOrigins::parse(&["https://cdn.example"]).unwrap_or_default()
     }
 
     #[test]

@@ -22,7 +22,7 @@ use super::policy::{ImageOrigins, url_attribute_is_allowed};
 /// use lexstream_protocol::render::{policy::ImageOrigins, render_markdown};
 /// let html = render_markdown("**Hi** [docs](https://example.com) <b>", &ImageOrigins::none());
 /// assert_eq!(html, "<p><strong>Hi</strong> <a href=\"https://example.com\">docs</a> &lt;b&gt;</p>\n");
-/// let images = ImageOrigins::parse(["https://cdn.example.com"]).unwrap();
+/// let images = ImageOrigins::parse(&["https://cdn.example.com"]).unwrap();
 /// let html = render_markdown("![a cat](https://cdn.example.com/cat.png) ![a dog](/dog.png)", &images);
 /// assert_eq!(html, "<p><img src=\"https://cdn.example.com/cat.png\" alt=\"a cat\" /> a dog</p>\n");
 /// ```

@@ -133,7 +133,7 @@ pub fn url_is_allowed(url: &str) -> bool {
 ///
 /// ```
 /// use lexstream_protocol::render::policy::{ImageOrigins, url_attribute_is_allowed};
-/// let images = ImageOrigins::parse(["https://cdn.example.com"]).unwrap();
+/// let images = ImageOrigins::parse(&["https://cdn.example.com"]).unwrap();
 /// assert!(url_attribute_is_allowed("img", "src", "https://cdn.example.com/cat.png", &images));
 /// assert!(!url_attribute_is_allowed("img", "src", "/account/logout", &images));
 /// assert!(url_attribute_is_allowed("a", "href", "/account", &images));
@@ -156,7 +156,7 @@ pub fn url_attribute_is_allowed(tag: &str, attribute: &str, value: &str, images:
 ///
 /// ```
 /// use lexstream_protocol::render::policy::ImageOrigins;
-/// let images = ImageOrigins::parse(["https://cdn.example.com"]).unwrap();
+/// let images = ImageOrigins::parse(&["https://cdn.example.com"]).unwrap();
 /// assert!(images.allows("https://CDN.example.com:443/cat.png"));
 /// assert!(!images.allows("https://attacker.example/?q=secret"));
 /// assert!(!images.allows("https://cdn.example.com@attacker.example/"));
@@ -182,9 +182,9 @@ impl ImageOrigins {
     /// The origins in `entries` (`https://cdn.example.com`, `http://127.0.0.1:9000`; a
     /// trailing `/` is allowed). An entry with a path, a user name, another scheme or anything
     /// else that is not a plain origin is refused.
-    pub fn parse<'a>(entries: impl IntoIterator<Item = &'a str>) -> Result<Self, NotAnOrigin> {
-        let mut origins = Vec::new();
-        for entry in entries {
+    pub fn parse(entries: &[&str]) -> Result<Self, NotAnOrigin> {
+        let mut origins = Vec::with_capacity(entries.len());
+        for &entry in entries {
             match split_origin(entry) {
                 Some((origin, rest)) if rest.is_empty() || rest == "/" => {
                     if !origins.contains(&origin) {
@@ -237,7 +237,7 @@ mod tests {
 
     #[test]
     fn an_image_loads_only_from_an_allowed_origin() {
-        let images = ImageOrigins::parse(["https://cdn.example.com/", "http://127.0.0.1:9000"]).unwrap();
+        let images = ImageOrigins::parse(&["https://cdn.example.com/", "http://127.0.0.1:9000"]).unwrap();
         assert_eq!(images.origins(), ["https://cdn.example.com", "http://127.0.0.1:9000"]);
         assert!(images.allows("https://cdn.example.com/a.png"));
         assert!(images.allows("http://127.0.0.1:9000/a.png"));
@@ -259,7 +259,7 @@ mod tests {
     #[test]
     fn an_entry_that_is_not_an_origin_is_refused() {
         for entry in ["cdn.example.com", "https://cdn.example.com/images", "*", "https://*.example.com", ""] {
-            assert_eq!(ImageOrigins::parse([entry]), Err(NotAnOrigin(entry.to_owned())), "{entry}");
+            assert_eq!(ImageOrigins::parse(&[entry]), Err(NotAnOrigin(entry.to_owned())), "{entry}");
         }
     }
 

@@ -463,7 +463,7 @@ mod tests {
 
     /// The HTML shown for `text` streamed as one update (images may load from `img.example`).
     fn shown(text: &str) -> String {
-        let images = ImageOrigins::parse(["https://img.example"]).unwrap_or_default();
+        let images = ImageOrigins::parse(&["https://img.example"]).unwrap_or_default();
         let mut markdown = StreamingMarkdown::new(images);
         markdown.update(text);
         markdown.html()
