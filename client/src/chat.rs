@@ -149,7 +149,8 @@ impl Chat {
             session.conversation
         });
         persistence::start_conversation(number);
-        self.transcript().set(Transcript::with_greeting(greeting));
+        let images = self.config().image_origins.clone();
+        self.transcript().set(Transcript::with_greeting(greeting).allowing_images_from(images));
     }
 
     /// Asks the fulfillment to stop generating `turn` (Lex flow: `{"action":"stop"}` on the

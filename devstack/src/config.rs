@@ -69,6 +69,9 @@ pub struct DevstackConfig {
     /// `--connects-per-minute`: `ws-connect`'s `CONNECTS_PER_IDENTITY_PER_MINUTE` (default the
     /// deployment's, 20; 0: no limit).
     pub connects_per_minute: u32,
+    /// `--allow-origin` (repeatable): origins whose pages may use the devstack besides its own
+    /// and loopback ones (`http://127.0.0.1:*`, `http://localhost:*`, `http://[::1]:*`).
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for DevstackConfig {
@@ -95,6 +98,7 @@ impl Default for DevstackConfig {
             appsync_keepalive: Duration::from_secs(60),
             answers_per_minute: DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE,
             connects_per_minute: DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -169,6 +173,9 @@ usage: lexstream-devstack [flags]
   --answers-per-minute N  answers one visitor identity gets per minute (default 10; 0: no limit)
   --connects-per-minute N WebSocket connects one visitor identity gets per minute (default 20;
                           0: no limit)
+  --allow-origin ORIGIN   let pages of ORIGIN (e.g. http://dev.example:3000) use the devstack;
+                          its own and loopback origins always may, other pages get no CORS
+                          grant and a 403 from /_devstack/* (repeatable)
 environment: the connection table (CONNECTIONS_TABLE, default lexstream-connections) is a
   table of the devstack's own DynamoDB endpoint (the DynamoDB JSON protocol on POST /);
   AWS_ENDPOINT_URL_DYNAMODB keeps it in that DynamoDB instead
@@ -238,6 +245,7 @@ impl DevstackConfig {
                         Duration::from_secs(number(&flag, value()?)?);
                 }
                 "--appsync-api-key" => config.appsync_api_key = value()?,
+                "--allow-origin" => config.allowed_origins.push(value()?),
                 "--appsync-namespace" => config.appsync_namespace = value()?,
                 "--appsync-ka-secs" => {
                     config.appsync_keepalive = Duration::from_secs(number(&flag, value()?)?);
@@ -314,6 +322,14 @@ mod tests {
         assert!(config.faults.gone_on_post);
         assert_eq!(config.addr.port(), 0);
         assert_eq!(config.dist_dir, PathBuf::from("/tmp/x"));
+        let config = DevstackConfig::from_args(args(&[
+            "--allow-origin",
+            "http://dev.example:3000",
+            "--allow-origin",
+            "https://staging.example",
+        ]))
+        .unwrap();
+        assert_eq!(config.allowed_origins, ["http://dev.example:3000", "https://staging.example"]);
     }
 
     #[test]

@@ -11,6 +11,9 @@
 //!   DynamoDB's JSON protocol ([`dynamodb`]);
 //! - plus fault injection ([`faults`], `POST /_devstack/faults`) and `/healthz`.
 //!
+//! Browsers may use it from its own pages, loopback origins and `--allow-origin`s only: pages of
+//! other origins get no CORS grant, and a 403 from `/_devstack/*`.
+//!
 //! Requests to the WebSocket API, `@connections` and Bedrock must be SigV4-signed by credentials the
 //! devstack issued through Cognito or its service credentials ([`identities`]), unless
 //! `--auth off`. Connections are recorded through the Lambdas' DynamoDB adapter, in a table of
@@ -188,7 +191,10 @@ fn router(
         }))
         .merge(apigw::management_routes(management))
         .fallback_service(static_files::service(config.dist_dir.clone()))
-        .layer(axum::middleware::from_fn(cors::allow_any_origin))
+        .layer(axum::middleware::from_fn_with_state(
+            cors::AllowedOrigins::with_extra(&config.allowed_origins),
+            cors::browser_origins,
+        ))
 }
 
 /// Why the devstack could not start.

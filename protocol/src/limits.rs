@@ -56,3 +56,14 @@ pub const DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE: u32 = 10;
 pub const DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE: u32 = 20;
 /// The window the per-minute limits count in, in seconds.
 pub const RATE_WINDOW_SECS: i64 = 60;
+
+// What the widget holds of one turn's stream (`StreamAssembler`): a server, or anyone able to
+// post to the connection, cannot make it keep frames without bound.
+
+/// Most frames one turn holds while it waits for a gap to fill; a frame past this is ignored
+/// (counted), and the gap is then closed by a `snapshot` when the widget resumes the turn.
+pub const ASSEMBLER_MAX_HELD_FRAMES: usize = 64;
+/// How far past the next expected `seq` a frame may be and still be held; further ahead it is
+/// ignored (counted). A `snapshot` or `final` frame, which applies at once, may be any distance
+/// ahead.
+pub const ASSEMBLER_MAX_SEQ_AHEAD: u64 = 256;

@@ -1,5 +1,7 @@
 //! The deployment template (`server-lambdas/template.yaml`) against the linters and against the
-//! code: `cfn-lint` and `sam validate --lint` pass; each Lambda's environment holds what its
+//! code: `cfn-lint`, `sam validate --lint` and `checkov` (every finding fixed or skipped in the
+//! template with its reason, for every switch) pass; the access logs are JSON without identity
+//! ids; each Lambda's environment holds what its
 //! config reads (and nothing it ignores); the table's key and TTL, the WebSocket routes, the
 //! `onSubscribe` rule and the widget config the stack outputs all match what the code uses —
 //! for every combination of the template's switches; the per-visitor limits are parameters whose
@@ -272,6 +274,96 @@ fn sam_validate_lint_passes() {
     let text =
         format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success() && text.contains("is a valid SAM Template"), "sam validate:\n{text}");
+}
+
+/// The template with every switch on (streaming, sample bot, AppSync Events, hosting, long
+/// answers): checkov leaves out the resources whose condition the parameters' defaults turn off.
+fn template_with_every_switch_on() -> String {
+    let mut text = std::fs::read_to_string(template_path()).unwrap();
+    for switch in
+        ["AllowStreamingResponses", "CreateSampleBot", "EnableAppSyncEvents", "HostWidget", "LongAnswers"]
+    {
+        let heading = format!("\n  {switch}:\n");
+        let start = text.find(&heading).unwrap_or_else(|| panic!("no parameter {switch}"));
+        let body = start + heading.len();
+        // The parameter's lines are indented by four spaces; the first line that is not ends it.
+        let end = text[body..]
+            .match_indices('\n')
+            .map(|(at, _)| body + at)
+            .find(|&at| !text[at + 1..].starts_with("    "))
+            .unwrap_or(text.len());
+        let parameter = text[start..end].replace(r#"Default: "false""#, r#"Default: "true""#);
+        assert!(parameter.contains(r#"Default: "true""#), "{switch} has no true default:\n{parameter}");
+        text.replace_range(start..end, &parameter);
+    }
+    text
+}
+
+/// Runs checkov on `template`; answers its JSON report.
+fn checkov(template: &std::path::Path) -> std::process::Child {
+    let checkov = venv("LEXSTREAM_CHECKOV_VENV", ".venv-checkov").join("bin/checkov");
+    Command::new(&checkov)
+        .args(["--framework", "cloudformation", "--quiet", "--skip-download", "--output", "json", "--file"])
+        .arg(template)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{} (run `cargo xtask setup`): {e}", checkov.display()))
+}
+
+#[test]
+fn checkov_finds_nothing_unexplained_with_any_switch() {
+    let every_switch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("template-every-switch-on.yaml");
+    std::fs::write(&every_switch, template_with_every_switch_on()).unwrap();
+    // Both at once: each takes a few seconds, mostly loading checkov's checks.
+    let runs = [template_path(), every_switch].map(|template| (checkov(&template), template));
+    for (run, template) in runs {
+        let output = run.wait_with_output().unwrap();
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+            panic!("checkov {}: {e}\n{}", template.display(), String::from_utf8_lossy(&output.stdout))
+        });
+        let summary = &report["summary"];
+        let failed: Vec<String> = report["results"]["failed_checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|check| format!("{} {} ({})", check["check_id"], check["resource"], check["check_name"]))
+            .collect();
+        assert!(
+            failed.is_empty(),
+            "checkov on {}: fix each finding, or skip it in the resource's Metadata with a reason:\n{}",
+            template.display(),
+            failed.join("\n")
+        );
+        assert_eq!(summary["parsing_errors"], 0, "checkov could not read {}", template.display());
+        assert!(summary["passed"].as_u64() > Some(20), "checkov ran too few checks: {summary}");
+        assert!(output.status.success(), "checkov exited with {}", output.status);
+    }
+}
+
+#[test]
+fn access_logs_are_json_lines_without_identity_ids() {
+    let template = template();
+    let formats = [
+        &resource(&template, "WebSocketStage")["Properties"]["AccessLogSettings"]["Format"],
+        &resource(&template, "ChatHttpApi")["Properties"]["AccessLogSettings"]["Format"],
+    ];
+    for format in formats {
+        let format = format.as_str().unwrap();
+        let fields: Map<String, Value> =
+            serde_json::from_str(format).unwrap_or_else(|e| panic!("not a JSON object ({e}): {format}"));
+        assert!(fields.contains_key("requestId"), "{format}");
+        for (field, value) in fields {
+            let variable = value.as_str().and_then(|v| v.strip_prefix("$context.")).unwrap_or_default();
+            assert!(!variable.is_empty(), "{field} is not one $context variable: {value}");
+            if let Some(identity) = variable.strip_prefix("identity.") {
+                assert!(["sourceIp", "userAgent"].contains(&identity), "{field} logs $context.{variable}");
+            }
+            for secret in ["authorizer", "querystring", "path", "cognito", "principal"] {
+                assert!(!variable.to_ascii_lowercase().contains(secret), "{field} logs $context.{variable}");
+            }
+        }
+    }
 }
 
 /// Reads a Lambda's config from an environment; answers the variable names it asked for.
