@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use lexstream_protocol::appsync::{user_channel, user_segment};
+use lexstream_protocol::input_bounds::check_question;
 use lexstream_protocol::lex::{ATTR_PENDING_TURN, ATTR_STREAMING_TURN_ID, Message, MessageContentType};
 use lexstream_protocol::{parse_incoming, resume_request};
 
@@ -148,7 +149,8 @@ impl Chat {
             session.conversation
         });
         persistence::start_conversation(number);
-        self.transcript().set(Transcript::with_greeting(greeting));
+        let images = self.config().image_origins.clone();
+        self.transcript().set(Transcript::with_greeting(greeting).allowing_images_from(images));
     }
 
     /// Asks the fulfillment to stop generating `turn` (Lex flow: `{"action":"stop"}` on the
@@ -374,6 +376,13 @@ impl Chat {
             return;
         }
         transcript.update(|t| t.ask(&text, &turn));
+        // A question Lex (or `/chat`) would refuse is refused here, saying what fits.
+        if let Err(refusal) = check_question(&text) {
+            self.update_session((), |session| session.awaited.retain(|awaited| *awaited != turn));
+            transcript.update(|t| t.fail(&turn, &refusal.to_string()));
+            self.save_transcript();
+            return;
+        }
         // Saved at once, so a reload before the answer restores the question with its reply pending.
         self.save_transcript();
         if can_resume(&config) {

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use lexstream_protocol::lex::{ATTR_STREAMING_ENDPOINT, ATTR_STREAMING_TABLE, streaming_endpoint};
+use lexstream_protocol::render::policy::ImageOrigins;
 use serde_json::Value;
 
 /// Everything the widget needs to talk to Cognito, Lex and the streaming WebSocket.
@@ -40,6 +41,9 @@ pub struct WidgetConfig {
     pub debug: bool,
     /// `ui.streamingFormat`: how streamed v1 text shows before the final answer.
     pub streaming_format: StreamingFormat,
+    /// `ui.allowedImageOrigins`: the origins images in answers may load from (default none:
+    /// every image shows as its alt text).
+    pub image_origins: ImageOrigins,
 }
 
 /// How streamed text shows while it arrives (`ui.streamingFormat`). Raw text from a legacy
@@ -139,6 +143,7 @@ pub const DATA_ATTRIBUTES: &[(&str, &str)] = &[
     ("data-initial-text", "lex.initialText"),
     ("data-title", "ui.toolbarTitle"),
     ("data-streaming-format", "ui.streamingFormat"),
+    ("data-allowed-image-origins", "ui.allowedImageOrigins"),
     ("data-cognito-endpoint", "endpoints.cognito"),
     ("data-lex-endpoint", "endpoints.lex"),
 ];
@@ -188,6 +193,32 @@ pub fn merge(layers: impl IntoIterator<Item = Value>) -> Value {
         merge_into(&mut merged, layer);
     }
     merged
+}
+
+/// `ui.allowedImageOrigins`: a JSON array of origins, or (from a `data-*` attribute) one string
+/// of origins separated by spaces or commas.
+fn image_origins(config: &Value) -> Result<ImageOrigins, ConfigError> {
+    const KEY: &str = "ui.allowedImageOrigins";
+    let invalid = |problem: String| ConfigError::Invalid { key: KEY, problem };
+    let parsed = match lookup(config, KEY) {
+        None | Some(Value::Null) => return Ok(ImageOrigins::none()),
+        Some(Value::String(list)) => {
+            let entries: Vec<&str> = list.split([' ', ',']).filter(|entry| !entry.is_empty()).collect();
+            ImageOrigins::parse(&entries)
+        }
+        Some(Value::Array(entries)) => {
+            let mut texts = Vec::with_capacity(entries.len());
+            for entry in entries {
+                let Value::String(text) = entry else {
+                    return Err(invalid(format!("must list origins as strings, not {entry}")));
+                };
+                texts.push(text.trim());
+            }
+            ImageOrigins::parse(&texts)
+        }
+        Some(other) => return Err(invalid(format!("must be an array of origins, not {other}"))),
+    };
+    parsed.map_err(|error| invalid(format!("lists {error}")))
 }
 
 fn appsync_config(config: &Value, page_origin: &str) -> Result<AppSyncConfig, ConfigError> {
@@ -296,6 +327,7 @@ impl WidgetConfig {
             initial_text: text(config, "lex.initialText")?
                 .unwrap_or_else(|| "Hi! How can I help you today?".to_owned()),
             title: text(config, "ui.toolbarTitle")?.unwrap_or_else(|| "Chat".to_owned()),
+            image_origins: image_origins(config)?,
             streaming_format: match text(config, "ui.streamingFormat")?.as_deref() {
                 None | Some("markdown") => StreamingFormat::Markdown,
                 Some("text") => StreamingFormat::Text,
@@ -451,6 +483,42 @@ mod tests {
         assert_eq!(WidgetConfig::from_json(&json, "").unwrap().streaming_format, StreamingFormat::Text);
         json["ui"] = json!({ "streamingFormat": "html" });
         assert!(WidgetConfig::from_json(&json, "").unwrap_err().to_string().contains("`ui.streamingFormat`"));
+    }
+
+    #[test]
+    fn images_load_from_no_origin_unless_the_page_lists_some() {
+        let config = WidgetConfig::from_json(&lex_web_ui_config(), "").unwrap();
+        assert_eq!(config.image_origins, ImageOrigins::none());
+        let mut json = lex_web_ui_config();
+        json["ui"] = json!({ "allowedImageOrigins": ["https://CDN.example.com/", "http://127.0.0.1:9000"] });
+        let config = WidgetConfig::from_json(&json, "").unwrap();
+        assert_eq!(config.image_origins.origins(), ["https://cdn.example.com", "http://127.0.0.1:9000"]);
+        assert!(config.image_origins.allows("https://cdn.example.com/a.png"));
+    }
+
+    #[test]
+    fn a_data_attribute_lists_image_origins_separated_by_spaces_or_commas() {
+        let attributes = vec![(
+            "data-allowed-image-origins".to_owned(),
+            "https://a.example, https://b.example".to_owned(),
+        )];
+        let merged = merge([lex_web_ui_config(), from_data_attributes(&attributes)]);
+        let config = WidgetConfig::from_json(&merged, "").unwrap();
+        assert_eq!(config.image_origins.origins(), ["https://a.example", "https://b.example"]);
+    }
+
+    #[test]
+    fn an_image_origin_that_is_not_an_origin_names_its_key_and_entry() {
+        for bad in [json!(["https://cdn.example.com/images"]), json!(["*"]), json!([7]), json!(true)] {
+            let mut json = lex_web_ui_config();
+            json["ui"] = json!({ "allowedImageOrigins": bad });
+            let error = WidgetConfig::from_json(&json, "").unwrap_err().to_string();
+            assert!(error.contains("`ui.allowedImageOrigins`"), "{error}");
+        }
+        let mut json = lex_web_ui_config();
+        json["ui"] = json!({ "allowedImageOrigins": ["/images"] });
+        let error = WidgetConfig::from_json(&json, "").unwrap_err().to_string();
+        assert!(error.contains("\"/images\" is not an origin"), "{error}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! block once when it completes and redraws only the open tail (`StreamingMarkdown`), through
 //! the same sanitizer as final answers.
 
+use lexstream_protocol::render::policy::ImageOrigins;
 use lexstream_protocol::render::{MarkdownUpdate, StreamingMarkdown};
 use web_sys::{Element, Text};
 
@@ -28,13 +29,15 @@ enum Drawn {
 pub(crate) struct StreamPainter {
     root: Element,
     drawn: Drawn,
+    /// Where images in the streamed Markdown may load from.
+    images: ImageOrigins,
 }
 
 impl StreamPainter {
-    /// A painter for `root`, which it empties.
-    pub(crate) fn new(root: Element) -> Self {
+    /// A painter for `root`, which it empties; images may load from `images` only.
+    pub(crate) fn new(root: Element, images: ImageOrigins) -> Self {
         root.set_inner_html("");
-        Self { root, drawn: Drawn::Nothing }
+        Self { root, drawn: Drawn::Nothing, images }
     }
 
     /// Shows `text` (the whole text so far) in `format`. Text that extends what is shown costs
@@ -57,7 +60,7 @@ impl StreamPainter {
             }
             (Drawn::Markdown { renderer, tail }, Format::Markdown) => {
                 let update = renderer.update(text);
-                apply(&self.root, tail, update);
+                apply(&self.root, tail, update, &self.images);
                 return;
             }
             _ => {}
@@ -76,7 +79,7 @@ impl StreamPainter {
         if renderer.html() != final_markup {
             return false;
         }
-        apply(&self.root, tail, update);
+        apply(&self.root, tail, update, &self.images);
         true
     }
 
@@ -93,7 +96,7 @@ impl StreamPainter {
                 let Ok(tail) = document.create_element("div") else { return };
                 tail.set_class_name("lxs-stream-tail");
                 let _ = self.root.append_child(&tail);
-                Drawn::Markdown { renderer: StreamingMarkdown::new(), tail }
+                Drawn::Markdown { renderer: StreamingMarkdown::new(self.images.clone()), tail }
             }
         };
         let format_name = if format == Format::Plain { "text" } else { "markdown" };
@@ -101,18 +104,18 @@ impl StreamPainter {
     }
 }
 
-/// Puts a renderer's update on screen: blocks that completed go in once, before the tail; the
-/// tail is replaced when it changed.
-fn apply(root: &Element, tail: &Element, update: MarkdownUpdate) {
+/// Puts a renderer's update on screen, sanitized with images from `images` only: blocks that
+/// completed go in once, before the tail; the tail is replaced when it changed.
+fn apply(root: &Element, tail: &Element, update: MarkdownUpdate, images: &ImageOrigins) {
     if update.reset {
         root.set_inner_html("");
         tail.set_inner_html("");
         let _ = root.append_child(tail);
     }
     if !update.completed.is_empty() {
-        let _ = tail.insert_adjacent_html("beforebegin", &sanitize_html(&update.completed));
+        let _ = tail.insert_adjacent_html("beforebegin", &sanitize_html(&update.completed, images));
     }
     if let Some(markup) = update.tail {
-        tail.set_inner_html(&sanitize_html(&markup));
+        tail.set_inner_html(&sanitize_html(&markup, images));
     }
 }

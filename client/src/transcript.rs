@@ -8,6 +8,7 @@
 //! rest (`crate::resume_plan`).
 
 use lexstream_protocol::lex::{Message, MessageContentType};
+use lexstream_protocol::render::policy::ImageOrigins;
 use lexstream_protocol::render::{escape_text, render_markdown};
 use lexstream_protocol::{Accepted, Frame, Incoming, StreamAssembler, check_turn_id};
 
@@ -76,6 +77,8 @@ pub enum Entry {
 pub struct Transcript {
     entries: Vec<Entry>,
     ignored_frames: u64,
+    /// Where images in answers may load from (none unless the site owner lists some).
+    image_origins: ImageOrigins,
 }
 
 /// What a message changed in the transcript, so the view redraws only that.
@@ -110,15 +113,15 @@ pub fn new_turn_id(counter: u64, random: f64) -> String {
     format!("turn-{counter}-{}", (random.clamp(0.0, 1.0) * 1e9) as u64)
 }
 
-/// Renders one Lex message to what the widget shows.
-pub fn answer_part(message: &Message) -> Option<AnswerPart> {
+/// Renders one Lex message to what the widget shows; images in Markdown may load from `images`.
+pub fn answer_part(message: &Message, images: &ImageOrigins) -> Option<AnswerPart> {
     let content = message.content.as_deref().unwrap_or("");
     match &message.content_type {
         MessageContentType::PlainText => Some(AnswerPart::Markup(escape_text(content).replace('\n', "<br>"))),
         MessageContentType::CustomPayload => Some(AnswerPart::Markup(if looks_like_html(content) {
             content.to_owned()
         } else {
-            render_markdown(content)
+            render_markdown(content, images)
         })),
         MessageContentType::Ssml => Some(AnswerPart::Markup(escape_text(&strip_tags(content)))),
         MessageContentType::ImageResponseCard => {
@@ -138,8 +141,8 @@ fn streamed_markdown(assembler: &StreamAssembler) -> Option<String> {
 }
 
 /// Renders a Lex answer's messages (those the widget cannot show are left out).
-fn answer_parts(messages: &[Message]) -> Vec<AnswerPart> {
-    messages.iter().filter_map(answer_part).collect()
+fn answer_parts(messages: &[Message], images: &ImageOrigins) -> Vec<AnswerPart> {
+    messages.iter().filter_map(|message| answer_part(message, images)).collect()
 }
 
 /// Whether a custom payload is HTML rather than Markdown (it starts with a tag).
@@ -254,8 +257,20 @@ impl Transcript {
                 turn: "greeting".into(),
                 reply: Reply::Final { parts: vec![part], streamed: None },
             }],
-            ignored_frames: 0,
+            ..Self::default()
         }
+    }
+
+    /// The same conversation, with images in answers allowed to load from `origins` (the site
+    /// owner's `ui.allowedImageOrigins`). Without this, no image loads.
+    pub fn allowing_images_from(self, origins: ImageOrigins) -> Self {
+        Self { image_origins: origins, ..self }
+    }
+
+    /// Where images in answers may load from: what renders and sanitizes this conversation's
+    /// answers, streamed or final, follows it.
+    pub fn image_origins(&self) -> &ImageOrigins {
+        &self.image_origins
     }
 
     /// The entries, oldest first.
@@ -289,7 +304,8 @@ impl Transcript {
             .collect()
     }
 
-    /// Frames that could not be used (malformed, unknown types, other turns, duplicates).
+    /// Frames that could not be used (malformed, unknown types, other turns, duplicates, frames
+    /// too far ahead or beyond what a reply holds).
     pub fn ignored_frames(&self) -> u64 {
         self.ignored_frames
     }
@@ -300,9 +316,10 @@ impl Transcript {
         self.entries.push(Entry::Bot { turn: turn.to_owned(), reply: Reply::Waiting });
     }
 
-    /// The newest reply for `turn` (any turn: the newest reply), with its entry's turn id.
-    fn reply_mut(&mut self, turn: Option<&str>) -> Option<(String, &mut Reply)> {
-        self.entries.iter_mut().rev().find_map(|entry| match entry {
+    /// The newest reply in `entries` for `turn` (any turn: the newest reply), with its entry's
+    /// turn id. (Over the entries alone, so the rest of the transcript stays readable.)
+    fn reply_mut<'e>(entries: &'e mut [Entry], turn: Option<&str>) -> Option<(String, &'e mut Reply)> {
+        entries.iter_mut().rev().find_map(|entry| match entry {
             Entry::Bot { turn: entry_turn, reply } if turn.is_none_or(|t| t == entry_turn) => {
                 Some((entry_turn.clone(), reply))
             }
@@ -320,12 +337,12 @@ impl Transcript {
             Incoming::Legacy(text) => (None, None, Some(text)),
             // Never shown: a frame type this version does not know is counted like a malformed one.
             Incoming::Malformed(_) | Incoming::Unknown { .. } => {
-                self.ignored_frames += 1;
+                self.ignored_frames = self.ignored_frames.saturating_add(1);
                 return Change::Nothing;
             }
         };
-        let Some((entry_turn, reply)) = self.reply_mut(turn.as_deref()) else {
-            self.ignored_frames += 1;
+        let Some((entry_turn, reply)) = Self::reply_mut(&mut self.entries, turn.as_deref()) else {
+            self.ignored_frames = self.ignored_frames.saturating_add(1);
             return Change::Nothing;
         };
         let started = matches!(reply, Reply::Waiting);
@@ -338,14 +355,18 @@ impl Transcript {
             // or `error` ended the stream before it.
             (Reply::Streaming(assembler), Some(Frame::Final { messages, .. }), _) => {
                 let streamed = streamed_markdown(assembler);
-                *reply = Reply::Final { parts: answer_parts(&messages), streamed };
+                *reply = Reply::Final { parts: answer_parts(&messages, &self.image_origins), streamed };
                 Change::Finished
             }
             (Reply::Streaming(assembler), Some(frame), _) => match assembler.accept(frame) {
                 Accepted::Applied { .. } => Change::Stream,
                 Accepted::Held => Change::Nothing,
-                Accepted::Duplicate | Accepted::OtherTurn | Accepted::AfterEnd => {
-                    self.ignored_frames += 1;
+                Accepted::Duplicate
+                | Accepted::OtherTurn
+                | Accepted::AfterEnd
+                | Accepted::OutOfWindow
+                | Accepted::HoldFull => {
+                    self.ignored_frames = self.ignored_frames.saturating_add(1);
                     Change::Nothing
                 }
             },
@@ -354,7 +375,7 @@ impl Transcript {
                 Change::Stream
             }
             _ => {
-                self.ignored_frames += 1;
+                self.ignored_frames = self.ignored_frames.saturating_add(1);
                 Change::Nothing
             }
         };
@@ -364,19 +385,23 @@ impl Transcript {
     /// The final Lex answer for `turn` replaces whatever streamed. A reply already finished (by a
     /// `final` frame, or failed) stays as it is, so the same answer arriving twice changes nothing.
     pub fn finalize(&mut self, turn: &str, messages: &[Message]) {
-        if let Some((_, reply @ (Reply::Waiting | Reply::Streaming(_)))) = self.reply_mut(Some(turn)) {
+        if let Some((_, reply @ (Reply::Waiting | Reply::Streaming(_)))) =
+            Self::reply_mut(&mut self.entries, Some(turn))
+        {
             let streamed = match reply {
                 Reply::Streaming(assembler) => streamed_markdown(assembler),
                 _ => None,
             };
-            *reply = Reply::Final { parts: answer_parts(messages), streamed };
+            *reply = Reply::Final { parts: answer_parts(messages, &self.image_origins), streamed };
         }
     }
 
     /// The turn failed (Lex or the network); streamed text stays visible with the message. A
     /// reply already finished stays as it is.
     pub fn fail(&mut self, turn: &str, message: &str) {
-        if let Some((_, reply @ (Reply::Waiting | Reply::Streaming(_)))) = self.reply_mut(Some(turn)) {
+        if let Some((_, reply @ (Reply::Waiting | Reply::Streaming(_)))) =
+            Self::reply_mut(&mut self.entries, Some(turn))
+        {
             let partial = match reply {
                 Reply::Streaming(assembler) => assembler.text().to_owned(),
                 _ => String::new(),
@@ -671,16 +696,22 @@ mod tests {
 
     #[test]
     fn every_message_kind_becomes_markup_with_text_escaped() {
+        let none = ImageOrigins::none();
         let plain =
-            answer_part(&Message::text(MessageContentType::PlainText, "<script>x</script>\nline")).unwrap();
+            answer_part(&Message::text(MessageContentType::PlainText, "<script>x</script>\nline"), &none)
+                .unwrap();
         assert_eq!(plain, AnswerPart::Markup("&lt;script&gt;x&lt;/script&gt;<br>line".into()));
-        let html =
-            answer_part(&Message::text(MessageContentType::CustomPayload, "<p onclick=\"x()\">ok</p>"))
-                .unwrap();
+        let html = answer_part(
+            &Message::text(MessageContentType::CustomPayload, "<p onclick=\"x()\">ok</p>"),
+            &none,
+        )
+        .unwrap();
         assert_eq!(html, AnswerPart::Markup("<p onclick=\"x()\">ok</p>".into()), "sanitized by the view");
-        let ssml =
-            answer_part(&Message::text(MessageContentType::Ssml, "<speak>Hello <break/> there</speak>"))
-                .unwrap();
+        let ssml = answer_part(
+            &Message::text(MessageContentType::Ssml, "<speak>Hello <break/> there</speak>"),
+            &none,
+        )
+        .unwrap();
         assert_eq!(ssml, AnswerPart::Markup("Hello there".into()));
         let card = Message {
             content_type: MessageContentType::ImageResponseCard,
@@ -693,13 +724,36 @@ mod tests {
             }),
         };
         assert_eq!(
-            answer_part(&card),
+            answer_part(&card, &none),
             Some(AnswerPart::Card {
                 title: "Pick".into(),
                 subtitle: None,
                 buttons: vec![("Yes".into(), "yes".into())]
             })
         );
+    }
+
+    #[test]
+    fn markdown_answers_load_images_only_from_the_origins_the_transcript_allows() {
+        let answer = "![chart](https://cdn.example.com/c.png) ![secret](https://attacker.example/?q=1)";
+        let images = ImageOrigins::parse(&["https://cdn.example.com"]).unwrap();
+        let mut transcript = Transcript::with_greeting("Hi").allowing_images_from(images.clone());
+        assert_eq!(transcript.image_origins(), &images);
+        transcript.ask("q", "t1");
+        transcript.on_incoming(chunk("t1", 0, answer));
+        transcript.finalize("t1", &[Message::text(MessageContentType::CustomPayload, answer)]);
+        assert!(matches!(
+            last_reply(&transcript),
+            Reply::Final { parts, .. }
+                if parts == &[AnswerPart::Markup("<p><img src=\"https://cdn.example.com/c.png\" alt=\"chart\" /> secret</p>\n".into())]
+        ));
+        let mut strict = Transcript::default();
+        strict.ask("q", "t1");
+        strict.finalize("t1", &[Message::text(MessageContentType::CustomPayload, answer)]);
+        assert!(matches!(
+            last_reply(&strict),
+            Reply::Final { parts, .. } if parts == &[AnswerPart::Markup("<p>chart secret</p>\n".into())]
+        ));
     }
 
     #[test]

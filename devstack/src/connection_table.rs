@@ -12,6 +12,7 @@ use lexstream_lambda_core::aws::dynamodb::{KEY, TTL};
 use lexstream_lambda_core::aws::{DynamoDbClient, DynamoDbConnectionStore, local_sdk_config};
 use lexstream_lambda_core::ports::{ChatMessage, ConnectionRecord, ConnectionStore};
 use lexstream_lambda_core::turns::{TurnClaim, TurnRecord, TurnStore};
+use lexstream_lambda_core::visitor_limits::{HoldOutcome, InFlightHold, VisitorLimitStore};
 
 use crate::dynamodb::{TableDefinition, Tables};
 
@@ -119,6 +120,15 @@ impl ConnectionStore for ConnectionTable {
         self.store.session_of(connection_id).await
     }
 
+    async fn request_stop_if_current(
+        &self,
+        session_id: &str,
+        connection_id: &str,
+        turn: &str,
+    ) -> Result<bool, StoreError> {
+        self.store.request_stop_if_current(session_id, connection_id, turn).await
+    }
+
     async fn delete_if_current(&self, session_id: &str, connection_id: &str) -> Result<bool, StoreError> {
         self.store.delete_if_current(session_id, connection_id).await
     }
@@ -148,5 +158,28 @@ impl TurnStore for ConnectionTable {
         ttl: i64,
     ) -> Result<(), StoreError> {
         self.store.save_history(session_id, messages, ttl).await
+    }
+}
+
+impl VisitorLimitStore for ConnectionTable {
+    async fn hold_in_flight(
+        &self,
+        hold: &InFlightHold,
+        replaceable: Option<&str>,
+        now: i64,
+    ) -> Result<HoldOutcome, StoreError> {
+        self.store.hold_in_flight(hold, replaceable, now).await
+    }
+
+    async fn release_in_flight(&self, session_id: &str, turn: &str) -> Result<(), StoreError> {
+        self.store.release_in_flight(session_id, turn).await
+    }
+
+    async fn add_hit(&self, key: &str, ttl: i64) -> Result<u64, StoreError> {
+        self.store.add_hit(key, ttl).await
+    }
+
+    async fn hits(&self, key: &str) -> Result<u64, StoreError> {
+        self.store.hits(key).await
     }
 }

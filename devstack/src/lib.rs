@@ -11,6 +11,9 @@
 //!   DynamoDB's JSON protocol ([`dynamodb`]);
 //! - plus fault injection ([`faults`], `POST /_devstack/faults`) and `/healthz`.
 //!
+//! Browsers may use it from its own pages, loopback origins and `--allow-origin`s only: pages of
+//! other origins get no CORS grant, and a 403 from `/_devstack/*`.
+//!
 //! Requests to the WebSocket API, `@connections` and Bedrock must be SigV4-signed by credentials the
 //! devstack issued through Cognito or its service credentials ([`identities`]), unless
 //! `--auth off`. Connections are recorded through the Lambdas' DynamoDB adapter, in a table of
@@ -145,6 +148,7 @@ fn router(
                 AuthMode::Off => SessionBinding::WhenPresent,
             },
             ttl_seconds: 7500,
+            connects_per_minute: config.connects_per_minute,
         },
         pusher,
         faults: state.faults.clone(),
@@ -187,7 +191,10 @@ fn router(
         }))
         .merge(apigw::management_routes(management))
         .fallback_service(static_files::service(config.dist_dir.clone()))
-        .layer(axum::middleware::from_fn(cors::allow_any_origin))
+        .layer(axum::middleware::from_fn_with_state(
+            cors::AllowedOrigins::with_extra(&config.allowed_origins),
+            cors::browser_origins,
+        ))
 }
 
 /// Why the devstack could not start.
@@ -300,11 +307,16 @@ async fn fulfiller(
     // role. Its answer worker is always there for the Lambda `Invoke` API, whichever fulfillment
     // Lex calls (a hosted `lex-fulfillment` binary in async mode invokes it too).
     let sdk_config = local_sdk_config(&format!("http://{addr}")).await;
+    // Streaming fails closed: the fulfillment streams only through the table and the stage it is
+    // configured with, so the devstack configures its own (its stage is plain http on loopback).
+    let stage_url = format!("http://{addr}/{}", config.stage);
     let settings = FulfillmentConfig::from_lookup(|name: &str| {
         environment(name).or_else(|| match name {
             "BEDROCK_MODEL_ID" => Some(DEMO_MODEL_ID.to_owned()),
             "ANSWER_WORKER_FUNCTION" if config.async_answers => Some(ANSWER_WORKER_FUNCTION.to_owned()),
             "STREAMING_TABLE" => Some(config.table_name.clone()),
+            "STREAMING_ENDPOINT" => Some(stage_url.clone()),
+            "ANSWERS_PER_IDENTITY_PER_MINUTE" => Some(config.answers_per_minute.to_string()),
             _ => None,
         })
     })?;
@@ -325,6 +337,13 @@ async fn fulfiller(
         }
         if environment("STREAMING_TABLE").is_none() {
             variables.push(("STREAMING_TABLE".to_owned(), config.table_name.clone()));
+        }
+        if environment("STREAMING_ENDPOINT").is_none() {
+            variables.push(("STREAMING_ENDPOINT".to_owned(), stage_url.clone()));
+        }
+        if environment("ANSWERS_PER_IDENTITY_PER_MINUTE").is_none() {
+            let limit = config.answers_per_minute.to_string();
+            variables.push(("ANSWERS_PER_IDENTITY_PER_MINUTE".to_owned(), limit));
         }
         if config.async_answers && environment("ANSWER_WORKER_FUNCTION").is_none() {
             variables.push(("ANSWER_WORKER_FUNCTION".to_owned(), ANSWER_WORKER_FUNCTION.to_owned()));
@@ -357,6 +376,8 @@ async fn chat_route(
             "APPSYNC_API_KEY" => Some(config.appsync_api_key.clone()),
             "APPSYNC_NAMESPACE" => Some(config.appsync_namespace.clone()),
             "USER_BINDING" if config.auth == AuthMode::Off => Some("when-present".to_owned()),
+            "LIMITS_TABLE" => Some(config.table_name.clone()),
+            "ANSWERS_PER_IDENTITY_PER_MINUTE" => Some(config.answers_per_minute.to_string()),
             _ => None,
         })
     })?;
@@ -367,6 +388,7 @@ async fn chat_route(
         model: Arc::new(BedrockModel::new(BedrockClient::new(&sdk_config))),
         publisher: Arc::new(publisher),
         config: Arc::new(settings),
+        limits: state.table.clone(),
         auth: config.auth,
         identities: state.identities.clone(),
     })

@@ -10,6 +10,8 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
+    // Visitors' identifiers are logged hashed, here as in the Lambdas the devstack runs in-process.
+    lexstream_lambda_core::log_hash::log_key_source();
     let config = match DevstackConfig::from_args(std::env::args().skip(1)) {
         Ok(config) => config,
         Err(ConfigError::HelpRequested) => {

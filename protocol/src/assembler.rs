@@ -1,9 +1,12 @@
-//! Putting one turn's frames back together: order, duplicates, gaps, completion.
+//! Putting one turn's frames back together: order, duplicates, gaps, completion — within
+//! bounds: it holds at most [`ASSEMBLER_MAX_HELD_FRAMES`] early frames, none further than
+//! [`ASSEMBLER_MAX_SEQ_AHEAD`] ahead, and no `seq` makes its arithmetic overflow.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 
 use crate::Frame;
+use crate::limits::{ASSEMBLER_MAX_HELD_FRAMES, ASSEMBLER_MAX_SEQ_AHEAD};
 
 /// What [`StreamAssembler::accept`] did with a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +24,12 @@ pub enum Accepted {
     OtherTurn,
     /// The turn already ended (`done` or `error` was applied); ignored.
     AfterEnd,
+    /// The frame is further than [`ASSEMBLER_MAX_SEQ_AHEAD`] past the next expected `seq`, or
+    /// its `seq` is `u64::MAX` (no frame could follow it); ignored, not held.
+    OutOfWindow,
+    /// The frame came early but [`ASSEMBLER_MAX_HELD_FRAMES`] are held already; ignored, not
+    /// held.
+    HoldFull,
 }
 
 /// How the turn's stream ended, once it has.
@@ -37,6 +46,9 @@ enum Ending {
 /// is the exception: it carries the whole text so far, so it applies as soon as it arrives
 /// (a widget that reconnected, or reloaded, resumes from it) and supersedes what came before. Legacy raw
 /// text (from a fulfillment that does not speak v1) has no `seq` and is appended as it comes.
+///
+/// What it holds is bounded: an early frame too far ahead, or one more than the hold takes, is
+/// ignored like a malformed one (the widget's resume then brings a `snapshot`).
 #[derive(Debug, Clone)]
 pub struct StreamAssembler {
     turn: String,
@@ -86,8 +98,12 @@ impl StreamAssembler {
                 self.held.insert(frame.seq(), frame);
                 Accepted::Held
             }
-            Accepted::Duplicate | Accepted::OtherTurn | Accepted::AfterEnd => {
-                self.ignored += 1;
+            Accepted::Duplicate
+            | Accepted::OtherTurn
+            | Accepted::AfterEnd
+            | Accepted::OutOfWindow
+            | Accepted::HoldFull => {
+                self.ignored = self.ignored.saturating_add(1);
                 outcome
             }
         }
@@ -150,20 +166,31 @@ impl StreamAssembler {
             if seq > expected {
                 gaps.push(expected..seq);
             }
-            expected = seq + 1;
+            expected = seq.saturating_add(1);
         }
         gaps
     }
 
-    /// How many frames were ignored (duplicates, other turns, after the end).
+    /// How many early frames are held, waiting for a gap to fill (at most
+    /// [`ASSEMBLER_MAX_HELD_FRAMES`]).
+    pub fn held(&self) -> usize {
+        self.held.len()
+    }
+
+    /// How many frames were ignored (duplicates, other turns, after the end, too far ahead, or
+    /// with the hold full).
     pub fn ignored(&self) -> u64 {
         self.ignored
     }
 
     fn classify(&self, frame: &Frame) -> Accepted {
         let seq = frame.seq();
+        let applies_at_once = matches!(frame, Frame::Snapshot { .. } | Frame::Final { .. });
         if frame.turn() != self.turn {
             Accepted::OtherTurn
+        } else if seq == u64::MAX {
+            // Applying it would leave no `seq` for the next frame.
+            Accepted::OutOfWindow
         } else if self.ending.is_some() {
             // A stream that ended with `done` may still get its final answer (a worker that
             // outlived Lex posts `final` last); nothing else counts after the end.
@@ -175,23 +202,25 @@ impl StreamAssembler {
             }
         } else if seq < self.next_seq || self.held.contains_key(&seq) {
             Accepted::Duplicate
-        } else if seq == self.next_seq
-            || (matches!(frame, Frame::Snapshot { .. } | Frame::Final { .. }) && seq > self.next_seq)
-        {
+        } else if seq == self.next_seq || applies_at_once {
             // A snapshot or a final answer carries everything before it, so it need not wait for
-            // a gap to fill.
+            // a gap to fill (`seq` is past `next_seq` here: earlier ones are duplicates).
             Accepted::Applied { released: 0 }
+        } else if seq - self.next_seq > ASSEMBLER_MAX_SEQ_AHEAD {
+            Accepted::OutOfWindow
+        } else if self.held.len() >= ASSEMBLER_MAX_HELD_FRAMES {
+            Accepted::HoldFull
         } else {
             Accepted::Held
         }
     }
 
     fn release_held(&mut self) -> usize {
-        let mut released = 0;
+        let mut released = 0_usize;
         while self.ending.is_none() {
             let Some(frame) = self.held.remove(&self.next_seq) else { break };
             self.apply(frame);
-            released += 1;
+            released = released.saturating_add(1);
         }
         if self.ending.is_some() {
             self.held.clear();
@@ -199,8 +228,9 @@ impl StreamAssembler {
         released
     }
 
+    /// Applies a frame `classify` accepted (its `seq` is below `u64::MAX`).
     fn apply(&mut self, frame: Frame) {
-        self.next_seq = frame.seq() + 1;
+        self.next_seq = frame.seq().saturating_add(1);
         match frame {
             Frame::Chunk { text, .. } => {
                 self.status = None;
@@ -357,6 +387,45 @@ mod tests {
         assert_eq!(turn.accept(other), Accepted::OtherTurn);
         assert_eq!(turn.text(), "a");
         assert_eq!(turn.ignored(), 3);
+    }
+
+    #[test]
+    fn a_frame_too_far_ahead_is_ignored_not_held() {
+        let mut turn = StreamAssembler::new("t");
+        turn.accept(chunk(0, "a"));
+        assert_eq!(turn.accept(chunk(1 + ASSEMBLER_MAX_SEQ_AHEAD, "edge")), Accepted::Held);
+        assert_eq!(turn.accept(chunk(2 + ASSEMBLER_MAX_SEQ_AHEAD, "beyond")), Accepted::OutOfWindow);
+        assert_eq!(turn.accept(chunk(u64::MAX - 1, "far")), Accepted::OutOfWindow);
+        assert_eq!(turn.held(), 1);
+        assert_eq!(turn.ignored(), 2);
+        assert_eq!(turn.gaps(), vec![1..1 + ASSEMBLER_MAX_SEQ_AHEAD]);
+    }
+
+    #[test]
+    fn the_hold_takes_only_so_many_frames() {
+        let mut turn = StreamAssembler::new("t");
+        let limit = ASSEMBLER_MAX_HELD_FRAMES as u64;
+        for seq in 1..=limit {
+            assert_eq!(turn.accept(chunk(seq, "x")), Accepted::Held);
+        }
+        assert_eq!(turn.accept(chunk(limit + 1, "y")), Accepted::HoldFull);
+        assert_eq!(turn.held(), ASSEMBLER_MAX_HELD_FRAMES);
+        assert_eq!(turn.accept(chunk(0, "x")), Accepted::Applied { released: ASSEMBLER_MAX_HELD_FRAMES });
+        assert_eq!(turn.text(), "x".repeat(ASSEMBLER_MAX_HELD_FRAMES + 1));
+        assert_eq!(turn.held(), 0);
+    }
+
+    #[test]
+    fn a_snapshot_far_ahead_still_applies_but_the_last_seq_never_does() {
+        let mut turn = StreamAssembler::new("t");
+        let snapshot = |seq| Frame::Snapshot { turn: "t".into(), seq, text: "so far".into() };
+        assert_eq!(turn.accept(snapshot(u64::MAX)), Accepted::OutOfWindow);
+        assert_eq!(turn.accept(snapshot(u64::MAX - 1)), Accepted::Applied { released: 0 });
+        assert_eq!(turn.last_applied_seq(), Some(u64::MAX - 1));
+        assert_eq!(turn.accept(chunk(u64::MAX, "!")), Accepted::OutOfWindow);
+        assert_eq!(turn.accept(Frame::Done { turn: "t".into(), seq: u64::MAX }), Accepted::OutOfWindow);
+        assert_eq!(turn.text(), "so far");
+        assert!(turn.gaps().is_empty());
     }
 
     #[test]

@@ -30,13 +30,15 @@
 //! The crate also holds the Amazon Lex V2 types ([`lex`]), the AWS AppSync Events messages
 //! ([`appsync`]), the one allow-list bot markup is held to and, with the default `markdown`
 //! feature, Markdown rendered without raw HTML ([`render`]); and, with `sigv4`, the AWS
-//! Signature V4 signer and verifier the widget and the devstack share ([`sigv4`]).
+//! Signature V4 signer and verifier the widget and the devstack share ([`sigv4`]). Every size and
+//! rate visitors are held to is in one table ([`limits`]), checked by [`input_bounds`].
 #![deny(missing_docs)]
 
 pub mod appsync;
 mod assembler;
 pub mod calendar;
 mod frame;
+pub mod input_bounds;
 pub mod lex;
 pub mod limits;
 pub mod render;
@@ -46,10 +48,12 @@ pub mod sigv4;
 mod split;
 mod stop;
 mod turn_id;
+mod widget_request;
 
 pub use assembler::{Accepted, StreamAssembler};
 pub use frame::{Frame, FrameError, Incoming, parse_incoming};
 pub use resume::{ResumeRequest, resume_request};
-pub use split::{chunk_frames, snapshot_frames, snapshot_frames_through};
+pub use split::{FrameLimitError, chunk_frames, snapshot_frames, snapshot_frames_through};
 pub use stop::{stop_request, stop_request_turn};
 pub use turn_id::{MAX_TURN_ID_CHARS, TurnIdError, check_turn_id};
+pub use widget_request::WidgetRequestError;

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::check_turn_id;
+use crate::widget_request::{WidgetRequestError, read_request};
 
 /// A resume request as `ws-connect` reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,44 +21,47 @@ pub struct ResumeRequest {
 /// ```
 /// use lexstream_protocol::{ResumeRequest, resume_request};
 /// let message = resume_request("t-1", Some(4));
-/// assert_eq!(ResumeRequest::parse(&message), Some(ResumeRequest { turn: "t-1".into(), after: Some(4) }));
+/// assert_eq!(ResumeRequest::parse(&message), Ok(ResumeRequest { turn: "t-1".into(), after: Some(4) }));
 /// ```
 pub fn resume_request(turn: &str, after: Option<u64>) -> String {
     json!({ "action": "resume", "turn": turn, "after": after }).to_string()
 }
 
 impl ResumeRequest {
-    /// Reads a resume request; `None` for anything else (another action, a turn id that breaks
-    /// the rule, an `after` that is not a whole number).
-    pub fn parse(message: &str) -> Option<Self> {
-        let value: Value = serde_json::from_str(message).ok()?;
-        if value.get("action")?.as_str()? != "resume" {
-            return None;
-        }
-        let turn = value.get("turn")?.as_str()?;
-        check_turn_id(turn).ok()?;
-        let after = match value.get("after") {
+    /// Reads a resume request, or says why the message is not one (another action, a turn id
+    /// that breaks the rule, an `after` that is not a whole number).
+    pub fn parse(message: &str) -> Result<Self, WidgetRequestError> {
+        let (fields, turn) = read_request(message, "resume")?;
+        let after = match fields.get("after") {
             None | Some(Value::Null) => None,
-            Some(after) => Some(after.as_u64()?),
+            Some(after) => Some(after.as_u64().ok_or(WidgetRequestError::BadAfter)?),
         };
-        Some(Self { turn: turn.to_owned(), after })
+        Ok(Self { turn, after })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::TurnIdError;
 
     #[test]
     fn only_a_resume_with_a_valid_turn_is_read() {
         assert_eq!(
             ResumeRequest::parse(r#"{"action":"resume","turn":"t"}"#),
-            Some(ResumeRequest { turn: "t".into(), after: None })
+            Ok(ResumeRequest { turn: "t".into(), after: None })
         );
-        assert_eq!(ResumeRequest::parse(r#"{"action":"stop","turn":"t"}"#), None);
-        assert_eq!(ResumeRequest::parse(r#"{"action":"resume","turn":"a#b"}"#), None);
-        assert_eq!(ResumeRequest::parse(r#"{"action":"resume","turn":"t","after":-1}"#), None);
-        assert_eq!(ResumeRequest::parse(r#"{"action":"resume","turn":"t","after":"3"}"#), None);
-        assert_eq!(ResumeRequest::parse("nope"), None);
+        assert_eq!(
+            ResumeRequest::parse(r#"{"action":"stop","turn":"t"}"#),
+            Err(WidgetRequestError::WrongAction { expected: "resume" })
+        );
+        assert_eq!(
+            ResumeRequest::parse(r#"{"action":"resume","turn":"a#b"}"#),
+            Err(WidgetRequestError::BadTurn(TurnIdError::BadCharacter))
+        );
+        let bad_after = Err(WidgetRequestError::BadAfter);
+        assert_eq!(ResumeRequest::parse(r#"{"action":"resume","turn":"t","after":-1}"#), bad_after);
+        assert_eq!(ResumeRequest::parse(r#"{"action":"resume","turn":"t","after":"3"}"#), bad_after);
+        assert_eq!(ResumeRequest::parse("nope"), Err(WidgetRequestError::NotAnObject));
     }
 }

@@ -1,8 +1,28 @@
 //! Splitting a turn's text into frames that each fit a transport's frame limit: `chunk` frames
 //! for new text, and a `snapshot` followed by `chunk`s for all of a turn's text so far (after a
 //! reconnect, or when a widget asks to resume).
+//!
+//! A limit too small for a frame's own fields (a long or heavily escaped turn id) is an error the
+//! caller handles, never a panic.
 
 use crate::Frame;
+
+/// The frame limit cannot hold a frame of this turn: its own fields (type, turn, seq) leave no
+/// room for text. Turn ids that pass [`check_turn_id`](crate::check_turn_id) never cause it at
+/// the transports' limits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "a frame of at most {max_frame_bytes} bytes cannot carry this turn's text: its fields alone take {overhead} bytes (is the turn id too long?)"
+)]
+pub struct FrameLimitError {
+    /// The frame limit asked for.
+    pub max_frame_bytes: usize,
+    /// What a frame of the turn takes without any text.
+    pub overhead: usize,
+}
+
+/// Fewest bytes of text a frame must have room for: one character at its largest escaped size.
+const MIN_TEXT_BUDGET: usize = 6;
 
 /// Bytes one character takes inside a JSON string, as serde_json escapes it.
 fn json_escaped_len(c: char) -> usize {
@@ -32,7 +52,13 @@ fn piece_frame(lead: Lead, turn: &str, seq: u64, text: String) -> Frame {
 
 /// Cuts `text` into frames numbered from `first_seq`, each at most `max_frame_bytes` as JSON,
 /// measuring each frame's own fields (type, turn, seq) exactly.
-fn split(turn: &str, first_seq: u64, text: &str, max_frame_bytes: usize, lead: Lead) -> Vec<Frame> {
+fn split(
+    turn: &str,
+    first_seq: u64,
+    text: &str,
+    max_frame_bytes: usize,
+    lead: Lead,
+) -> Result<Vec<Frame>, FrameLimitError> {
     let mut frames = Vec::new();
     let mut rest = text;
     let mut seq = first_seq;
@@ -42,9 +68,10 @@ fn split(turn: &str, first_seq: u64, text: &str, max_frame_bytes: usize, lead: L
             break;
         }
         let overhead = piece_frame(kind, turn, seq, String::new()).to_json().len();
-        let budget = max_frame_bytes.checked_sub(overhead).filter(|b| *b >= 6).unwrap_or_else(|| {
-            panic!("frame limit {max_frame_bytes} is too small for turn {turn:?} (overhead {overhead})")
-        });
+        let budget = max_frame_bytes
+            .checked_sub(overhead)
+            .filter(|budget| *budget >= MIN_TEXT_BUDGET)
+            .ok_or(FrameLimitError { max_frame_bytes, overhead })?;
         let mut used = 0;
         let mut cut = rest.len();
         for (index, c) in rest.char_indices() {
@@ -62,7 +89,7 @@ fn split(turn: &str, first_seq: u64, text: &str, max_frame_bytes: usize, lead: L
         }
         seq += 1;
     }
-    frames
+    Ok(frames)
 }
 
 /// Cuts `text` into `chunk` frames numbered from `first_seq`, each at most `max_frame_bytes`
@@ -70,14 +97,22 @@ fn split(turn: &str, first_seq: u64, text: &str, max_frame_bytes: usize, lead: L
 ///
 /// ```
 /// use lexstream_protocol::chunk_frames;
-/// let frames = chunk_frames("t", 4, &"x".repeat(100), 64);
+/// let frames = chunk_frames("t", 4, &"x".repeat(100), 64)?;
 /// assert!(frames.iter().all(|f| f.to_json().len() <= 64));
 /// assert_eq!(frames[0].seq(), 4);
+/// // A turn id whose frame fields alone fill the limit leaves no room for text.
+/// assert!(chunk_frames(&"t".repeat(64), 0, "x", 64).is_err());
+/// # Ok::<(), lexstream_protocol::FrameLimitError>(())
 /// ```
 ///
-/// # Panics
+/// # Errors
 /// If `max_frame_bytes` cannot hold the frame's own fields plus one character.
-pub fn chunk_frames(turn: &str, first_seq: u64, text: &str, max_frame_bytes: usize) -> Vec<Frame> {
+pub fn chunk_frames(
+    turn: &str,
+    first_seq: u64,
+    text: &str,
+    max_frame_bytes: usize,
+) -> Result<Vec<Frame>, FrameLimitError> {
     split(turn, first_seq, text, max_frame_bytes, Lead::Chunk)
 }
 
@@ -89,15 +124,21 @@ pub fn chunk_frames(turn: &str, first_seq: u64, text: &str, max_frame_bytes: usi
 ///
 /// ```
 /// use lexstream_protocol::{Frame, snapshot_frames};
-/// let frames = snapshot_frames("t", 7, &"x".repeat(100), 64);
+/// let frames = snapshot_frames("t", 7, &"x".repeat(100), 64)?;
 /// assert!(matches!(&frames[0], Frame::Snapshot { seq: 7, .. }));
 /// assert!(frames[1..].iter().all(|f| matches!(f, Frame::Chunk { .. })));
 /// assert!(frames.iter().all(|f| f.to_json().len() <= 64));
+/// # Ok::<(), lexstream_protocol::FrameLimitError>(())
 /// ```
 ///
-/// # Panics
+/// # Errors
 /// If `max_frame_bytes` cannot hold the frame's own fields plus one character.
-pub fn snapshot_frames(turn: &str, first_seq: u64, text: &str, max_frame_bytes: usize) -> Vec<Frame> {
+pub fn snapshot_frames(
+    turn: &str,
+    first_seq: u64,
+    text: &str,
+    max_frame_bytes: usize,
+) -> Result<Vec<Frame>, FrameLimitError> {
     split(turn, first_seq, text, max_frame_bytes, Lead::Snapshot)
 }
 
@@ -113,21 +154,27 @@ pub fn snapshot_frames(turn: &str, first_seq: u64, text: &str, max_frame_bytes: 
 ///
 /// ```
 /// use lexstream_protocol::{Frame, snapshot_frames_through};
-/// let short = snapshot_frames_through("t", 9, "all so far", 1024);
+/// let short = snapshot_frames_through("t", 9, "all so far", 1024)?;
 /// assert_eq!(short, vec![Frame::Snapshot { turn: "t".into(), seq: 9, text: "all so far".into() }]);
-/// let long = snapshot_frames_through("t", 9, &"x".repeat(100), 64);
+/// let long = snapshot_frames_through("t", 9, &"x".repeat(100), 64)?;
 /// assert_eq!(long.last().map(Frame::seq), Some(9));
+/// # Ok::<(), lexstream_protocol::FrameLimitError>(())
 /// ```
 ///
-/// # Panics
+/// # Errors
 /// If `max_frame_bytes` cannot hold the frame's own fields plus one character.
-pub fn snapshot_frames_through(turn: &str, last_seq: u64, text: &str, max_frame_bytes: usize) -> Vec<Frame> {
+pub fn snapshot_frames_through(
+    turn: &str,
+    last_seq: u64,
+    text: &str,
+    max_frame_bytes: usize,
+) -> Result<Vec<Frame>, FrameLimitError> {
     // Measured with seqs from `last_seq` up: at least as wide as the seqs they end up with, so
     // every frame still fits once renumbered downwards.
-    let measured = split(turn, last_seq, text, max_frame_bytes, Lead::Snapshot);
+    let measured = split(turn, last_seq, text, max_frame_bytes, Lead::Snapshot)?;
     let count = u64::try_from(measured.len()).unwrap_or(u64::MAX);
     let first = last_seq.saturating_add(1).saturating_sub(count);
-    measured
+    Ok(measured
         .into_iter()
         .zip(first..)
         .map(|(frame, seq)| match frame {
@@ -135,7 +182,7 @@ pub fn snapshot_frames_through(turn: &str, last_seq: u64, text: &str, max_frame_
             Frame::Chunk { turn, text, .. } => Frame::Chunk { turn, seq, text },
             other => other,
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]
@@ -146,7 +193,7 @@ mod tests {
     proptest! {
         #[test]
         fn frames_fit_the_limit_and_rebuild_the_text(text in "(?s).{0,400}", limit in 60usize..200) {
-            let frames = chunk_frames("turn-1", 0, &text, limit);
+            let frames = chunk_frames("turn-1", 0, &text, limit).unwrap();
             let mut rebuilt = String::new();
             for (index, frame) in frames.iter().enumerate() {
                 prop_assert!(frame.to_json().len() <= limit, "{} > {limit}", frame.to_json().len());
@@ -173,7 +220,7 @@ mod tests {
             limit in 80usize..200,
             first_seq in 0u64..2000,
         ) {
-            let frames = snapshot_frames("turn-1", first_seq, &text, limit);
+            let frames = snapshot_frames("turn-1", first_seq, &text, limit).unwrap();
             prop_assert!(matches!(frames[0], Frame::Snapshot { .. }), "a snapshot comes first");
             for (index, frame) in frames.iter().enumerate() {
                 prop_assert!(frame.to_json().len() <= limit, "{} > {limit}", frame.to_json().len());
@@ -191,7 +238,7 @@ mod tests {
             limit in 80usize..200,
             last_seq in 0u64..2000,
         ) {
-            let frames = snapshot_frames_through("turn-1", last_seq, &text, limit);
+            let frames = snapshot_frames_through("turn-1", last_seq, &text, limit).unwrap();
             prop_assert!(matches!(frames[0], Frame::Snapshot { .. }), "a snapshot comes first");
             prop_assert!(frames.iter().all(|frame| frame.to_json().len() <= limit));
             let first = frames[0].seq();
@@ -210,11 +257,11 @@ mod tests {
     #[test]
     fn a_snapshot_of_nothing_is_still_one_frame() {
         assert_eq!(
-            snapshot_frames("t", 3, "", 64),
+            snapshot_frames("t", 3, "", 64).unwrap(),
             vec![Frame::Snapshot { turn: "t".into(), seq: 3, text: String::new() }]
         );
-        assert_eq!(snapshot_frames_through("t", 3, "", 64)[0].seq(), 3);
-        assert!(chunk_frames("t", 3, "", 64).is_empty());
+        assert_eq!(snapshot_frames_through("t", 3, "", 64).unwrap()[0].seq(), 3);
+        assert!(chunk_frames("t", 3, "", 64).unwrap().is_empty());
     }
 
     #[test]
@@ -224,8 +271,8 @@ mod tests {
         let chunk_overhead = Frame::Chunk { turn: "t".into(), seq: 0, text: String::new() }.to_json().len();
         let limit = chunk_overhead + 40;
         let text = "y".repeat(40);
-        assert_eq!(chunk_frames("t", 0, &text, limit).len(), 1);
-        let frames = snapshot_frames("t", 0, &text, limit);
+        assert_eq!(chunk_frames("t", 0, &text, limit).unwrap().len(), 1);
+        let frames = snapshot_frames("t", 0, &text, limit).unwrap();
         assert_eq!(frames.len(), 2);
         assert!(frames.iter().all(|f| f.to_json().len() <= limit));
     }
@@ -233,8 +280,25 @@ mod tests {
     #[test]
     fn escaped_characters_count_at_their_encoded_size() {
         let text = "\"\u{1}".repeat(10_000);
-        let frames = chunk_frames("t", 0, &text, crate::limits::APIGW_MAX_FRAME_BYTES);
+        let frames = chunk_frames("t", 0, &text, crate::limits::APIGW_MAX_FRAME_BYTES).unwrap();
         assert!(frames.len() > 1);
         assert!(frames.iter().all(|f| f.to_json().len() <= crate::limits::APIGW_MAX_FRAME_BYTES));
+    }
+
+    #[test]
+    fn a_turn_id_too_large_for_the_frame_limit_is_an_error_not_a_panic() {
+        // Quotes escape to two bytes each: 17 000 of them make the frame's own fields over 32 KB.
+        let escaped_turn = "\"".repeat(17_000);
+        let limit = crate::limits::APIGW_MAX_FRAME_BYTES;
+        let error = chunk_frames(&escaped_turn, 0, "text", limit).unwrap_err();
+        assert_eq!(error.max_frame_bytes, limit);
+        assert!(error.overhead > limit, "{error}");
+        assert!(error.to_string().contains("turn id"), "{error}");
+        assert!(snapshot_frames(&escaped_turn, 0, "", limit).is_err(), "even an empty snapshot");
+        assert!(snapshot_frames_through(&escaped_turn, 5, "text", limit).is_err());
+        // Room for the fields but not for a character is refused too.
+        let overhead = Frame::Chunk { turn: "t".into(), seq: 0, text: String::new() }.to_json().len();
+        assert!(chunk_frames("t", 0, "x", overhead + 5).is_err());
+        assert!(chunk_frames("t", 0, "x", overhead + 6).is_ok());
     }
 }

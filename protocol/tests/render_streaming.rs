@@ -5,8 +5,19 @@
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use lexstream_protocol::render::audit::violations;
-use lexstream_protocol::render::{MarkdownUpdate, StreamingMarkdown, render_markdown};
+use lexstream_protocol::render::policy::ImageOrigins;
+use lexstream_protocol::render::{MarkdownUpdate, StreamingMarkdown};
 use proptest::prelude::*;
+
+/// Where the corpus's images are hosted; the tests allow images from there, as a site would.
+fn images() -> ImageOrigins {
+    ImageOrigins::parse(&["https://img.example.com"]).unwrap()
+}
+
+/// The whole answer rendered at once, images allowed from [`images`].
+fn render_markdown(markdown: &str) -> String {
+    lexstream_protocol::render::render_markdown(markdown, &images())
+}
 
 /// Realistic Markdown chat answers.
 fn answers() -> Vec<String> {
@@ -25,7 +36,7 @@ fn hostile_inputs() -> Vec<String> {
 fn violations_before_sanitizing(html: &str) -> Vec<String> {
     const RENDERER_PRESENTATION: [&str; 3] =
         ["attribute class on <code>", "attribute style on <th>", "attribute style on <td>"];
-    violations(html)
+    violations(html, &images())
         .into_iter()
         .filter(|v| !v.starts_with("a link without") && !RENDERER_PRESENTATION.contains(&v.as_str()))
         .collect()
@@ -133,7 +144,7 @@ enum Corpus {
 fn check_streaming(answer: &str, ends: &[usize], corpus: Corpus) {
     let whole = render_markdown(answer);
     let whole_urls = urls(&whole);
-    let mut markdown = StreamingMarkdown::new();
+    let mut markdown = StreamingMarkdown::new(images());
     let mut screen = Screen::default();
     for &end in ends {
         let prefix = &answer[..end];
@@ -307,7 +318,7 @@ proptest! {
     ) {
         let text: String = pieces.iter().map(|piece| FRAGMENTS[*piece]).collect();
         let whole_urls: Vec<String> = urls(&render_markdown(&text)).into_iter().map(str::to_owned).collect();
-        let mut markdown = StreamingMarkdown::new();
+        let mut markdown = StreamingMarkdown::new(images());
         for end in every_prefix(&text) {
             let prefix = &text[..end];
             markdown.update(prefix);
@@ -330,7 +341,7 @@ proptest! {
 
 #[test]
 fn a_snapshot_that_replaces_the_text_resets() {
-    let mut markdown = StreamingMarkdown::new();
+    let mut markdown = StreamingMarkdown::new(images());
     markdown.update("# Draft\n\nThe first version.\n\nMore");
     let update = markdown.update("# Final\n\nA different answer.");
     assert!(update.reset);
@@ -341,7 +352,7 @@ fn a_snapshot_that_replaces_the_text_resets() {
 
 #[test]
 fn a_longer_snapshot_of_the_same_text_continues_without_reset() {
-    let mut markdown = StreamingMarkdown::new();
+    let mut markdown = StreamingMarkdown::new(images());
     markdown.update("First.\n\nSec");
     let update = markdown.update("First.\n\nSecond paragraph, sent whole.\n\nThird");
     assert!(!update.reset);
@@ -357,7 +368,7 @@ fn the_work_per_update_follows_the_open_tail_not_the_whole_answer() {
         answer.push_str(&format!("Paragraph {paragraph} has **bold**, `code` and *a few* words.\n\n"));
     }
     let answer = &answer[..20_000];
-    let mut markdown = StreamingMarkdown::new();
+    let mut markdown = StreamingMarkdown::new(images());
     let frame = answer.len() / 2_000;
     let parsed: usize =
         (1..=2_000).map(|frames| markdown.update(&answer[..frames * frame]).parsed_bytes).sum();

@@ -26,7 +26,7 @@ fn a_final_frame_carries_the_lex_messages_and_round_trips() {
 fn resume_requests_are_read_as_sent() {
     assert_eq!(
         ResumeRequest::parse(&fixture("request_resume.json")),
-        Some(ResumeRequest { turn: "turn-2-118340".into(), after: Some(17) })
+        Ok(ResumeRequest { turn: "turn-2-118340".into(), after: Some(17) })
     );
     let from_start = ResumeRequest::parse(&fixture("request_resume_from_start.json")).unwrap();
     assert_eq!(from_start.after, None);

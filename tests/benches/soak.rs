@@ -197,6 +197,10 @@ fn main() {
         let mut config =
             DevstackConfig { addr: "127.0.0.1:0".parse().expect("an address"), ..DevstackConfig::default() };
         config.model.token_interval = TOKEN_INTERVAL;
+        // Each tab reconnects every few hundred milliseconds and asks back to back: far past the
+        // per-visitor limits a deployment sets, which are not what this measures.
+        config.answers_per_minute = 0;
+        config.connects_per_minute = 0;
         let devstack = lexstream_devstack::spawn(config).await.expect("the devstack starts");
         let started = Instant::now();
         let per_tab = turns.div_ceil(tabs);

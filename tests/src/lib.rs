@@ -7,6 +7,7 @@
 //! message saying so rather than skip.
 
 mod browser;
+mod connection_table;
 mod moto;
 mod raw_http;
 pub mod scripted_answer;
@@ -16,6 +17,7 @@ mod visitor;
 mod widget_page;
 
 pub use browser::{Browser, ConsoleEntry, in_browser};
+pub use connection_table::create_connection_table;
 pub use moto::MotoServer;
 pub use raw_http::unsigned_post;
 pub use task_trace::{MainThreadTasks, TaskTrace};

@@ -5,13 +5,10 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::StreamExt;
 use lexstream_devstack::{DevstackConfig, Faults, RunningDevstack};
-use lexstream_e2e::MotoServer;
+use lexstream_e2e::{MotoServer, create_connection_table};
 use lexstream_lambda_core::aws::{
     ApiGatewayPusher, AwsStreamingBackend, BedrockClient, BedrockModel, DynamoDbClient,
     DynamoDbConnectionStore, local_sdk_config,
@@ -55,7 +52,7 @@ async fn devstack() -> RunningDevstack {
 async fn dynamodb() -> (MotoServer, DynamoDbClient) {
     let moto = MotoServer::start().await.unwrap();
     let client = DynamoDbClient::new(&local_sdk_config(&moto.url).await);
-    create_connection_table(&client).await;
+    create_connection_table(&client, TABLE).await.unwrap();
     (moto, client)
 }
 
@@ -70,38 +67,8 @@ async fn devstack_dynamodb() -> (RunningDevstack, DynamoDbClient) {
     };
     let devstack = lexstream_devstack::spawn(config).await.unwrap();
     let client = DynamoDbClient::new(&local_sdk_config(&devstack.url()).await);
-    create_connection_table(&client).await;
+    create_connection_table(&client, TABLE).await.unwrap();
     (devstack, client)
-}
-
-/// Creates `TABLE` (key `sessionId`, TTL on `ttl`) on the DynamoDB `client` talks to.
-async fn create_connection_table(client: &DynamoDbClient) {
-    client
-        .create_table()
-        .table_name(TABLE)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("sessionId")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder().attribute_name("sessionId").key_type(KeyType::Hash).build().unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
-    client
-        .update_time_to_live()
-        .table_name(TABLE)
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder().attribute_name("ttl").enabled(true).build().unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
 }
 
 fn model_request(question: &str) -> ModelRequest {
@@ -155,17 +122,22 @@ async fn store_keeps_the_lex_web_ui_table_shape_and_deletes_conditionally(client
     assert_eq!(store.session_of("Conn1=").await.unwrap().as_deref(), Some("us-east-1:abc"));
     assert_eq!(store.get("nobody").await.unwrap(), None);
 
-    // A stop request is kept on the row and read back.
-    let stopping = ConnectionRecord { stop_turn: Some("turn-7".into()), ..record.clone() };
-    store.put(&stopping).await.unwrap();
-    assert_eq!(store.get("us-east-1:abc").await.unwrap().unwrap().stop_turn.as_deref(), Some("turn-7"));
+    // A stop request from the row's connection is kept on the row and read back.
+    assert!(store.request_stop_if_current("us-east-1:abc", "Conn1=", "turn-7").await.unwrap());
+    let stopping = store.get("us-east-1:abc").await.unwrap().unwrap();
+    assert_eq!(stopping, ConnectionRecord { stop_turn: Some("turn-7".into()), ..record.clone() });
 
-    // A newer tab takes the session; the old connection's delete leaves it alone.
+    // A newer tab takes the session; the old connection's stop and delete leave it alone.
     let newer = ConnectionRecord { connection_id: "Conn2=".into(), ..record };
     store.put(&newer).await.unwrap();
+    assert!(!store.request_stop_if_current("us-east-1:abc", "Conn1=", "turn-8").await.unwrap());
+    assert_eq!(store.get("us-east-1:abc").await.unwrap(), Some(newer.clone()), "untouched");
     assert!(!store.delete_if_current("us-east-1:abc", "Conn1=").await.unwrap());
     assert_eq!(store.get("us-east-1:abc").await.unwrap().unwrap().connection_id, "Conn2=");
     assert!(store.delete_if_current("us-east-1:abc", "Conn2=").await.unwrap());
+    assert_eq!(store.get("us-east-1:abc").await.unwrap(), None);
+    // A stop after the row is gone does not bring it back.
+    assert!(!store.request_stop_if_current("us-east-1:abc", "Conn2=", "turn-9").await.unwrap());
     assert_eq!(store.get("us-east-1:abc").await.unwrap(), None);
 }
 
@@ -280,6 +252,7 @@ async fn ws_connect_handler_writes_through_the_real_dynamodb_adapter() {
         table_name: TABLE.into(),
         session_binding: SessionBinding::RequireIdentity,
         ttl_seconds: 7500,
+        connects_per_minute: lexstream_protocol::limits::DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE,
     };
     let fixture =
         format!("{}/../server-lambdas/core/tests/fixtures/apigw_ws_connect.json", env!("CARGO_MANIFEST_DIR"));
@@ -365,6 +338,7 @@ async fn fulfillment_streams_from_bedrock_to_the_connection_over_real_clients() 
     let config = FulfillmentConfig::from_lookup(|name: &str| match name {
         "BEDROCK_MODEL_ID" => Some("anthropic.claude-3-haiku-20240307-v1:0".to_owned()),
         "STREAMING_TABLE" => Some(TABLE.to_owned()),
+        "STREAMING_ENDPOINT" => Some(devstack.stage_url()),
         _ => None,
     })
     .unwrap();

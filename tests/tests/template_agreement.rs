@@ -1,8 +1,11 @@
 //! The deployment template (`server-lambdas/template.yaml`) against the linters and against the
-//! code: `cfn-lint` and `sam validate --lint` pass; each Lambda's environment holds what its
+//! code: `cfn-lint`, `sam validate --lint` and `checkov` (every finding fixed or skipped in the
+//! template with its reason, for every switch) pass; the access logs are JSON without identity
+//! ids; each Lambda's environment holds what its
 //! config reads (and nothing it ignores); the table's key and TTL, the WebSocket routes, the
 //! `onSubscribe` rule and the widget config the stack outputs all match what the code uses —
-//! for every combination of the template's switches.
+//! for every combination of the template's switches; the per-visitor limits are parameters whose
+//! defaults are the code's, and the Lambdas' policies allow exactly the table items they write.
 //!
 //! The template is read with cfn-lint's own YAML decoder (intrinsics become `{"Ref": …}`,
 //! `{"Fn::Sub": …}`, …), then evaluated here with placeholder values for what only AWS knows.
@@ -17,7 +20,11 @@ use lexstream_client::config::WidgetConfig;
 use lexstream_lambda_core::aws::dynamodb;
 use lexstream_lambda_core::config::{ChatConfig, ConnectConfig, FulfillmentConfig};
 use lexstream_lambda_core::connect::routes;
+use lexstream_lambda_core::log_hash::LogHashKey;
 use lexstream_protocol::appsync::check_own_channel;
+use lexstream_protocol::limits::{
+    DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE, DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE,
+};
 use serde_json::{Map, Value};
 
 const REGION: &str = "eu-west-1";
@@ -269,6 +276,96 @@ fn sam_validate_lint_passes() {
     assert!(output.status.success() && text.contains("is a valid SAM Template"), "sam validate:\n{text}");
 }
 
+/// The template with every switch on (streaming, sample bot, AppSync Events, hosting, long
+/// answers): checkov leaves out the resources whose condition the parameters' defaults turn off.
+fn template_with_every_switch_on() -> String {
+    let mut text = std::fs::read_to_string(template_path()).unwrap();
+    for switch in
+        ["AllowStreamingResponses", "CreateSampleBot", "EnableAppSyncEvents", "HostWidget", "LongAnswers"]
+    {
+        let heading = format!("\n  {switch}:\n");
+        let start = text.find(&heading).unwrap_or_else(|| panic!("no parameter {switch}"));
+        let body = start + heading.len();
+        // The parameter's lines are indented by four spaces; the first line that is not ends it.
+        let end = text[body..]
+            .match_indices('\n')
+            .map(|(at, _)| body + at)
+            .find(|&at| !text[at + 1..].starts_with("    "))
+            .unwrap_or(text.len());
+        let parameter = text[start..end].replace(r#"Default: "false""#, r#"Default: "true""#);
+        assert!(parameter.contains(r#"Default: "true""#), "{switch} has no true default:\n{parameter}");
+        text.replace_range(start..end, &parameter);
+    }
+    text
+}
+
+/// Runs checkov on `template`; answers its JSON report.
+fn checkov(template: &std::path::Path) -> std::process::Child {
+    let checkov = venv("LEXSTREAM_CHECKOV_VENV", ".venv-checkov").join("bin/checkov");
+    Command::new(&checkov)
+        .args(["--framework", "cloudformation", "--quiet", "--skip-download", "--output", "json", "--file"])
+        .arg(template)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{} (run `cargo xtask setup`): {e}", checkov.display()))
+}
+
+#[test]
+fn checkov_finds_nothing_unexplained_with_any_switch() {
+    let every_switch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("template-every-switch-on.yaml");
+    std::fs::write(&every_switch, template_with_every_switch_on()).unwrap();
+    // Both at once: each takes a few seconds, mostly loading checkov's checks.
+    let runs = [template_path(), every_switch].map(|template| (checkov(&template), template));
+    for (run, template) in runs {
+        let output = run.wait_with_output().unwrap();
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+            panic!("checkov {}: {e}\n{}", template.display(), String::from_utf8_lossy(&output.stdout))
+        });
+        let summary = &report["summary"];
+        let failed: Vec<String> = report["results"]["failed_checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|check| format!("{} {} ({})", check["check_id"], check["resource"], check["check_name"]))
+            .collect();
+        assert!(
+            failed.is_empty(),
+            "checkov on {}: fix each finding, or skip it in the resource's Metadata with a reason:\n{}",
+            template.display(),
+            failed.join("\n")
+        );
+        assert_eq!(summary["parsing_errors"], 0, "checkov could not read {}", template.display());
+        assert!(summary["passed"].as_u64() > Some(20), "checkov ran too few checks: {summary}");
+        assert!(output.status.success(), "checkov exited with {}", output.status);
+    }
+}
+
+#[test]
+fn access_logs_are_json_lines_without_identity_ids() {
+    let template = template();
+    let formats = [
+        &resource(&template, "WebSocketStage")["Properties"]["AccessLogSettings"]["Format"],
+        &resource(&template, "ChatHttpApi")["Properties"]["AccessLogSettings"]["Format"],
+    ];
+    for format in formats {
+        let format = format.as_str().unwrap();
+        let fields: Map<String, Value> =
+            serde_json::from_str(format).unwrap_or_else(|e| panic!("not a JSON object ({e}): {format}"));
+        assert!(fields.contains_key("requestId"), "{format}");
+        for (field, value) in fields {
+            let variable = value.as_str().and_then(|v| v.strip_prefix("$context.")).unwrap_or_default();
+            assert!(!variable.is_empty(), "{field} is not one $context variable: {value}");
+            if let Some(identity) = variable.strip_prefix("identity.") {
+                assert!(["sourceIp", "userAgent"].contains(&identity), "{field} logs $context.{variable}");
+            }
+            for secret in ["authorizer", "querystring", "path", "cognito", "principal"] {
+                assert!(!variable.to_ascii_lowercase().contains(secret), "{field} logs $context.{variable}");
+            }
+        }
+    }
+}
+
 /// Reads a Lambda's config from an environment; answers the variable names it asked for.
 type NamesRead = dyn Fn(&BTreeMap<String, String>) -> BTreeSet<String>;
 
@@ -295,7 +392,10 @@ fn each_lambdas_environment_is_exactly_what_its_config_reads() {
                 continue;
             }
             let variables = environment(&template, function, switches);
-            let read_names = read(&variables);
+            let mut read_names = read(&variables);
+            // Every function also reads its log hash key at cold start (`logging::init_json_logs`).
+            read_names
+                .extend(names_read(&variables, |lookup| LogHashKey::from_lookup(&|name: &str| lookup(name))));
             for name in variables.keys() {
                 assert!(
                     read_names.contains(name),
@@ -427,4 +527,119 @@ fn the_deployed_on_subscribe_rule_decides_like_the_code() {
         "the template's onSubscribe and the devstack disagree"
     );
     assert_eq!(decisions.last(), Some(&false), "a caller without an identity is refused");
+}
+
+#[test]
+fn the_per_visitor_limits_come_from_parameters_whose_defaults_are_the_codes() {
+    let template = template();
+    let limits = [
+        ("AnswersPerVisitorPerMinute", DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE),
+        ("ConnectsPerVisitorPerMinute", DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE),
+    ];
+    for (parameter, default) in limits {
+        let declared = &template["Parameters"][parameter];
+        assert_eq!(declared["Type"], "Number", "{parameter}");
+        assert_eq!(declared["Default"].to_string().trim_matches('"'), default.to_string(), "{parameter}");
+        assert_eq!(declared["MinValue"].to_string().trim_matches('"'), "0", "{parameter}: 0 turns it off");
+    }
+    for switches in ALL_SWITCHES.into_iter().filter(|switches| switches.streaming) {
+        let connect = environment(&template, "WsConnectFunction", switches);
+        let config = ConnectConfig::from_lookup(|name: &str| connect.get(name).cloned()).unwrap();
+        assert!(connect.contains_key("CONNECTS_PER_IDENTITY_PER_MINUTE"), "{switches:?}");
+        assert_eq!(config.connects_per_minute, DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE, "{switches:?}");
+        let fulfillment = environment(&template, "LexFulfillmentFunction", switches);
+        let config = FulfillmentConfig::from_lookup(|name: &str| fulfillment.get(name).cloned()).unwrap();
+        assert!(fulfillment.contains_key("ANSWERS_PER_IDENTITY_PER_MINUTE"), "{switches:?}");
+        assert_eq!(config.answers_per_minute, DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE, "{switches:?}");
+        if switches.appsync {
+            // `/chat` answers count in the same table, against the same limit.
+            let chat = environment(&template, "AppSyncChatFunction", switches);
+            let config = ChatConfig::from_lookup(|name: &str| chat.get(name).cloned()).unwrap();
+            assert_eq!(config.limits_table, fulfillment.get("STREAMING_TABLE").cloned(), "{switches:?}");
+            assert_eq!(config.answers_per_minute, DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE, "{switches:?}");
+        }
+    }
+}
+
+/// Whether `value` matches an IAM `StringLike` pattern of the forms the template uses (`prefix*`
+/// or a literal).
+fn string_like(pattern: &str, value: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => {
+            assert!(!prefix.contains(['*', '?']), "a pattern form this test does not read: {pattern}");
+            value.starts_with(prefix)
+        }
+        None => pattern == value,
+    }
+}
+
+/// Whether `function`'s policies (under `switches`) allow `action` on the connection table item
+/// keyed `key`.
+fn table_item_allowed(template: &Value, function: &str, switches: Switches, action: &str, key: &str) -> bool {
+    let evaluator = Evaluator { template, switches };
+    let policies = resource(template, function)["Properties"]["Policies"].as_array().unwrap();
+    policies
+        .iter()
+        .filter_map(|policy| match evaluator.eval(policy) {
+            Evaluated::Value(policy) => Some(policy),
+            Evaluated::NoValue => None,
+        })
+        .flat_map(|policy| policy["Statement"].as_array().cloned().unwrap_or_default())
+        .filter(|statement| statement["Effect"] == "Allow")
+        .filter(|statement| statement["Action"].as_array().unwrap().iter().any(|a| a == action))
+        .filter(|statement| evaluator.string(&statement["Resource"]) == "ConnectionsTable-Arn")
+        .any(|statement| match statement.get("Condition") {
+            None => true,
+            Some(condition) => {
+                let like = condition.as_object().unwrap();
+                assert_eq!(like.len(), 1, "a condition this test does not read: {condition}");
+                let patterns = like["ForAllValues:StringLike"]["dynamodb:LeadingKeys"].as_array().unwrap();
+                patterns.iter().any(|pattern| string_like(pattern.as_str().unwrap(), key))
+            }
+        })
+}
+
+#[test]
+fn every_table_item_the_lambdas_write_is_allowed_and_nothing_more() {
+    use lexstream_lambda_core::turns::{history_key, turn_key};
+    use lexstream_lambda_core::visitor_limits::in_flight_key;
+    use lexstream_lambda_core::visitor_limits::rate::{RateKind, rate_key};
+
+    let template = template();
+    let switches = Switches { streaming: true, sample_bot: true, appsync: true, long_answers: true };
+    let session = "us-east-1:7f3c9a2e-5b1d-4c8e-9f00-2a6b4d1e8c37";
+    let (turn, history, slot) = (turn_key(session, "t-1"), history_key(session), in_flight_key(session));
+    let answers = rate_key(RateKind::Answers, session, 28_333_333);
+    let connects = rate_key(RateKind::Connects, session, 28_333_333);
+    let allowed = [
+        ("LexFulfillmentFunction", "dynamodb:PutItem", &turn),
+        ("LexFulfillmentFunction", "dynamodb:PutItem", &history),
+        ("LexFulfillmentFunction", "dynamodb:PutItem", &slot),
+        ("LexFulfillmentFunction", "dynamodb:DeleteItem", &slot),
+        ("LexFulfillmentFunction", "dynamodb:UpdateItem", &answers),
+        ("AnswerWorkerFunction", "dynamodb:PutItem", &turn),
+        ("AnswerWorkerFunction", "dynamodb:PutItem", &history),
+        ("AnswerWorkerFunction", "dynamodb:DeleteItem", &slot),
+        ("WsConnectFunction", "dynamodb:UpdateItem", &connects),
+        ("AppSyncChatFunction", "dynamodb:UpdateItem", &answers),
+        ("AppSyncChatFunction", "dynamodb:GetItem", &answers),
+    ];
+    for (function, action, key) in allowed {
+        assert!(table_item_allowed(&template, function, switches, action, key), "{function} {action} {key}");
+    }
+    // The answering Lambdas can never write or delete a session's connection row, nor
+    // ws-connect update anything but its counters.
+    let refused = [
+        ("LexFulfillmentFunction", "dynamodb:PutItem"),
+        ("LexFulfillmentFunction", "dynamodb:DeleteItem"),
+        ("LexFulfillmentFunction", "dynamodb:UpdateItem"),
+        ("AnswerWorkerFunction", "dynamodb:PutItem"),
+        ("AnswerWorkerFunction", "dynamodb:DeleteItem"),
+        ("WsConnectFunction", "dynamodb:UpdateItem"),
+        ("AppSyncChatFunction", "dynamodb:UpdateItem"),
+        ("AppSyncChatFunction", "dynamodb:GetItem"),
+    ];
+    for (function, action) in refused {
+        assert!(!table_item_allowed(&template, function, switches, action, session), "{function} {action}");
+    }
 }

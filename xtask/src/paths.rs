@@ -4,8 +4,14 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// The workspace root (the parent of this crate).
+///
+/// Read from the `CARGO_MANIFEST_DIR` that `cargo xtask` (`cargo run`) sets when it runs this
+/// binary, not from the one compiled in: checkouts that share a `CARGO_TARGET_DIR` share one
+/// xtask binary (cargo's artifact names do not depend on where a workspace lives), and the
+/// compiled-in path would be the checkout that last built it.
 pub(crate) fn workspace_root() -> PathBuf {
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     manifest_dir.parent().map(PathBuf::from).unwrap_or(manifest_dir)
 }
 
@@ -41,6 +47,11 @@ pub(crate) fn venv_dir() -> PathBuf {
 /// A separate virtualenv for the AWS SAM CLI (its pins clash with the other tools).
 pub(crate) fn sam_venv_dir() -> PathBuf {
     workspace_root().join(".venv-sam")
+}
+
+/// A separate virtualenv for checkov (the template's security scan).
+pub(crate) fn checkov_venv_dir() -> PathBuf {
+    workspace_root().join(".venv-checkov")
 }
 
 /// Cargo's bin directory (`$CARGO_HOME/bin`), where `cargo install` puts tools.

@@ -23,6 +23,8 @@ const PYTHON_TOOLS: &[&str] =
     &["moto[server]==5.2.5", "cfn-lint==1.58.0", "cargo-lambda==1.9.2", "awslambdaric==4.2.2"];
 /// The SAM CLI, in a venv of its own.
 const SAM_TOOLS: &[&str] = &["aws-sam-cli==1.170.0"];
+/// checkov, the template's security scanner, in a venv of its own too (its pins are its own).
+const CHECKOV_TOOLS: &[&str] = &["checkov==3.3.30"];
 
 /// Installs everything; prints one line per step saying whether it was already there.
 ///
@@ -35,7 +37,8 @@ pub(crate) fn run() -> Result<(), String> {
         brotli()?;
         amplify()?;
         python_venv(&paths::venv_dir(), PYTHON_TOOLS)?;
-        python_venv(&paths::sam_venv_dir(), SAM_TOOLS)
+        python_venv(&paths::sam_venv_dir(), SAM_TOOLS)?;
+        python_venv(&paths::checkov_venv_dir(), CHECKOV_TOOLS)
     });
     let compiled = wasm_target()
         .and_then(|()| cargo_tool("trunk", "trunk", TRUNK_VERSION, true))

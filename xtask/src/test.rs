@@ -9,7 +9,8 @@
 //!    devstack's Lambda Runtime API (a Python one under awslambdaric, the `lex-fulfillment`
 //!    binary built with the `lambda` profile); the Lambdas' AWS adapters
 //!    on the real SDK against moto (DynamoDB) and the devstack (Bedrock, `@connections`); the
-//!    deployment template through cfn-lint, `sam validate --lint` and its agreement with the code.
+//!    deployment template through cfn-lint, `sam validate --lint`, checkov (a new finding fails)
+//!    and its agreement with the code.
 //!
 //! A stage that runs no test fails the run: a green result must mean tests ran.
 
@@ -66,7 +67,8 @@ pub(crate) fn run() -> Result<(), String> {
         .env("AMPLIFY_DIR", paths::amplify_dir())
         .env("LEXSTREAM_VENV", paths::venv_dir())
         .env("LEX_FULFILLMENT_BIN", &lex_fulfillment)
-        .env("LEXSTREAM_SAM_VENV", paths::sam_venv_dir());
+        .env("LEXSTREAM_SAM_VENV", paths::sam_venv_dir())
+        .env("LEXSTREAM_CHECKOV_VENV", paths::checkov_venv_dir());
     run_stage(&mut stages, "end-to-end", e2e)?;
 
     print_summary(stages.iter());

@@ -5,6 +5,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
+use lexstream_protocol::render::policy::ImageOrigins;
 
 use crate::config::StreamingFormat;
 use crate::conversation::Conversation;
@@ -72,7 +73,7 @@ pub fn BotReply(
             let format = if plain { Format::Plain } else { Format::Markdown };
             painter.update_value(|painter| {
                 painter
-                    .get_or_insert_with(|| StreamPainter::new(root.into()))
+                    .get_or_insert_with(|| StreamPainter::new(root.into(), t.image_origins().clone()))
                     .paint(assembler.text(), format);
             });
             set_if_changed(progress, assembler.status());
@@ -134,9 +135,9 @@ pub fn BotReply(
     let answer = move || {
         match phase.get() {
         Phase::Final if !kept_stream.get() => transcript.with_untracked(|t| match t.entries().get(index) {
-            Some(Entry::Bot { reply: Reply::Final { parts, .. }, .. }) => {
-                Some(parts.iter().map(|part| part_view(part, on_choose)).collect_view().into_any())
-            }
+            Some(Entry::Bot { reply: Reply::Final { parts, .. }, .. }) => Some(
+                parts.iter().map(|part| part_view(part, t.image_origins(), on_choose)).collect_view().into_any(),
+            ),
             _ => None,
         }),
         Phase::Failed => transcript.with_untracked(|t| match t.entries().get(index) {
@@ -176,10 +177,11 @@ fn set_if_changed(signal: RwSignal<Option<String>>, value: Option<&str>) {
     }
 }
 
-fn part_view(part: &AnswerPart, on_choose: Callback<String>) -> AnyView {
+/// One part of a final answer: markup sanitized (images from `images` only), or a card.
+fn part_view(part: &AnswerPart, images: &ImageOrigins, on_choose: Callback<String>) -> AnyView {
     match part {
         AnswerPart::Markup(markup) => {
-            view! { <div class="lxs-answer" inner_html=sanitize_html(markup)></div> }.into_any()
+            view! { <div class="lxs-answer" inner_html=sanitize_html(markup, images)></div> }.into_any()
         }
         AnswerPart::Card { title, subtitle, buttons } => {
             let buttons = buttons

@@ -1,8 +1,10 @@
-//! Where the visitor types: Enter sends, Shift+Enter makes a new line.
+//! Where the visitor types: Enter sends, Shift+Enter makes a new line; a question is at most
+//! `MAX_QUESTION_CHARS` long, counted as Lex counts it.
 
 use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
+use lexstream_protocol::limits::MAX_QUESTION_CHARS;
 
 /// The message box and its send button.
 #[component]
@@ -34,6 +36,7 @@ pub fn Composer(
                 class="lxs-input"
                 data-testid="input"
                 rows="1"
+                maxlength=MAX_QUESTION_CHARS.to_string()
                 aria-label="Message"
                 placeholder=if enabled { "Type a message…" } else { "Chat is not configured" }
                 disabled=!enabled

@@ -33,10 +33,9 @@ pub fn Widget(
     let open = RwSignal::new(open);
     // Remembered for a reload: the loader then loads the widget at once and it opens again.
     Effect::new(move |_| crate::open_state::remember(open.get()));
-    let conversation = Conversation::new(if config.is_some() {
-        initial_transcript(&greeting)
-    } else {
-        Transcript::with_greeting(&greeting)
+    let conversation = Conversation::new(match &config {
+        Some(config) => initial_transcript(&greeting).allowing_images_from(config.image_origins.clone()),
+        None => Transcript::with_greeting(&greeting),
     });
     let transcript = conversation.transcript;
     let format = config.as_ref().map(|config| config.streaming_format).unwrap_or_default();

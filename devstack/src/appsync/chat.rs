@@ -14,6 +14,7 @@ use lexstream_lambda_core::config::ChatConfig;
 
 use crate::auth::{self, AuthMode, Incoming};
 use crate::clock::epoch_seconds;
+use crate::connection_table::ConnectionTable;
 use crate::identities::Identities;
 
 /// The in-process chat Lambda and what it needs to authenticate callers.
@@ -22,6 +23,8 @@ pub(crate) struct ChatRoute {
     pub(crate) model: Arc<BedrockModel>,
     pub(crate) publisher: Arc<AppSyncPublisher>,
     pub(crate) config: Arc<ChatConfig>,
+    /// Where the answers per identity are counted (the connection table, as `LIMITS_TABLE`).
+    pub(crate) limits: ConnectionTable,
     pub(crate) auth: AuthMode,
     pub(crate) identities: Identities,
 }
@@ -41,8 +44,10 @@ pub(crate) async fn chat(
         };
     let identity = caller.and_then(|caller| caller.identity_id);
     let body = String::from_utf8_lossy(&body);
+    let limits = route.config.limits_table.as_ref().map(|_| &route.limits);
     let answer =
-        handle_chat(&body, identity.as_deref(), &*route.model, &*route.publisher, &route.config).await;
+        handle_chat(&body, identity.as_deref(), &*route.model, &*route.publisher, limits, &route.config)
+            .await;
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, [("content-type", "application/json")], answer.body).into_response()
 }

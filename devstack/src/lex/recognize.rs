@@ -14,6 +14,9 @@ use lexstream_protocol::lex::{
     LexRuntimeErrorCode, RecognizeTextRequest, RecognizeTextResponse, RuntimeInterpretation, SessionState,
 };
 
+use lexstream_protocol::input_bounds::question_chars;
+use lexstream_protocol::limits::LEX_MAX_TEXT_CHARS;
+
 use super::bot::{BotDefinition, IntentDefinition};
 use super::fulfiller::{Fulfiller, FulfillmentError};
 use crate::auth::{self, AuthMode, Incoming};
@@ -91,8 +94,18 @@ async fn recognize(
         .map_err(|reason| error(LexRuntimeErrorCode::Validation, reason.to_string()))?;
     let request: RecognizeTextRequest = serde_json::from_slice(body)
         .map_err(|e| error(LexRuntimeErrorCode::Validation, format!("malformed request: {e}")))?;
-    if request.text.trim().is_empty() || request.text.len() > 1024 {
-        return Err(error(LexRuntimeErrorCode::Validation, "text must be 1 to 1024 characters"));
+    if request.text.trim().is_empty() {
+        return Err(error(LexRuntimeErrorCode::Validation, "text must not be empty"));
+    }
+    // Lex's own rule (the `Text` shape: at most 1024 characters), from the one limits table.
+    if question_chars(&request.text) > LEX_MAX_TEXT_CHARS {
+        return Err(error(
+            LexRuntimeErrorCode::Validation,
+            format!(
+                "1 validation error detected: Value at 'text' failed to satisfy constraint: Member must have \
+                 length less than or equal to {LEX_MAX_TEXT_CHARS}"
+            ),
+        ));
     }
     let key = format!("{bot_id}/{alias_id}/{locale_id}/{session_id}");
     let stored = lex.sessions.lock().unwrap_or_else(PoisonError::into_inner).get(&key).cloned();

@@ -1,10 +1,10 @@
 //! The `/chat` HTTP API of the AppSync Events flow: the widget posts a prompt, the
 //! `appsync-chat` Lambda streams the answer to the visitor's channel and returns the whole text.
+//!
+//! The prompt is a question like any other: [`check_question`](crate::input_bounds::check_question)
+//! bounds it, and the whole body is at most [`MAX_CHAT_REQUEST_BYTES`](crate::limits::MAX_CHAT_REQUEST_BYTES).
 
 use serde::{Deserialize, Serialize};
-
-/// Longest prompt `/chat` accepts, in bytes.
-pub const MAX_PROMPT_BYTES: usize = 4_000;
 
 /// `POST /chat` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,6 +10,7 @@ mod open_enum;
 mod response;
 mod runtime;
 mod session;
+mod stage_endpoint;
 mod streaming_endpoint;
 
 pub use event::{
@@ -28,6 +29,7 @@ pub use session::{
     RuntimeHintValue, RuntimeHints, SessionState, Slot, SlotElicitationStyle, SlotShape, SlotValue,
     TimeToLive,
 };
+pub use stage_endpoint::{StageEndpoint, StageEndpointError};
 pub use streaming_endpoint::{same_stage, streaming_endpoint};
 
 /// Session attribute naming the DynamoDB table that maps a sessionId to a WebSocket connection

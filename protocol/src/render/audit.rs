@@ -1,21 +1,29 @@
 //! Checks finished markup against the policy: every tag allowed, every attribute allowed,
-//! every URL allowed, links opening safely. Tests use it on everything the renderers produce.
+//! every URL allowed (images only from the allowed origins), links opening safely. Tests use it
+//! on everything the renderers produce.
 
 use super::policy::{
-    ALLOWED_TAGS, LINK_REL, LINK_TARGET, URL_ATTRIBUTES, allowed_attributes, url_is_allowed,
+    ALLOWED_TAGS, ImageOrigins, LINK_REL, LINK_TARGET, allowed_attributes, url_attribute_is_allowed,
 };
 
-/// Every way `html` breaks the policy, described for a test failure; empty when it obeys.
+/// Every way `html` breaks the policy when images may load from `images`, described for a test
+/// failure; empty when it obeys.
 ///
 /// `html` is markup as a serializer writes it (quoted attributes, `<` in text escaped), so each
 /// `<` opens a tag a browser would build.
 ///
 /// ```
 /// use lexstream_protocol::render::audit::violations;
-/// assert!(violations("<p>Hi <b>there</b></p>").is_empty());
-/// assert_eq!(violations("<img src=\"x\" onerror=\"alert(1)\">"), ["attribute onerror on <img>"]);
+/// use lexstream_protocol::render::policy::ImageOrigins;
+/// let images = ImageOrigins::parse(&["https://cdn.example.com"]).unwrap();
+/// assert!(violations("<p>Hi <b>there</b></p>", &images).is_empty());
+/// assert_eq!(
+///     violations("<img src=\"https://cdn.example.com/x\" onerror=\"alert(1)\">", &images),
+///     ["attribute onerror on <img>"]
+/// );
+/// assert_eq!(violations("<img src=\"/logout\">", &images), ["src=\"/logout\" on <img>"]);
 /// ```
-pub fn violations(html: &str) -> Vec<String> {
+pub fn violations(html: &str, images: &ImageOrigins) -> Vec<String> {
     let mut found = Vec::new();
     for piece in html.split('<').skip(1) {
         if piece.starts_with("!--") {
@@ -31,13 +39,18 @@ pub fn violations(html: &str) -> Vec<String> {
             continue;
         }
         if !closing {
-            check_attributes(&tag, &attributes(&rest[name_end..]), &mut found);
+            check_attributes(&tag, &attributes(&rest[name_end..]), images, &mut found);
         }
     }
     found
 }
 
-fn check_attributes(tag: &str, attributes: &[(String, String)], found: &mut Vec<String>) {
+fn check_attributes(
+    tag: &str,
+    attributes: &[(String, String)],
+    images: &ImageOrigins,
+    found: &mut Vec<String>,
+) {
     for (name, value) in attributes {
         let expected_link_value = match (tag, name.as_str()) {
             ("a", "target") => Some(LINK_TARGET),
@@ -50,7 +63,7 @@ fn check_attributes(tag: &str, attributes: &[(String, String)], found: &mut Vec<
             }
         } else if !allowed_attributes(tag).contains(&name.as_str()) {
             found.push(format!("attribute {name} on <{tag}>"));
-        } else if URL_ATTRIBUTES.contains(&name.as_str()) && !url_is_allowed(&decode_entities(value)) {
+        } else if !url_attribute_is_allowed(tag, name, &decode_entities(value), images) {
             found.push(format!("{name}=\"{value}\" on <{tag}>"));
         }
     }
@@ -143,31 +156,53 @@ fn decode_entities(value: &str) -> String {
 mod tests {
     use super::*;
 
+    fn cdn() -> ImageOrigins {
+        ImageOrigins::parse(&["https://cdn.example"]).unwrap_or_default()
+    }
+
     #[test]
     fn an_encoded_script_url_is_still_caught() {
         let found = violations(
             "<a href=\"&#106;avascript&colon;alert(1)\" target=\"_blank\" rel=\"noopener noreferrer nofollow\">x</a>",
+            &cdn(),
         );
         assert_eq!(found.len(), 1, "{found:?}");
     }
 
     #[test]
     fn a_link_must_open_in_a_new_tab_without_opener() {
-        assert_eq!(violations("<a href=\"https://x.example\">x</a>").len(), 2);
-        assert_eq!(
-            violations("<a href=\"https://x.example\" target=\"_self\" rel=\"opener\">x</a>").len(),
-            2
-        );
+        assert_eq!(violations("<a href=\"https://x.example\">x</a>", &cdn()).len(), 2);
+        let opener = "<a href=\"https://x.example\" target=\"_self\" rel=\"opener\">x</a>";
+        assert_eq!(violations(opener, &cdn()).len(), 2);
     }
 
     #[test]
     fn forbidden_tags_and_comments_are_reported() {
-        assert_eq!(violations("<script>x</script><!-- c --><svg></svg>").len(), 5);
+        assert_eq!(violations("<script>x</script><!-- c --><svg></svg>", &cdn()).len(), 5);
     }
 
     #[test]
     fn unquoted_and_single_quoted_values_are_read() {
-        assert_eq!(violations("<img src=x onerror=alert(1)>"), ["attribute onerror on <img>"]);
-        assert_eq!(violations("<img src='data:x' alt='a'>"), ["src=\"data:x\" on <img>"]);
+        assert_eq!(
+            violations("<img src=https://cdn.example/x onerror=alert(1)>", &cdn()),
+            ["attribute onerror on <img>"]
+        );
+        assert_eq!(violations("<img src='data:x' alt='a'>", &cdn()), ["src=\"data:x\" on <img>"]);
+    }
+
+    #[test]
+    fn an_image_from_an_origin_not_allowed_is_reported() {
+        assert!(violations("<img src=\"https://cdn.example/a.png\" alt=\"a\">", &cdn()).is_empty());
+        let elsewhere = "<img src=\"https://attacker.example/?q=secret\">";
+        assert_eq!(violations(elsewhere, &cdn()).len(), 1);
+        assert_eq!(violations("<img src=\"/account/logout\">", &cdn()).len(), 1);
+        assert_eq!(violations("<img src=\"https://cdn.example/a.png\">", &ImageOrigins::none()).len(), 1);
+        assert!(
+            violations(
+                "<a href=\"/account\" target=\"_blank\" rel=\"noopener noreferrer nofollow\">a</a>",
+                &cdn()
+            )
+            .is_empty()
+        );
     }
 }

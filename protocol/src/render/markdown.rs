@@ -1,5 +1,6 @@
 //! Markdown answers to HTML that is safe by construction: CommonMark with tables and
-//! strikethrough, raw HTML shown as text, link and image targets checked against the policy.
+//! strikethrough, raw HTML shown as text, link and image targets checked against the policy
+//! (an image that may not load is shown as its alt text).
 
 use std::collections::BTreeMap;
 
@@ -7,22 +8,27 @@ use pulldown_cmark::{
     BrokenLink, BrokenLinkCallback, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html,
 };
 
-use super::policy::url_is_allowed;
+use super::policy::{ImageOrigins, url_attribute_is_allowed};
 
 /// Renders a bot's Markdown answer to HTML.
 ///
 /// HTML written inside the Markdown is shown as text, not interpreted (an answer that is HTML
-/// should be sent as HTML). A link or image whose target is not allowed keeps its text and
-/// loses its target. The widget still passes the result through its sanitizer, which also makes
-/// links open in a new tab.
+/// should be sent as HTML). A link whose target is not allowed keeps its text and loses its
+/// target; an image loads only from one of `images`, otherwise its alt text is shown. The
+/// widget still passes the result through its sanitizer, which also makes links open in a new
+/// tab.
 ///
 /// ```
-/// let html = lexstream_protocol::render::render_markdown("**Hi** [docs](https://example.com) <b>");
+/// use lexstream_protocol::render::{policy::ImageOrigins, render_markdown};
+/// let html = render_markdown("**Hi** [docs](https://example.com) <b>", &ImageOrigins::none());
 /// assert_eq!(html, "<p><strong>Hi</strong> <a href=\"https://example.com\">docs</a> &lt;b&gt;</p>\n");
+/// let images = ImageOrigins::parse(&["https://cdn.example.com"]).unwrap();
+/// let html = render_markdown("![a cat](https://cdn.example.com/cat.png) ![a dog](/dog.png)", &images);
+/// assert_eq!(html, "<p><img src=\"https://cdn.example.com/cat.png\" alt=\"a cat\" /> a dog</p>\n");
 /// ```
-pub fn render_markdown(markdown: &str) -> String {
+pub fn render_markdown(markdown: &str, images: &ImageOrigins) -> String {
     let mut rendered = String::with_capacity(markdown.len() * 3 / 2);
-    push_policy_html(&mut rendered, &mut parser(markdown, None));
+    push_policy_html(&mut rendered, &mut parser(markdown, None), images);
     rendered
 }
 
@@ -55,17 +61,22 @@ fn markdown_options() -> Options {
 }
 
 /// Writes parsed Markdown as HTML held to the policy, appending to `html`: raw HTML becomes
-/// text; a link or image whose target is not allowed keeps its text and loses its target.
+/// text; a link whose target is not allowed keeps its text and loses its target; an image not
+/// from one of `images` becomes its alt text.
 ///
 /// The only way events become markup, for whole answers and streamed ones alike; `dyn`, so the
 /// HTML writer is compiled once whatever iterator feeds it.
-pub(super) fn push_policy_html<'a>(html: &mut String, events: &mut dyn Iterator<Item = Event<'a>>) {
+pub(super) fn push_policy_html<'a>(
+    html: &mut String,
+    events: &mut dyn Iterator<Item = Event<'a>>,
+    images: &ImageOrigins,
+) {
     let mut dropped_targets = Vec::new();
     let events = events.filter_map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
         Event::Start(Tag::HtmlBlock) | Event::End(TagEnd::HtmlBlock) => None,
         Event::Start(tag @ (Tag::Link { .. } | Tag::Image { .. })) => {
-            let allowed = target_is_allowed(&tag);
+            let allowed = target_is_allowed(&tag, images);
             dropped_targets.push(!allowed);
             allowed.then_some(Event::Start(tag))
         }
@@ -79,10 +90,11 @@ pub(super) fn push_policy_html<'a>(html: &mut String, events: &mut dyn Iterator<
 }
 
 /// Whether a link's or image's target passes the policy (e-mail autolinks get `mailto:`).
-fn target_is_allowed(tag: &Tag<'_>) -> bool {
+fn target_is_allowed(tag: &Tag<'_>, images: &ImageOrigins) -> bool {
     match tag {
         Tag::Link { link_type: LinkType::Email, .. } => true,
-        Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => url_is_allowed(dest_url),
+        Tag::Link { dest_url, .. } => url_attribute_is_allowed("a", "href", dest_url, images),
+        Tag::Image { dest_url, .. } => url_attribute_is_allowed("img", "src", dest_url, images),
         _ => true,
     }
 }

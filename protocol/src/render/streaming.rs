@@ -21,6 +21,7 @@ use std::ops::Range;
 use pulldown_cmark::{Event, LinkType, Tag};
 
 use super::markdown::{KnownDefinitions, parser, push_policy_html, render_markdown};
+use super::policy::ImageOrigins;
 use commit::{Commit, find_commit};
 use repair::Repair;
 
@@ -53,9 +54,9 @@ pub struct MarkdownUpdate {
 /// are committed.
 ///
 /// ```
-/// use lexstream_protocol::render::{StreamingMarkdown, render_markdown};
+/// use lexstream_protocol::render::{StreamingMarkdown, policy::ImageOrigins, render_markdown};
 ///
-/// let mut markdown = StreamingMarkdown::new();
+/// let mut markdown = StreamingMarkdown::new(ImageOrigins::none());
 /// let update = markdown.update("Some **bold");
 /// assert_eq!(update.tail.as_deref(), Some("<p>Some <strong>bold</strong></p>\n"));
 /// let update = markdown.update("Some **bold** text.\n\nSee [the docs](https://exa");
@@ -64,7 +65,7 @@ pub struct MarkdownUpdate {
 /// let full = "Some **bold** text.\n\nSee [the docs](https://example.com).";
 /// let update = markdown.finish(full);
 /// assert!(!update.reset);
-/// assert_eq!(markdown.html(), render_markdown(full));
+/// assert_eq!(markdown.html(), render_markdown(full, &ImageOrigins::none()));
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct StreamingMarkdown {
@@ -76,12 +77,14 @@ pub struct StreamingMarkdown {
     tail_html: String,
     /// Link reference definitions from committed text: lower-cased label to target and title.
     definitions: BTreeMap<String, (String, String)>,
+    /// Where images may load from.
+    images: ImageOrigins,
 }
 
 impl StreamingMarkdown {
-    /// A renderer for a new answer: nothing shown yet.
-    pub fn new() -> Self {
-        Self::default()
+    /// A renderer for a new answer whose images may load from `images`: nothing shown yet.
+    pub fn new(images: ImageOrigins) -> Self {
+        Self { images, ..Self::default() }
     }
 
     /// Renders `text`, the whole answer so far (normally the previous text plus more).
@@ -105,7 +108,7 @@ impl StreamingMarkdown {
             .into_iter()
             .map(|(event, range)| (event, in_tail(&range, commit.source)))
             .collect();
-        let completed = render(parsed.events.into_iter().map(|(event, _)| event));
+        let completed = self.render(parsed.events.into_iter().map(|(event, _)| event));
         let tail = &source[commit.source..];
         self.remember_definitions(&parsed.definitions, commit.source);
         let (tail_html, reparsed_bytes) = self.render_tail(tail, tail_events, unlinked);
@@ -124,14 +127,14 @@ impl StreamingMarkdown {
 
     /// Renders `text` as the complete answer: the tail without repair, everything committed.
     ///
-    /// What is shown afterwards equals [`render_markdown`]`(text)`. When the incremental
+    /// What is shown afterwards equals [`render_markdown`]`(text, images)`. When the incremental
     /// render would differ (a link reference definition written after a committed block that
     /// uses it), the update resets and carries the whole render in `completed`.
     pub fn finish(&mut self, text: &str) -> MarkdownUpdate {
         let (mut reset, source) = self.continue_with(text);
         let parsed = parse(source, &self.definitions);
-        let rest = render(parsed.events.into_iter().map(|(event, _)| event));
-        let whole = render_markdown(text);
+        let rest = self.render(parsed.events.into_iter().map(|(event, _)| event));
+        let whole = render_markdown(text, &self.images);
         let parsed_bytes = source.len() + text.len();
         let incremental_matches = whole.len() == self.committed_html.len() + rest.len()
             && whole.starts_with(&self.committed_html)
@@ -167,7 +170,7 @@ impl StreamingMarkdown {
         {
             return (false, rest);
         }
-        *self = Self::default();
+        *self = Self::new(std::mem::take(&mut self.images));
         (true, text)
     }
 
@@ -193,24 +196,24 @@ impl StreamingMarkdown {
         if let Some(repaired) = repair.repaired_source(tail) {
             let reparsed = parse(&repaired, &self.definitions);
             if repair.closers_consumed(&reparsed.events) {
-                let html = render(repair.shown_events(&repaired, reparsed.events, true));
+                let html = self.render(repair.shown_events(&repaired, reparsed.events, true));
                 return (html, repaired.len());
             }
         }
-        (render(repair.shown_events(tail, events, false)), 0)
+        (self.render(repair.shown_events(tail, events, false)), 0)
+    }
+
+    /// Renders events as HTML held to the policy.
+    fn render<'a>(&self, mut events: impl Iterator<Item = Event<'a>>) -> String {
+        let mut html = String::new();
+        push_policy_html(&mut html, &mut events, &self.images);
+        html
     }
 }
 
 /// A source range moved to the coordinates of the tail starting at `tail_start`.
 fn in_tail(range: &Range<usize>, tail_start: usize) -> Range<usize> {
     range.start.saturating_sub(tail_start)..range.end.saturating_sub(tail_start)
-}
-
-/// Renders events as HTML held to the policy.
-fn render<'a>(mut events: impl Iterator<Item = Event<'a>>) -> String {
-    let mut html = String::new();
-    push_policy_html(&mut html, &mut events);
-    html
 }
 
 /// A link reference definition found while parsing.
@@ -289,7 +292,7 @@ mod tests {
     /// Streams `text` in prefixes growing by `step` bytes (on character boundaries) and returns
     /// the renderer and the last update.
     fn stream(text: &str, step: usize) -> (StreamingMarkdown, MarkdownUpdate) {
-        let mut markdown = StreamingMarkdown::new();
+        let mut markdown = StreamingMarkdown::new(ImageOrigins::none());
         let mut update = MarkdownUpdate::default();
         let mut end = 0;
         while end < text.len() {
@@ -304,32 +307,35 @@ mod tests {
 
     #[test]
     fn a_thematic_break_after_a_list_commits_only_once_its_line_is_complete() {
-        let mut markdown = StreamingMarkdown::new();
+        let mut markdown = StreamingMarkdown::new(ImageOrigins::none());
         let update = markdown.update("* a\n***");
         assert_eq!(update.completed, "");
         let update = markdown.update("* a\n***x");
         assert_eq!(update.completed, "");
         assert!(markdown.html().starts_with("<ul>\n<li>a\n"), "{}", markdown.html());
         assert!(!markdown.finish("* a\n***x").reset);
-        let mut markdown = StreamingMarkdown::new();
+        let mut markdown = StreamingMarkdown::new(ImageOrigins::none());
         markdown.update("* a\n***");
         let update = markdown.update("* a\n***\n");
         assert_eq!(update.completed, "<ul>\n<li>a</li>\n</ul>\n");
-        assert_eq!(markdown.html(), render_markdown("* a\n***\n"));
+        assert_eq!(markdown.html(), render_markdown("* a\n***\n", &ImageOrigins::none()));
     }
 
     #[test]
     fn a_loose_list_with_blank_lines_between_items_stays_one_block() {
         let text = "- one\n\n- two\n\n- three\n\nAfter.\n";
         let (mut markdown, _) = stream(text, 1);
-        assert_eq!(markdown.committed_html, render_markdown("- one\n\n- two\n\n- three\n"));
+        assert_eq!(
+            markdown.committed_html,
+            render_markdown("- one\n\n- two\n\n- three\n", &ImageOrigins::none())
+        );
         assert!(!markdown.finish(text).reset);
     }
 
     #[test]
     fn a_fenced_code_block_with_blank_lines_stays_one_block() {
         let text = "```rust\nfn a() {}\n\n\nfn b() {}\n```\nDone.\n";
-        let mut markdown = StreamingMarkdown::new();
+        let mut markdown = StreamingMarkdown::new(ImageOrigins::none());
         for end in 1..text.len() {
             let update = markdown.update(&text[..end]);
             if end < text.find("Done").unwrap_or(0) {
@@ -337,12 +343,12 @@ mod tests {
             }
         }
         assert!(!markdown.finish(text).reset);
-        assert_eq!(markdown.html(), render_markdown(text));
+        assert_eq!(markdown.html(), render_markdown(text, &ImageOrigins::none()));
     }
 
     #[test]
     fn a_paragraph_commits_at_the_blank_line_after_it() {
-        let mut markdown = StreamingMarkdown::new();
+        let mut markdown = StreamingMarkdown::new(ImageOrigins::none());
         assert_eq!(markdown.update("Hello there.\n").completed, "");
         assert_eq!(markdown.update("Hello there.\n\n").completed, "<p>Hello there.</p>\n");
         assert_eq!(markdown.committed_source, "Hello there.\n\n");
@@ -350,19 +356,19 @@ mod tests {
 
     #[test]
     fn a_table_commits_the_paragraph_before_it_only_once_its_delimiter_row_is_complete() {
-        let mut markdown = StreamingMarkdown::new();
+        let mut markdown = StreamingMarkdown::new(ImageOrigins::none());
         assert_eq!(markdown.update("Intro\n| a | b |\n|---|-").completed, "");
         assert_eq!(markdown.update("Intro\n| a | b |\n|---|---|---|").completed, "");
         let text = "Intro\n| a | b |\n|---|---|---|\nmore\n";
         assert!(!markdown.finish(text).reset);
-        let mut markdown = StreamingMarkdown::new();
+        let mut markdown = StreamingMarkdown::new(ImageOrigins::none());
         let update = markdown.update("Intro\n| a | b |\n|---|---|\n");
         assert_eq!(update.completed, "<p>Intro</p>\n");
     }
 
     #[test]
     fn each_update_parses_only_the_open_tail() {
-        let mut markdown = StreamingMarkdown::new();
+        let mut markdown = StreamingMarkdown::new(ImageOrigins::none());
         markdown.update("First paragraph, long enough to matter.\n\nSecond");
         let update = markdown.update("First paragraph, long enough to matter.\n\nSecond one");
         assert_eq!(update.parsed_bytes, "Second one".len());
@@ -370,7 +376,7 @@ mod tests {
 
     #[test]
     fn a_text_that_does_not_extend_the_committed_text_resets() {
-        let mut markdown = StreamingMarkdown::new();
+        let mut markdown = StreamingMarkdown::new(ImageOrigins::none());
         markdown.update("Old answer.\n\nMore");
         let update = markdown.update("New answer.\n\nOther");
         assert!(update.reset);
@@ -380,7 +386,7 @@ mod tests {
 
     #[test]
     fn a_change_inside_the_open_tail_needs_no_reset() {
-        let mut markdown = StreamingMarkdown::new();
+        let mut markdown = StreamingMarkdown::new(ImageOrigins::none());
         markdown.update("Done.\n\nDraft one");
         let update = markdown.update("Done.\n\nDraft two");
         assert!(!update.reset);
@@ -389,7 +395,7 @@ mod tests {
 
     #[test]
     fn an_unchanged_tail_is_not_sent_again() {
-        let mut markdown = StreamingMarkdown::new();
+        let mut markdown = StreamingMarkdown::new(ImageOrigins::none());
         markdown.update("Same");
         assert_eq!(markdown.update("Same").tail, None);
     }
@@ -408,13 +414,13 @@ mod tests {
         let (mut markdown, _) = stream(text, 4);
         let update = markdown.finish(text);
         assert!(update.reset);
-        assert_eq!(update.completed, render_markdown(text));
-        assert_eq!(markdown.html(), render_markdown(text));
+        assert_eq!(update.completed, render_markdown(text, &ImageOrigins::none()));
+        assert_eq!(markdown.html(), render_markdown(text, &ImageOrigins::none()));
     }
 
     #[test]
     fn a_definition_still_being_written_does_not_make_a_link() {
-        let mut markdown = StreamingMarkdown::new();
+        let mut markdown = StreamingMarkdown::new(ImageOrigins::none());
         markdown.update("See [docs].\n\n[docs]: https://exam");
         assert_eq!(markdown.html(), "<p>See docs.</p>\n");
         markdown.update("See [docs].\n\n[docs]: https://example.com\n");

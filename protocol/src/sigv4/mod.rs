@@ -80,7 +80,18 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
+/// HMAC-SHA256 of `data` under `key` (SigV4's signing primitive; also the keyed hash the Lambdas
+/// and the devstack log instead of visitors' identifiers).
+///
+/// ```
+/// use lexstream_protocol::sigv4::{hex, hmac_sha256};
+/// // RFC 4231, test case 2.
+/// assert_eq!(
+///     hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+///     "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+/// );
+/// ```
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts keys of any length");
     mac.update(data);
     mac.finalize().into_bytes().into()
@@ -98,11 +109,11 @@ pub fn string_to_sign(amz_date: &str, credential_scope: &str, canonical_request:
 
 /// The hex signature of `string_to_sign` with the key derived from `secret` for the date and scope.
 pub fn signature(secret: &str, date: &str, scope: Scope<'_>, string_to_sign: &str) -> String {
-    let date_key = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes());
-    let region_key = hmac(&date_key, scope.region.as_bytes());
-    let service_key = hmac(&region_key, scope.service.as_bytes());
-    let signing_key = hmac(&service_key, b"aws4_request");
-    hex(&hmac(&signing_key, string_to_sign.as_bytes()))
+    let date_key = hmac_sha256(format!("AWS4{secret}").as_bytes(), date.as_bytes());
+    let region_key = hmac_sha256(&date_key, scope.region.as_bytes());
+    let service_key = hmac_sha256(&region_key, scope.service.as_bytes());
+    let signing_key = hmac_sha256(&service_key, b"aws4_request");
+    hex(&hmac_sha256(&signing_key, string_to_sign.as_bytes()))
 }
 
 /// Signs `request` in headers. Returns the headers to add: `x-amz-date`, `x-amz-security-token`

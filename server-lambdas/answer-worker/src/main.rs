@@ -8,7 +8,7 @@ use lexstream_lambda_core::worker::{AnswerJob, handle_answer_job};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
-    lexstream_lambda_core::logging::init_json_logs();
+    lexstream_lambda_core::logging::init_json_logs()?;
     let config = FulfillmentConfig::from_lookup(environment)?;
     let sdk_config = load_sdk_config().await;
     let model = BedrockModel::new(BedrockClient::new(&sdk_config));

@@ -4,23 +4,32 @@
 //!
 //! A publish that fails is reported (in the log and in the answer's `streamProblem`), never
 //! ignored; the answer itself still comes back, streaming is best effort.
+//!
+//! Bounds: a body over `MAX_CHAT_REQUEST_BYTES` gets 413, a prompt that is not a valid question
+//! ([`check_question`]) 400. With `LIMITS_TABLE` (the connection table), a caller past
+//! `ANSWERS_PER_IDENTITY_PER_MINUTE` gets 429 with the same sentence as a Lex visitor, counted in
+//! the same counter as the identity's Lex answers ([`crate::visitor_limits::rate`]).
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
-use lexstream_protocol::appsync::chat::{ChatError, ChatRequest, ChatResponse, MAX_PROMPT_BYTES};
+use lexstream_protocol::appsync::chat::{ChatError, ChatRequest, ChatResponse};
 use lexstream_protocol::appsync::{user_channel, user_segment, validate_segment};
+use lexstream_protocol::check_turn_id;
+use lexstream_protocol::input_bounds::check_question;
 use lexstream_protocol::lex::IntentState;
+use lexstream_protocol::limits::MAX_CHAT_REQUEST_BYTES;
 
+use crate::answer_admission::Refusal;
 use crate::config::{ChatConfig, SessionBinding};
+use crate::connect::now_epoch_seconds;
 use crate::error::StoreError;
 use crate::fulfillment::{compose_answer, new_turn_id};
+use crate::log_hash::hashed;
 use crate::ports::{
     ChatMessage, ConnectionPusher, ConnectionRecord, ConnectionStore, ModelRequest, ModelStream, Role,
     TextDeltas,
 };
 use crate::relay::{RelayLimits, StreamTarget, relay};
-
-/// Longest turn id a request may choose (it is echoed in every frame).
-const MAX_TURN_ID_CHARS: usize = 64;
+use crate::visitor_limits::{RateKind, VisitorLimitStore, admit_rate};
 
 /// An HTTP answer: status and JSON body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,10 +49,11 @@ impl ChatHttpResponse {
 
 /// Answers `POST /chat` as API Gateway (HTTP API, payload 2.0) or a Lambda function URL hand it
 /// over; the caller's identity comes from IAM auth (`requestContext.authorizer.iam`).
-pub async fn handle_chat_event<M: ModelStream, P: ConnectionPusher>(
+pub async fn handle_chat_event<M: ModelStream, P: ConnectionPusher, L: VisitorLimitStore>(
     event: ApiGatewayV2httpRequest,
     model: &M,
     publisher: &P,
+    limits: Option<&L>,
     config: &ChatConfig,
 ) -> ApiGatewayV2httpResponse {
     let identity = event
@@ -56,7 +66,8 @@ pub async fn handle_chat_event<M: ModelStream, P: ConnectionPusher>(
     let answer = if event.is_base64_encoded {
         ChatHttpResponse::error(400, "send the body as application/json text")
     } else {
-        handle_chat(event.body.as_deref().unwrap_or(""), identity.as_deref(), model, publisher, config).await
+        let body = event.body.as_deref().unwrap_or("");
+        handle_chat(body, identity.as_deref(), model, publisher, limits, config).await
     };
     let mut headers = http::HeaderMap::new();
     headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
@@ -68,20 +79,38 @@ pub async fn handle_chat_event<M: ModelStream, P: ConnectionPusher>(
 }
 
 /// Answers one `POST /chat`. `caller_identity` is the Cognito identity id API Gateway verified
-/// (IAM auth), if any.
-pub async fn handle_chat<M: ModelStream, P: ConnectionPusher>(
+/// (IAM auth), if any; `limits` is where the answers per identity are counted (none: no limit).
+pub async fn handle_chat<M: ModelStream, P: ConnectionPusher, L: VisitorLimitStore>(
     body: &str,
     caller_identity: Option<&str>,
     model: &M,
     publisher: &P,
+    limits: Option<&L>,
     config: &ChatConfig,
 ) -> ChatHttpResponse {
+    if body.len() > MAX_CHAT_REQUEST_BYTES {
+        let message =
+            format!("the body is {} bytes; at most {MAX_CHAT_REQUEST_BYTES} are accepted", body.len());
+        return ChatHttpResponse::error(413, message);
+    }
     let request = match parse_request(body) {
         Ok(request) => request,
         Err(message) => return ChatHttpResponse::error(400, message),
     };
     if let Err(message) = check_binding(&request.user_id, caller_identity, config.user_binding) {
         return ChatHttpResponse::error(403, message);
+    }
+    if let Some(store) = limits {
+        let caller = caller_identity.unwrap_or(&request.user_id);
+        let per_minute = config.answers_per_minute;
+        match admit_rate(store, RateKind::Answers, caller, per_minute, now_epoch_seconds()).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(per_minute, "chat refused: the identity's answers per minute are used up");
+                return ChatHttpResponse::error(429, Refusal::TooFrequent.visitor_message());
+            }
+            Err(error) => tracing::warn!(%error, "could not count the identity's answers; answering"),
+        }
     }
     let turn = request.turn_id.clone().unwrap_or_else(new_turn_id);
     let channel = user_channel(&config.namespace, &request.user_id);
@@ -113,7 +142,7 @@ pub async fn handle_chat<M: ModelStream, P: ConnectionPusher>(
     let outcome = relay(deltas, Some(target), &turn, limits).await;
     tracing::info!(
         %turn,
-        %channel,
+        channel_hash = %hashed(&channel),
         chars = outcome.text.chars().count(),
         end = ?outcome.end,
         publishes = outcome.stream.posts,
@@ -121,7 +150,7 @@ pub async fn handle_chat<M: ModelStream, P: ConnectionPusher>(
         "chat answered"
     );
     if let Some(problem) = &outcome.stream.stopped {
-        tracing::warn!(%channel, %problem, "publishing to the channel stopped early");
+        tracing::warn!(channel_hash = %hashed(&channel), %problem, "publishing to the channel stopped early");
     }
     let (text, state) = compose_answer(&outcome);
     if state == IntentState::Failed {
@@ -137,22 +166,10 @@ fn parse_request(body: &str) -> Result<ChatRequest, String> {
     validate_segment(&request.user_id).map_err(|error| {
         format!("userId must be a channel segment (1-50 letters, digits or '-'): {error}")
     })?;
-    if request.prompt.trim().is_empty() {
-        return Err("prompt is empty".to_owned());
-    }
-    if request.prompt.len() > MAX_PROMPT_BYTES {
-        return Err(format!(
-            "prompt is {} bytes; at most {MAX_PROMPT_BYTES} are accepted",
-            request.prompt.len()
-        ));
-    }
+    check_question(&request.prompt).map_err(|refusal| format!("prompt refused: {refusal}"))?;
     if let Some(turn) = &request.turn_id {
-        let valid = !turn.is_empty()
-            && turn.chars().count() <= MAX_TURN_ID_CHARS
-            && turn.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid {
-            return Err(format!("turnId must be 1-{MAX_TURN_ID_CHARS} letters, digits, '-' or '_'"));
-        }
+        // The one rule of every turn id (it is echoed in every frame).
+        check_turn_id(turn).map_err(|error| format!("turnId refused: {error}"))?;
     }
     Ok(request)
 }
@@ -196,6 +213,15 @@ impl ConnectionStore for ChannelOnly {
         Ok(None)
     }
 
+    async fn request_stop_if_current(
+        &self,
+        _session_id: &str,
+        _connection_id: &str,
+        _turn: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
     async fn delete_if_current(&self, _session_id: &str, _connection_id: &str) -> Result<bool, StoreError> {
         Ok(false)
     }
@@ -209,6 +235,7 @@ mod tests {
 
     use super::*;
     use crate::config::{ModelSettings, PublishAuth};
+    use crate::memory::MemoryConnectionStore;
     use crate::testing::{RecordingPusher, ScriptedModel};
 
     const VISITOR: &str = "us-east-1:0b6f41aa-1111-2222-3333-444455556666";
@@ -227,18 +254,43 @@ mod tests {
             publish_auth: PublishAuth::ApiKey("k".into()),
             namespace: "chat".into(),
             user_binding: SessionBinding::RequireIdentity,
+            limits_table: None,
+            answers_per_minute: 2,
         }
     }
 
+    /// No limits store: nothing is counted.
+    const UNLIMITED: Option<&MemoryConnectionStore> = None;
+
     fn body(user: &str, prompt: &str) -> String {
         serde_json::json!({ "userId": user, "prompt": prompt, "turnId": "t-1" }).to_string()
+    }
+
+    /// `body` with its `turnId` replaced.
+    fn with_turn(body: &str, turn: &str) -> String {
+        let mut json: serde_json::Value = serde_json::from_str(body).unwrap();
+        json["turnId"] = turn.into();
+        json.to_string()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_turn_id_is_held_to_the_same_rule_as_everywhere_else() {
+        let model = ScriptedModel::chunks(&["ok"], Duration::ZERO);
+        let publisher = RecordingPusher::with_latency(Duration::ZERO);
+        // '.' and ':' pass `protocol::check_turn_id`, as they do for stop, resume and Lex.
+        let body = with_turn(&body(USER, "hi"), "turn.2:b");
+        let response = handle_chat(&body, Some(VISITOR), &model, &publisher, UNLIMITED, &config()).await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        let answer: ChatResponse = serde_json::from_str(&response.body).unwrap();
+        assert_eq!(answer.turn_id, "turn.2:b");
     }
 
     #[tokio::test(start_paused = true)]
     async fn the_answer_streams_to_the_users_channel_and_comes_back_whole() {
         let model = ScriptedModel::chunks(&["Hello ", "there"], Duration::from_millis(10));
         let publisher = RecordingPusher::with_latency(Duration::from_millis(5));
-        let response = handle_chat(&body(USER, "hi"), Some(VISITOR), &model, &publisher, &config()).await;
+        let response =
+            handle_chat(&body(USER, "hi"), Some(VISITOR), &model, &publisher, UNLIMITED, &config()).await;
         assert_eq!(response.status, 200, "{}", response.body);
         let answer: ChatResponse = serde_json::from_str(&response.body).unwrap();
         assert_eq!((answer.text.as_str(), answer.turn_id.as_str()), ("Hello there", "t-1"));
@@ -252,19 +304,24 @@ mod tests {
     async fn bad_requests_are_refused_with_a_reason() {
         let model = ScriptedModel::chunks(&["x"], Duration::ZERO);
         let publisher = RecordingPusher::with_latency(Duration::ZERO);
-        let too_long = "x".repeat(MAX_PROMPT_BYTES + 1);
+        let too_long = "x".repeat(lexstream_protocol::limits::MAX_QUESTION_CHARS + 1);
+        let huge = "x".repeat(MAX_CHAT_REQUEST_BYTES);
         for (body, status, needle) in [
             ("not json".to_owned(), 400, "must be JSON"),
             (body("a/b", "hi"), 400, "userId"),
-            (body(USER, "  "), 400, "empty"),
-            (body(USER, &too_long), 400, "at most"),
+            (body(USER, "  "), 400, "type a question"),
+            (body(USER, &too_long), 400, "shorten it to 1024 characters"),
+            (body(USER, &huge), 413, "at most 16384"),
             (body("someone-else", "hi"), 403, "not the caller's"),
+            (with_turn(&body(USER, "hi"), "a#b"), 400, "turnId refused: the turn id may only contain"),
+            (with_turn(&body(USER, "hi"), &"t".repeat(65)), 400, "longer than 64"),
+            (with_turn(&body(USER, "hi"), ""), 400, "turnId refused: the turn id is empty"),
         ] {
-            let response = handle_chat(&body, Some(VISITOR), &model, &publisher, &config()).await;
+            let response = handle_chat(&body, Some(VISITOR), &model, &publisher, UNLIMITED, &config()).await;
             assert_eq!(response.status, status, "{body:.60}: {}", response.body);
             assert!(response.body.contains(needle), "{}", response.body);
         }
-        let anonymous = handle_chat(&body(USER, "hi"), None, &model, &publisher, &config()).await;
+        let anonymous = handle_chat(&body(USER, "hi"), None, &model, &publisher, UNLIMITED, &config()).await;
         assert_eq!(anonymous.status, 403, "{}", anonymous.body);
         assert!(publisher.received(&format!("/chat/{USER}")).is_empty(), "nothing published for refusals");
     }
@@ -274,10 +331,29 @@ mod tests {
         let model = ScriptedModel::chunks(&["Hello"], Duration::ZERO);
         let publisher = RecordingPusher::with_latency(Duration::ZERO);
         publisher.mark_failing(&format!("/chat/{USER}"), "403 UnauthorizedException");
-        let response = handle_chat(&body(USER, "hi"), Some(VISITOR), &model, &publisher, &config()).await;
+        let response =
+            handle_chat(&body(USER, "hi"), Some(VISITOR), &model, &publisher, UNLIMITED, &config()).await;
         assert_eq!(response.status, 200, "{}", response.body);
         let answer: ChatResponse = serde_json::from_str(&response.body).unwrap();
         assert_eq!(answer.text, "Hello");
         assert!(answer.stream_problem.unwrap_or_default().contains("UnauthorizedException"));
+    }
+
+    #[tokio::test]
+    async fn answers_past_the_identitys_limit_get_429_with_the_reason() {
+        let model = ScriptedModel::chunks(&["Sure."], Duration::ZERO);
+        let publisher = RecordingPusher::with_latency(Duration::ZERO);
+        let store = MemoryConnectionStore::default();
+        let (config, question) = (config(), body(USER, "hi"));
+        let mut statuses = Vec::new();
+        for _ in 0..3 {
+            let answer =
+                handle_chat(&question, Some(VISITOR), &model, &publisher, Some(&store), &config).await;
+            statuses.push((answer.status, answer.body));
+        }
+        assert_eq!(statuses.iter().map(|(status, _)| *status).collect::<Vec<_>>(), [200, 200, 429]);
+        let error: ChatError = serde_json::from_str(&statuses[2].1).unwrap();
+        assert_eq!(error.message, Refusal::TooFrequent.visitor_message());
+        assert_eq!(model.requests().len(), 2);
     }
 }

@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use lexstream_protocol::lex::MessageContentType;
+use lexstream_protocol::lex::{MessageContentType, StageEndpoint};
+use lexstream_protocol::limits::{
+    DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE, DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE,
+};
 
 /// A setting is missing or unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +56,11 @@ fn parsed<T: std::str::FromStr>(
     }
 }
 
+/// A per-minute limit: a whole number, `0` meaning no limit.
+fn per_minute(lookup: &impl Lookup, name: &'static str, default: u32) -> Result<u32, ConfigError> {
+    parsed(lookup, name, default, "a whole number per minute (0: no limit)")
+}
+
 fn positive_seconds(lookup: &impl Lookup, name: &'static str, default: i64) -> Result<i64, ConfigError> {
     let expected = "a positive number of seconds";
     let seconds = parsed(lookup, name, default, expected)?;
@@ -97,6 +105,9 @@ pub struct ConnectConfig {
     pub session_binding: SessionBinding,
     /// `CONNECTION_TTL_SECONDS`: row lifetime (default 7500: API Gateway's 2 h cap plus margin).
     pub ttl_seconds: i64,
+    /// `CONNECTS_PER_IDENTITY_PER_MINUTE`: `$connect`s one Cognito identity (or, without one,
+    /// one source IP) may make per minute; more are refused with 429 (default 20; 0: no limit).
+    pub connects_per_minute: u32,
 }
 
 impl ConnectConfig {
@@ -115,6 +126,11 @@ impl ConnectConfig {
                 "require-identity, when-present or off",
             )?,
             ttl_seconds: parsed(&lookup, "CONNECTION_TTL_SECONDS", 7500, "a number of seconds")?,
+            connects_per_minute: per_minute(
+                &lookup,
+                "CONNECTS_PER_IDENTITY_PER_MINUTE",
+                DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE,
+            )?,
         })
     }
 }
@@ -166,18 +182,24 @@ pub struct FulfillmentConfig {
     /// `TURN_TTL_SECONDS`: how long turn records and session histories stay in the table
     /// (default 86400, a day).
     pub turn_ttl_seconds: i64,
-    /// `STREAMING_TABLE`: if set, the only table the `streamingDynamoDbTable` session attribute
-    /// may name (session attributes come from the client), and the table turn records and
-    /// histories are kept in.
+    /// `STREAMING_TABLE`: the only table the `streamingDynamoDbTable` session attribute may name
+    /// (session attributes come from the client), and the table connections are read from and
+    /// turn records and histories kept in. Unset: no streaming, no records, no history.
     pub allowed_table: Option<String>,
-    /// `STREAMING_ENDPOINT`: if set, the only endpoint `streamingEndpoint` may name.
-    pub allowed_endpoint: Option<String>,
+    /// `STREAMING_ENDPOINT`: the WebSocket API stage frames are posted to (its `wss://` or
+    /// `https://` URL; plain `ws://`/`http://` only for a loopback host), which `streamingEndpoint`
+    /// must name. Unset: no streaming ([`crate::streaming_target`]).
+    pub allowed_endpoint: Option<StageEndpoint>,
     /// `ANSWER_MODE` and `ANSWER_WORKER_FUNCTION`: whether answers are generated in the
     /// fulfillment or handed to the `answer-worker` Lambda.
     pub answer_mode: AnswerMode,
     /// `MAX_ANSWER_SECONDS`: how long the answer worker may generate (default 840, under
     /// Lambda's 15-minute limit).
     pub max_answer: Duration,
+    /// `ANSWERS_PER_IDENTITY_PER_MINUTE`: answers one identity (a session id up to its first
+    /// `.`) may get per minute; more get a polite refusal (default 10; 0: no limit). Like the
+    /// one-answer-in-flight rule, it needs `STREAMING_TABLE`, where its counters live.
+    pub answers_per_minute: u32,
 }
 
 /// Where answers are generated.
@@ -233,7 +255,16 @@ impl FulfillmentConfig {
                 });
             }
         };
-        Ok(Self {
+        let allowed_endpoint = lookup("STREAMING_ENDPOINT")
+            .map(|url| {
+                StageEndpoint::configured(&url).map_err(|_| ConfigError::Invalid {
+                    name: "STREAMING_ENDPOINT",
+                    value: url,
+                    expected: "the WebSocket API stage URL, wss:// or https:// (ws:// or http:// only for a loopback host), without user info, query or fragment",
+                })
+            })
+            .transpose()?;
+        let config = Self {
             model: ModelSettings::from_lookup(&lookup)?,
             answer_content_type,
             history_max_bytes: parsed(&lookup, "HISTORY_MAX_BYTES", 6000, "a number of bytes")?,
@@ -243,7 +274,7 @@ impl FulfillmentConfig {
                 crate::turns::DEFAULT_TURN_TTL_SECONDS,
             )?,
             allowed_table: lookup("STREAMING_TABLE"),
-            allowed_endpoint: lookup("STREAMING_ENDPOINT"),
+            allowed_endpoint,
             answer_mode: AnswerMode::from_lookup(&lookup)?,
             max_answer: Duration::from_secs(parsed(
                 &lookup,
@@ -251,7 +282,14 @@ impl FulfillmentConfig {
                 840,
                 "a number of seconds",
             )?),
-        })
+            answers_per_minute: per_minute(
+                &lookup,
+                "ANSWERS_PER_IDENTITY_PER_MINUTE",
+                DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE,
+            )?,
+        };
+        crate::streaming_target::explain_if_streaming_is_off(&config);
+        Ok(config)
     }
 }
 
@@ -278,6 +316,12 @@ pub struct ChatConfig {
     /// `USER_BINDING`: `require-identity` (default; the caller's Cognito identity must own the
     /// `userId`), `when-present` or `off`.
     pub user_binding: SessionBinding,
+    /// `LIMITS_TABLE`: the table the answers-per-minute counters live in (the connection table);
+    /// without it, `/chat` answers are not counted.
+    pub limits_table: Option<String>,
+    /// `ANSWERS_PER_IDENTITY_PER_MINUTE`: as for the Lex fulfillment, and counted with it
+    /// (default 10; 0: no limit).
+    pub answers_per_minute: u32,
 }
 
 impl ChatConfig {
@@ -305,6 +349,12 @@ impl ChatConfig {
                 "USER_BINDING",
                 SessionBinding::RequireIdentity,
                 "require-identity, when-present or off",
+            )?,
+            limits_table: lookup("LIMITS_TABLE"),
+            answers_per_minute: per_minute(
+                &lookup,
+                "ANSWERS_PER_IDENTITY_PER_MINUTE",
+                DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE,
             )?,
         })
     }
@@ -363,6 +413,26 @@ mod tests {
     }
 
     #[test]
+    fn per_minute_limits_are_whole_numbers_and_zero_turns_them_off() {
+        let read = |value: &str| {
+            ConnectConfig::from_lookup(lookup(&[
+                ("CONNECTIONS_TABLE", "t"),
+                ("CONNECTS_PER_IDENTITY_PER_MINUTE", value),
+            ]))
+        };
+        assert_eq!(read("0").unwrap().connects_per_minute, 0);
+        assert_eq!(read("5").unwrap().connects_per_minute, 5);
+        let error = read("-1").unwrap_err();
+        assert!(error.to_string().contains("CONNECTS_PER_IDENTITY_PER_MINUTE"), "{error}");
+        let error = FulfillmentConfig::from_lookup(lookup(&[
+            ("BEDROCK_MODEL_ID", "m"),
+            ("ANSWERS_PER_IDENTITY_PER_MINUTE", "many"),
+        ]))
+        .unwrap_err();
+        assert!(error.to_string().contains("0: no limit"), "{error}");
+    }
+
+    #[test]
     fn defaults_are_safe() {
         let connect = ConnectConfig::from_lookup(lookup(&[("CONNECTIONS_TABLE", "t")])).unwrap();
         assert_eq!(connect.session_binding, SessionBinding::RequireIdentity);
@@ -370,6 +440,8 @@ mod tests {
         assert_eq!(fulfillment.answer_content_type, MessageContentType::CustomPayload);
         assert_eq!(fulfillment.model.deadline, Duration::from_secs(25));
         assert_eq!(fulfillment.turn_ttl_seconds, 86_400);
+        assert_eq!(fulfillment.answers_per_minute, DEFAULT_ANSWERS_PER_IDENTITY_PER_MINUTE);
+        assert_eq!(connect.connects_per_minute, DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE);
         let error =
             FulfillmentConfig::from_lookup(lookup(&[("BEDROCK_MODEL_ID", "m"), ("TURN_TTL_SECONDS", "0")]))
                 .unwrap_err();

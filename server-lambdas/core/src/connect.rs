@@ -7,15 +7,24 @@
 //! connection, so a newer tab of the same session keeps its stream. `stop` and `resume` act on
 //! the connection's own session only; `resume` posts the turn's stored text and final answer
 //! back to the caller ([`crate::resume`]).
+//!
+//! Limits: an identity (or, without one, a source IP) gets `CONNECTS_PER_IDENTITY_PER_MINUTE`
+//! `$connect`s a minute ([`crate::visitor_limits::rate`]); more are answered 429, so API Gateway
+//! refuses the upgrade. A message from the widget over
+//! [`MAX_WIDGET_MESSAGE_BYTES`](lexstream_protocol::limits::MAX_WIDGET_MESSAGE_BYTES) is answered
+//! 413 without being read.
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use aws_lambda_events::encodings::Body;
+use lexstream_protocol::input_bounds::check_widget_message;
 
 use crate::config::{ConnectConfig, SessionBinding};
+use crate::log_hash::hashed;
 use crate::ports::{ConnectionPusher, ConnectionRecord, ConnectionStore};
 use crate::resume::handle_resume;
 use crate::session_id;
 use crate::turns::TurnStore;
+use crate::visitor_limits::{RateKind, VisitorLimitStore, admit_rate};
 
 /// Route keys of the WebSocket API this Lambda serves.
 pub mod routes {
@@ -40,6 +49,11 @@ pub(crate) fn respond(status: i64, body: &str) -> ApiGatewayProxyResponse {
     response.status_code = status;
     response.body = Some(Body::Text(body.to_owned()));
     response
+}
+
+/// A JSON `{"message":…}` answer, like API Gateway's own errors.
+pub(crate) fn respond_message(status: i64, message: &str) -> ApiGatewayProxyResponse {
+    respond(status, &serde_json::json!({ "message": message }).to_string())
 }
 
 /// Seconds since the epoch (for TTLs and signing times).
@@ -67,7 +81,7 @@ pub async fn handle_websocket_event<S, P, F>(
     config: &ConnectConfig,
 ) -> ApiGatewayProxyResponse
 where
-    S: ConnectionStore + TurnStore,
+    S: ConnectionStore + TurnStore + VisitorLimitStore,
     P: ConnectionPusher,
     F: Fn(&str) -> P + Sync,
 {
@@ -75,6 +89,10 @@ where
     let Some(connection_id) = context.connection_id.clone() else {
         return respond(400, "the event has no connectionId");
     };
+    if let Some(too_large) = event.body.as_deref().and_then(|body| check_widget_message(body).err()) {
+        tracing::info!(%too_large, "message refused unread");
+        return respond(413, &too_large.to_string());
+    }
     match context.route_key.as_deref() {
         Some(routes::CONNECT) => handle_connect(&event, connection_id, store, config).await,
         Some(routes::DISCONNECT) => handle_disconnect(&connection_id, store).await,
@@ -90,7 +108,11 @@ where
     }
 }
 
-async fn handle_connect<S: ConnectionStore>(
+/// Answer to a `$connect` over the identity's limit (429: API Gateway refuses the upgrade).
+pub const TOO_MANY_CONNECTS: &str =
+    "too many connections from this visitor in the last minute; please try again in a minute";
+
+async fn handle_connect<S: ConnectionStore + VisitorLimitStore>(
     event: &ApiGatewayWebsocketProxyRequest,
     connection_id: String,
     store: &S,
@@ -113,8 +135,22 @@ async fn handle_connect<S: ConnectionStore>(
         (_, Some(_)) => Some("sessionId does not belong to the caller's identity".to_owned()),
     };
     if let Some(reason) = refusal {
-        tracing::warn!(%session_id, %reason, "connection refused");
+        tracing::warn!(session_hash = %hashed(&session_id), %reason, "connection refused");
         return respond(403, &reason);
+    }
+    if let Some(caller) = connect_caller(event, identity) {
+        let per_minute = config.connects_per_minute;
+        match admit_rate(store, RateKind::Connects, &caller, per_minute, now_epoch_seconds()).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(
+                    per_minute,
+                    "connection refused: the caller's connects per minute are used up"
+                );
+                return respond(429, TOO_MANY_CONNECTS);
+            }
+            Err(error) => tracing::warn!(%error, "could not count the caller's connects; connecting"),
+        }
     }
     let record = ConnectionRecord {
         session_id: session_id.clone(),
@@ -124,49 +160,63 @@ async fn handle_connect<S: ConnectionStore>(
     };
     match store.put(&record).await {
         Ok(()) => {
-            tracing::info!(%session_id, %connection_id, "connected");
+            tracing::info!(session_hash = %hashed(&session_id), %connection_id, "connected");
             respond(200, "connected")
         }
         Err(error) => {
-            tracing::error!(%session_id, %error, "could not record the connection");
+            tracing::error!(session_hash = %hashed(&session_id), %error, "could not record the connection");
             respond(500, "could not record the connection")
         }
     }
 }
 
+/// Whom a `$connect` counts against: the caller's Cognito identity, or without one (an API
+/// without IAM auth) the source IP API Gateway saw.
+fn connect_caller(event: &ApiGatewayWebsocketProxyRequest, identity: Option<&str>) -> Option<String> {
+    identity.map(str::to_owned).or_else(|| {
+        let source_ip = event.request_context.identity.source_ip.as_deref().filter(|ip| !ip.is_empty())?;
+        Some(format!("ip:{source_ip}"))
+    })
+}
+
 /// `{"action":"stop","turn":"…"}`: marks the turn stopped on the row of the connection's own
 /// session (a connection can only stop its own session's answers); the relay streaming it ends.
+/// The mark is one conditional write naming this connection: if the widget reconnected or this
+/// connection's `$disconnect` ran since, the row is left as they wrote it.
 async fn handle_stop<S: ConnectionStore>(
     connection_id: &str,
     body: Option<&str>,
     store: &S,
 ) -> ApiGatewayProxyResponse {
-    let Some(turn) = body.and_then(lexstream_protocol::stop_request_turn) else {
-        return respond(400, "expected {\"action\":\"stop\",\"turn\":\"<turn id>\"}");
-    };
-    let row = match store.session_of(connection_id).await {
-        Ok(Some(session_id)) => store.get(&session_id).await,
-        Ok(None) => Ok(None),
-        Err(error) => Err(error),
-    };
-    match row {
-        Ok(Some(mut record)) if record.connection_id == connection_id => {
-            record.stop_turn = Some(turn.clone());
-            match store.put(&record).await {
-                Ok(()) => {
-                    tracing::info!(session_id = %record.session_id, %turn, "stop requested");
-                    respond(200, "stopping")
-                }
-                Err(error) => {
-                    tracing::error!(%error, "could not record the stop request");
-                    respond(500, "could not record the stop request")
-                }
-            }
+    let turn = match lexstream_protocol::stop_request_turn(body.unwrap_or_default()) {
+        Ok(turn) => turn,
+        Err(error) => {
+            return respond_message(
+                400,
+                &format!("{error}; expected {{\"action\":\"stop\",\"turn\":\"<turn id>\"}}"),
+            );
         }
-        Ok(_) => respond(404, "this connection streams no session"),
+    };
+    let session_id = match store.session_of(connection_id).await {
+        Ok(Some(session_id)) => session_id,
+        Ok(None) => return respond_message(404, "this connection streams no session"),
         Err(error) => {
             tracing::error!(%error, "could not look up the connection");
-            respond(500, "could not look up the connection")
+            return respond_message(500, "could not look up the connection");
+        }
+    };
+    match store.request_stop_if_current(&session_id, connection_id, &turn).await {
+        Ok(true) => {
+            tracing::info!(session_hash = %hashed(&session_id), %turn, "stop requested");
+            respond_message(200, "stopping")
+        }
+        Ok(false) => {
+            tracing::info!(session_hash = %hashed(&session_id), %turn, "stop of a connection that no longer streams its session; row left alone");
+            respond_message(404, "this connection no longer streams its session")
+        }
+        Err(error) => {
+            tracing::error!(%error, "could not record the stop request");
+            respond_message(500, "could not record the stop request")
         }
     }
 }
@@ -184,11 +234,19 @@ async fn handle_disconnect<S: ConnectionStore>(connection_id: &str, store: &S) -
         }
     };
     match store.delete_if_current(&session_id, connection_id).await {
-        Ok(true) => tracing::info!(%session_id, %connection_id, "disconnected; row removed"),
-        Ok(false) => {
-            tracing::info!(%session_id, %connection_id, "disconnected; a newer connection keeps the row");
+        Ok(true) => {
+            tracing::info!(session_hash = %hashed(&session_id), %connection_id, "disconnected; row removed");
         }
-        Err(error) => tracing::error!(%session_id, %error, "could not remove the connection row"),
+        Ok(false) => {
+            tracing::info!(
+                session_hash = %hashed(&session_id),
+                %connection_id,
+                "disconnected; a newer connection keeps the row"
+            );
+        }
+        Err(error) => {
+            tracing::error!(session_hash = %hashed(&session_id), %error, "could not remove the connection row");
+        }
     }
     respond(200, "disconnected")
 }

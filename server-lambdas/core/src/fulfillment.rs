@@ -1,12 +1,13 @@
 //! The `lex-fulfillment` Lambda: answer a Lex V2 code hook with Bedrock, streaming as it goes.
 //!
-//! With the session attributes `streamingDynamoDbTable` and `streamingEndpoint` and a connection
+//! With the session attributes `streamingDynamoDbTable` and `streamingEndpoint` naming exactly the
+//! configured table and stage ([`crate::streaming_target`]: it fails closed) and a connection
 //! recorded for the session, the answer streams to the widget through the [`relay`]. Either
 //! way the Lambda returns a Lex `Close` carrying the whole answer, and a failing or slow model
 //! still yields an answer the visitor can read.
 //!
-//! Each answer is a server-owned record ([`crate::turns`]) in the *state table*: `STREAMING_TABLE`
-//! if configured, else the table `streamingDynamoDbTable` names. The fulfillment claims the turn
+//! Each answer is a server-owned record ([`crate::turns`]) in the *state table*, `STREAMING_TABLE`
+//! (a table the client names is never read nor written). The fulfillment claims the turn
 //! (`streamingTurnId`) with a conditional write before calling the model: an invocation that
 //! finds the turn already claimed (Lex or the widget retrying) does not generate again but waits
 //! for that answer and returns it. The relay checkpoints the record while it streams, and the
@@ -18,26 +19,35 @@
 //! request without one gets a generated id and streams as before, without a record (nothing
 //! could ask for it).
 //!
+//! Before any of that, a question over a size limit is answered with what to shorten; and a fresh
+//! turn in the configured table meets the per-visitor limits ([`crate::answer_admission`]): one
+//! answer in flight per session, answers per identity per minute. A refusal is the answer's text.
+//!
 //! [`relay`]: crate::relay
 
 use std::time::Duration;
 
+use lexstream_protocol::input_bounds::InputError;
 use lexstream_protocol::lex::{
-    ATTR_PENDING_TURN, ATTR_STREAMING_ENDPOINT, ATTR_STREAMING_TABLE, ATTR_STREAMING_TURN_ID, CodeHookEvent,
-    CodeHookResponse, IntentState, Message,
+    ATTR_PENDING_TURN, ATTR_STREAMING_TURN_ID, CodeHookEvent, CodeHookResponse, IntentState, Message,
+    MessageContentType,
 };
 use lexstream_protocol::{Frame, check_turn_id};
 use tokio::time::Instant;
 
+use crate::answer_admission::{Admission, Refusal, admit_answer, check_event_bounds};
 use crate::config::{AnswerMode, FulfillmentConfig};
 use crate::connect::now_epoch_seconds;
 use crate::history::{self, HISTORY_ATTRIBUTE};
+use crate::log_hash::hashed;
 use crate::ports::{
     AnswerHandover, ChatMessage, ConnectionPusher, ConnectionStore, ModelRequest, ModelStream, NoHandover,
     Role, StreamingBackend, TextDeltas,
 };
 use crate::relay::{GenerationEnd, RelayLimits, RelayOutcome, StreamTarget, relay_with_checkpoints};
+use crate::streaming_target::stage_to_stream_to;
 use crate::turns::{TurnCheckpoint, TurnClaim, TurnRecord, TurnStatus, TurnStore};
+use crate::visitor_limits::release_in_flight;
 use crate::worker::AnswerJob;
 
 /// The answer when the model produced nothing and reported no error.
@@ -73,6 +83,10 @@ pub async fn handle_fulfillment_with<M: ModelStream, B: StreamingBackend, H: Ans
     config: &FulfillmentConfig,
 ) -> CodeHookResponse {
     let started = Instant::now();
+    if let Err(too_large) = check_event_bounds(&event) {
+        tracing::info!(%too_large, "question refused: over a size limit");
+        return too_large_close(&event, &too_large);
+    }
     let session_id = event.session_id.as_str();
     let requested_turn = event.request_attribute(ATTR_STREAMING_TURN_ID);
     let refused = requested_turn.and_then(|turn| check_turn_id(turn).err());
@@ -82,21 +96,19 @@ pub async fn handle_fulfillment_with<M: ModelStream, B: StreamingBackend, H: Ans
     let keeps_record = requested_turn.is_some() && refused.is_none();
     let turn = requested_turn.filter(|_| keeps_record).map_or_else(new_turn_id, str::to_owned);
 
-    let table = state_table(&event, config);
-    if table.is_none() {
-        tracing::info!(
-            "no state table (STREAMING_TABLE or streamingDynamoDbTable): no streaming, turn record or history"
-        );
-    }
-    let store = table.map(|table| backend.store(table));
+    // Only the table the deployment configured: a table the client names is never used.
+    let store = config.allowed_table.as_deref().map(|table| backend.store(table));
     let now = now_epoch_seconds();
     let ttl = now.saturating_add(config.turn_ttl_seconds);
-    // Records and history are written only to the table the deployment configured: a table the
-    // client names may be read for its connection row (the Lex Web UI's way) but is never
-    // written, nor trusted for history.
-    let durable = config.allowed_table.is_some();
+    let stage = match stage_to_stream_to(&event, config) {
+        Ok(stage) => Some(stage).filter(|_| refused.is_none()),
+        Err(refusal) => {
+            refusal.log();
+            None
+        }
+    };
 
-    let claimed = match store.as_ref().filter(|_| keeps_record && durable) {
+    let claimed = match store.as_ref().filter(|_| keeps_record) {
         Some(store) => {
             let record = TurnRecord::claimed(session_id, &turn, now, ttl);
             match store.claim(&record).await {
@@ -113,14 +125,27 @@ pub async fn handle_fulfillment_with<M: ModelStream, B: StreamingBackend, H: Ans
         None => None,
     };
 
-    if let (AnswerMode::Async { worker_function }, Some(store), Some(_)) =
-        (&config.answer_mode, &store, &claimed)
-        && streaming_destination(&event, config).is_some()
+    // A fresh turn (claimed here, or one that keeps no record) meets the per-visitor limits,
+    // whose items live in the configured table only.
+    let admission = match store.as_ref() {
+        Some(store) => admit_answer(store, session_id, &turn, config, now).await,
+        None => Admission::Admitted { holds_in_flight: false },
+    };
+    let holds_in_flight = match admission {
+        Admission::Admitted { holds_in_flight } => holds_in_flight,
+        Admission::Refused(refusal) => {
+            return refused_close(&event, store.as_ref().zip(claimed.as_ref()), refusal).await;
+        }
+    };
+
+    if let (AnswerMode::Async { worker_function }, Some(store), Some(_), Some(_)) =
+        (&config.answer_mode, &store, &claimed, &stage)
         && matches!(store.get(session_id).await, Ok(Some(_)))
     {
         let job = AnswerJob { event: event.clone(), turn: turn.clone() };
         match handover.hand_over(&job).await {
             Ok(()) => {
+                // The worker frees the session's in-flight slot once it has written the answer.
                 tracing::info!(%turn, worker = %worker_function, "the answer was handed to the worker");
                 return pending_close(&event, &turn);
             }
@@ -133,10 +158,9 @@ pub async fn handle_fulfillment_with<M: ModelStream, B: StreamingBackend, H: Ans
     let answer = TurnAnswer {
         event: &event,
         turn: &turn,
-        streams: refused.is_none(),
+        stage: stage.as_deref(),
         store: store.as_ref(),
         claimed: claimed.as_ref(),
-        keeps_history: durable,
         ttl,
         // Lex's clock started with the invocation: what the claim and a failed handover took
         // comes off the model's time.
@@ -144,7 +168,53 @@ pub async fn handle_fulfillment_with<M: ModelStream, B: StreamingBackend, H: Ans
         ends_with_final: false,
     };
     let (messages, state) = answer.generate(model, backend, config).await;
+    if let (Some(store), true) = (&store, holds_in_flight) {
+        release_in_flight(store, session_id, &turn).await;
+    }
     close(&event, state, messages)
+}
+
+/// The answer to a question over a size limit. Session attributes over the limit are dropped from
+/// the answer, so Lex (and the widget, which keeps what Lex returns) stops sending them and the
+/// next question goes through.
+fn too_large_close(event: &CodeHookEvent, too_large: &InputError) -> CodeHookResponse {
+    let clears_attributes = matches!(
+        too_large,
+        InputError::TooManySessionAttributes { .. } | InputError::SessionAttributesTooLarge { .. }
+    );
+    let text = if clears_attributes {
+        format!("{too_large} They have been cleared; please ask your question again.")
+    } else {
+        too_large.to_string()
+    };
+    let mut response =
+        close(event, IntentState::Failed, vec![Message::text(MessageContentType::PlainText, text)]);
+    if clears_attributes {
+        response.session_state.session_attributes = Some(Default::default());
+    }
+    response
+}
+
+/// The answer to a fresh turn a per-visitor limit refused. A claimed turn's record is finished
+/// with it, so a retry or a resume of the turn gets the same refusal.
+async fn refused_close<S: TurnStore>(
+    event: &CodeHookEvent,
+    claimed: Option<(&S, &TurnRecord)>,
+    refusal: Refusal,
+) -> CodeHookResponse {
+    let messages = vec![Message::text(MessageContentType::PlainText, refusal.visitor_message())];
+    if let Some((store, claimed)) = claimed {
+        let record = TurnRecord {
+            status: TurnStatus::Error,
+            messages: Some(messages.clone()),
+            updated_at: now_epoch_seconds(),
+            ..claimed.clone()
+        };
+        if let Err(error) = store.save_turn(&record).await {
+            tracing::warn!(%error, turn = %record.turn, "could not write the refused turn's record");
+        }
+    }
+    close(event, IntentState::Failed, messages)
 }
 
 /// One turn's answer to generate, once the turn is settled (claimed or not).
@@ -153,15 +223,14 @@ pub(crate) struct TurnAnswer<'a, S> {
     pub(crate) event: &'a CodeHookEvent,
     /// The turn id.
     pub(crate) turn: &'a str,
-    /// Whether it may stream (its turn id passed the rule).
-    pub(crate) streams: bool,
-    /// The state table's store, if there is one.
+    /// The configured stage to stream to, if this turn may stream (the session asked for exactly
+    /// the configured table and stage, and its turn id passed the rule).
+    pub(crate) stage: Option<&'a str>,
+    /// The state table's store (`STREAMING_TABLE`), if there is one: the session's connection,
+    /// the turn's record and the conversation's history are kept there.
     pub(crate) store: Option<&'a S>,
     /// The turn's record, if this invocation claimed it.
     pub(crate) claimed: Option<&'a TurnRecord>,
-    /// Whether the session's history is read from and kept in the store (only in the configured
-    /// `STREAMING_TABLE`).
-    pub(crate) keeps_history: bool,
     /// When records and history written now expire.
     pub(crate) ttl: i64,
     /// How long the model may generate.
@@ -182,7 +251,7 @@ impl<S: ConnectionStore + TurnStore> TurnAnswer<'_, S> {
     ) -> (Vec<Message>, IntentState) {
         let (event, turn, store, claimed, ttl) = (self.event, self.turn, self.store, self.claimed, self.ttl);
         let session_id = event.session_id.as_str();
-        let mut conversation = match store.filter(|_| self.keeps_history) {
+        let mut conversation = match store {
             Some(store) => store.history(session_id).await.unwrap_or_else(|error| {
                 tracing::warn!(%error, "could not read the conversation's history; answering without it");
                 Vec::new()
@@ -207,14 +276,12 @@ impl<S: ConnectionStore + TurnStore> TurnAnswer<'_, S> {
             }
         };
 
-        let pusher = streaming_destination(event, config)
-            .filter(|_| self.streams)
-            .map(|(_, endpoint)| backend.pusher(endpoint));
+        let pusher = self.stage.map(|stage| backend.pusher(stage));
         let connection_id = match (store, &pusher) {
             (Some(store), Some(_)) => match store.get(session_id).await {
                 Ok(Some(record)) => Some(record.connection_id),
                 Ok(None) => {
-                    tracing::info!(%session_id, "no connection recorded; answering without streaming");
+                    tracing::info!(session_hash = %hashed(session_id), "no connection recorded; answering without streaming");
                     None
                 }
                 Err(error) => {
@@ -265,7 +332,7 @@ impl<S: ConnectionStore + TurnStore> TurnAnswer<'_, S> {
             }
         };
         let remember = async {
-            let Some(store) = store.filter(|_| self.keeps_history && !outcome.text.is_empty()) else {
+            let Some(store) = store.filter(|_| !outcome.text.is_empty()) else {
                 return;
             };
             conversation.push(ChatMessage { role: Role::Assistant, text: outcome.text.clone() });
@@ -312,7 +379,7 @@ async fn post_to_current_connection<S: ConnectionStore, P: ConnectionPusher>(
 /// follows on the stream.
 fn pending_close(event: &CodeHookEvent, turn: &str) -> CodeHookResponse {
     let placeholder = Message::text(
-        lexstream_protocol::lex::MessageContentType::PlainText,
+        MessageContentType::PlainText,
         "Your answer is being written and will appear here shortly.",
     );
     let mut response = close(event, IntentState::Fulfilled, vec![placeholder]);
@@ -388,36 +455,6 @@ fn stored_answer(record: &TurnRecord, config: &FulfillmentConfig) -> (Vec<Messag
             (vec![Message::text(config.answer_content_type.clone(), answer)], state)
         }
     }
-}
-
-/// The table the session's connection is looked up in: `STREAMING_TABLE` if configured, else the
-/// one the session attribute `streamingDynamoDbTable` names (the Lex Web UI's way). Turn records
-/// and history are kept only in `STREAMING_TABLE`.
-fn state_table<'a>(event: &'a CodeHookEvent, config: &'a FulfillmentConfig) -> Option<&'a str> {
-    config.allowed_table.as_deref().or_else(|| event.session_state.attribute(ATTR_STREAMING_TABLE))
-}
-
-/// The table and endpoint to stream through, if the session asks for streaming and the
-/// configuration allows what it names.
-fn streaming_destination<'a>(
-    event: &'a CodeHookEvent,
-    config: &FulfillmentConfig,
-) -> Option<(&'a str, &'a str)> {
-    let table = event.session_state.attribute(ATTR_STREAMING_TABLE)?;
-    let endpoint = event.session_state.attribute(ATTR_STREAMING_ENDPOINT)?;
-    if config.allowed_table.as_deref().is_some_and(|allowed| allowed != table) {
-        tracing::warn!(%table, "streamingDynamoDbTable is not the configured STREAMING_TABLE; not streaming");
-        return None;
-    }
-    if config
-        .allowed_endpoint
-        .as_deref()
-        .is_some_and(|allowed| !lexstream_protocol::lex::same_stage(allowed, endpoint))
-    {
-        tracing::warn!(%endpoint, "streamingEndpoint is not the configured STREAMING_ENDPOINT; not streaming");
-        return None;
-    }
-    Some((table, endpoint))
 }
 
 /// The visitor-facing answer and the intent state for a relay outcome.

@@ -12,6 +12,7 @@
 //! leaves as one coalesced frame — a stream takes the model's generation time plus about one
 //! post round trip, however many chunks the model produces.
 
+pub mod answer_admission;
 pub mod appsync_chat;
 pub mod aws;
 pub mod config;
@@ -19,14 +20,17 @@ pub mod connect;
 mod error;
 pub mod fulfillment;
 pub mod history;
+pub mod log_hash;
 pub mod logging;
 pub mod memory;
 pub mod ports;
 pub mod relay;
 pub mod resume;
 pub mod session_id;
+pub mod streaming_target;
 pub mod testing;
 pub mod turns;
+pub mod visitor_limits;
 pub mod worker;
 
 pub use error::{ModelError, ModelErrorKind, PushError, StoreError};

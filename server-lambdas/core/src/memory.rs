@@ -1,5 +1,6 @@
-//! In-process adapters: an in-memory connection table (with turn records and histories), for
-//! tests and the devstack.
+//! In-process adapters: an in-memory connection table (with turn records, histories and the
+//! per-visitor limits' items), for tests and the devstack. It decides as DynamoDB would: a claim or
+//! a hold past its TTL counts as absent, counters are atomic.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -7,6 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::error::StoreError;
 use crate::ports::{ChatMessage, ConnectionRecord, ConnectionStore};
 use crate::turns::{TurnClaim, TurnRecord, TurnStore, history_key, turn_key};
+use crate::visitor_limits::{HoldOutcome, InFlightHold, VisitorLimitStore, in_flight_key};
 
 /// A connection table in memory, shared by clones.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +23,10 @@ struct Rows {
     turns: HashMap<String, TurnRecord>,
     histories: HashMap<String, (Vec<ChatMessage>, i64)>,
     turn_writes: Vec<TurnRecord>,
+    /// In-flight slots: the holding turn and the hold's TTL.
+    in_flight: HashMap<String, (String, i64)>,
+    /// Rate counters: hits and TTL.
+    counters: HashMap<String, (u64, i64)>,
 }
 
 impl MemoryConnectionStore {
@@ -49,6 +55,23 @@ impl ConnectionStore for MemoryConnectionStore {
 
     async fn session_of(&self, connection_id: &str) -> Result<Option<String>, StoreError> {
         Ok(self.rows().session_of_connection.get(connection_id).cloned())
+    }
+
+    async fn request_stop_if_current(
+        &self,
+        session_id: &str,
+        connection_id: &str,
+        turn: &str,
+    ) -> Result<bool, StoreError> {
+        // As DynamoDB's conditional update: checked and written under one lock.
+        let mut rows = self.rows();
+        match rows.by_session.get_mut(session_id).filter(|row| row.connection_id == connection_id) {
+            Some(row) => {
+                row.stop_turn = Some(turn.to_owned());
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     async fn delete_if_current(&self, session_id: &str, connection_id: &str) -> Result<bool, StoreError> {
@@ -109,5 +132,44 @@ impl TurnStore for MemoryConnectionStore {
     ) -> Result<(), StoreError> {
         self.rows().histories.insert(history_key(session_id), (messages.to_vec(), ttl));
         Ok(())
+    }
+}
+
+impl VisitorLimitStore for MemoryConnectionStore {
+    async fn hold_in_flight(
+        &self,
+        hold: &InFlightHold,
+        replaceable: Option<&str>,
+        now: i64,
+    ) -> Result<HoldOutcome, StoreError> {
+        let mut rows = self.rows();
+        let key = in_flight_key(&hold.session_id);
+        if let Some((holder, _)) = rows.in_flight.get(&key).filter(|(holder, ttl)| {
+            *ttl >= now && *holder != hold.turn && Some(holder.as_str()) != replaceable
+        }) {
+            return Ok(HoldOutcome::HeldBy(holder.clone()));
+        }
+        rows.in_flight.insert(key, (hold.turn.clone(), hold.expires_at));
+        Ok(HoldOutcome::Held)
+    }
+
+    async fn release_in_flight(&self, session_id: &str, turn: &str) -> Result<(), StoreError> {
+        let mut rows = self.rows();
+        let key = in_flight_key(session_id);
+        if rows.in_flight.get(&key).is_some_and(|(holder, _)| holder == turn) {
+            rows.in_flight.remove(&key);
+        }
+        Ok(())
+    }
+
+    async fn add_hit(&self, key: &str, ttl: i64) -> Result<u64, StoreError> {
+        let mut rows = self.rows();
+        let counter = rows.counters.entry(key.to_owned()).or_insert((0, ttl));
+        *counter = (counter.0 + 1, ttl);
+        Ok(counter.0)
+    }
+
+    async fn hits(&self, key: &str) -> Result<u64, StoreError> {
+        Ok(self.rows().counters.get(key).map_or(0, |(hits, _)| *hits))
     }
 }

@@ -42,6 +42,16 @@ pub trait ConnectionStore: Send + Sync {
         &self,
         connection_id: &str,
     ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    /// Records a stop request for `turn` on the row of `session_id`, only if the row still names
+    /// `connection_id` (one conditional write, no read first): a `stop` racing a reconnect or a
+    /// `$disconnect` leaves the row as the other wrote it. Returns whether the request was
+    /// recorded.
+    fn request_stop_if_current(
+        &self,
+        session_id: &str,
+        connection_id: &str,
+        turn: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Deletes the row of `session_id` only if it still names `connection_id`, and the
     /// connection's reverse row; returns whether the session row was deleted (a newer connection
     /// of the same session is left alone).
@@ -102,12 +112,12 @@ pub trait ModelStream: Send + Sync {
     fn stream(&self, request: ModelRequest) -> impl Future<Output = Result<TextDeltas, ModelError>> + Send;
 }
 
-/// Builds the store and pusher for a turn. The table and the endpoint come from the turn's
-/// session attributes (`streamingDynamoDbTable`, `streamingEndpoint`), as in the Lex Web UI, or
-/// from the configuration (`STREAMING_TABLE`).
+/// Builds the store and pusher for a turn, for the table and the stage the deployment configured
+/// (`STREAMING_TABLE`, `STREAMING_ENDPOINT`); never for names a session attribute chose.
 pub trait StreamingBackend: Send + Sync {
-    /// The connection table type: connections, and the turns and histories kept beside them.
-    type Store: ConnectionStore + crate::turns::TurnStore;
+    /// The connection table type: connections, and the turns, histories and per-visitor limits
+    /// kept beside them.
+    type Store: ConnectionStore + crate::turns::TurnStore + crate::visitor_limits::VisitorLimitStore;
     /// The pusher type.
     type Pusher: ConnectionPusher;
     /// The connection store for `table`.

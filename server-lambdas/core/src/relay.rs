@@ -35,6 +35,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::error::{ModelError, PushError, StoreError};
+use crate::log_hash::hashed;
 use crate::ports::{ConnectionPusher, ConnectionRecord, ConnectionStore, TextDeltas};
 
 /// How often the writer re-reads the session's row for a stop request while streaming (one
@@ -318,7 +319,14 @@ impl<S: ConnectionStore, P: ConnectionPusher> Poster<'_, S, P> {
     /// `410 Gone` it looks for the widget's new connection at once; what could not be posted is
     /// left unframed (a snapshot carries it when the widget is back).
     async fn post_text(&mut self, pending: &str, ledger: &mut Ledger<'_>) {
-        let frames = chunk_frames(ledger.turn, ledger.next_seq, pending, self.max_frame_bytes);
+        let frames = match chunk_frames(ledger.turn, ledger.next_seq, pending, self.max_frame_bytes) {
+            Ok(frames) => frames,
+            Err(error) => {
+                ledger.unframed = true;
+                self.close(&error.to_string());
+                return;
+            }
+        };
         let count = frames.len();
         for (index, frame) in frames.into_iter().enumerate() {
             ledger.take_text_seq();
@@ -359,7 +367,7 @@ impl<S: ConnectionStore, P: ConnectionPusher> Poster<'_, S, P> {
                 return Some(record);
             }
             tracing::info!(
-                session_id = self.target.session_id,
+                session_hash = %hashed(self.target.session_id),
                 new_connection = %record.connection_id,
                 "widget reconnected; moving the stream"
             );
@@ -386,7 +394,10 @@ impl<S: ConnectionStore, P: ConnectionPusher> Poster<'_, S, P> {
     /// The whole turn so far on the current connection: a snapshot frame, followed by chunk
     /// frames if it is over the frame limit.
     async fn send_snapshot(&mut self, ledger: &mut Ledger<'_>) -> Sent {
-        let frames = snapshot_frames(ledger.turn, ledger.next_seq, &ledger.text, self.max_frame_bytes);
+        let frames = match snapshot_frames(ledger.turn, ledger.next_seq, &ledger.text, self.max_frame_bytes) {
+            Ok(frames) => frames,
+            Err(error) => return Sent::Failed(error.to_string()),
+        };
         // Every seq is taken before posting: frames a failure leaves unposted count as lost, and
         // the snapshot after the next reconnect covers them.
         for _ in &frames {
@@ -418,7 +429,7 @@ impl<S: ConnectionStore, P: ConnectionPusher> Poster<'_, S, P> {
         if self.report.stopped.is_none() {
             tracing::warn!(
                 reason,
-                session_id = self.target.session_id,
+                session_hash = %hashed(self.target.session_id),
                 "streaming stopped; the Lex answer will still be returned"
             );
             self.report.stopped = Some(reason.to_owned());

@@ -21,8 +21,9 @@ use aws_lambda_events::apigw::ApiGatewayProxyResponse;
 use lexstream_protocol::limits::{APIGW_MAX_FRAME_BYTES, APIGW_MAX_MESSAGE_BYTES};
 use lexstream_protocol::{Frame, ResumeRequest, snapshot_frames_through};
 
-use crate::connect::{now_epoch_seconds, respond};
+use crate::connect::{now_epoch_seconds, respond_message};
 use crate::error::PushError;
+use crate::log_hash::hashed;
 use crate::ports::{ConnectionPusher, ConnectionStore};
 use crate::turns::{TurnRecord, TurnStore};
 
@@ -54,10 +55,14 @@ pub fn resume_frames(record: &TurnRecord, after: Option<u64>) -> Vec<Frame> {
     let mut frames = Vec::new();
     let behind = |seq: u64| after.is_none_or(|applied| applied < seq);
     if let Some(text_seq) = record.text_seq.filter(|seq| behind(*seq)) {
-        let snapshot = snapshot_frames_through(&record.turn, text_seq, &record.text, APIGW_MAX_FRAME_BYTES);
-        match snapshot.first() {
-            Some(first) if behind(first.seq()) => frames.extend(snapshot),
-            _ => {
+        match snapshot_frames_through(&record.turn, text_seq, &record.text, APIGW_MAX_FRAME_BYTES) {
+            Ok(snapshot) if snapshot.first().is_some_and(|first| behind(first.seq())) => {
+                frames.extend(snapshot);
+            }
+            Err(error) => {
+                tracing::warn!(%error, turn = %record.turn, "the turn's text cannot be framed; sending no snapshot");
+            }
+            Ok(_) => {
                 // The text needs several frames, and the widget already applied the seq the
                 // snapshot would take: the pieces would not line up with what it has. It keeps
                 // its text; the final answer (below, or Lex's) replaces it.
@@ -92,11 +97,6 @@ pub fn resume_frames(record: &TurnRecord, after: Option<u64>) -> Vec<Frame> {
     frames
 }
 
-/// A JSON `{"message":…}` answer, like API Gateway's own errors.
-fn respond_message(status: i64, message: &str) -> ApiGatewayProxyResponse {
-    respond(status, &serde_json::json!({ "message": message }).to_string())
-}
-
 /// `{"action":"resume",…}` from `connection_id`: posts what the widget is missing of the turn
 /// to that connection, through the pusher `pusher_for` builds (only once there is something
 /// to post).
@@ -110,8 +110,9 @@ where
     S: ConnectionStore + TurnStore,
     P: ConnectionPusher,
 {
-    let Some(request) = body.and_then(ResumeRequest::parse) else {
-        return respond_message(400, EXPECTED);
+    let request = match ResumeRequest::parse(body.unwrap_or_default()) {
+        Ok(request) => request,
+        Err(error) => return respond_message(400, &format!("{error}; {EXPECTED}")),
     };
     let session_id = match store.session_of(connection_id).await {
         Ok(Some(session_id)) => session_id,
@@ -125,23 +126,23 @@ where
         // DynamoDB deletes expired items lazily: an expired record is gone all the same.
         Ok(Some(record)) if record.ttl > now_epoch_seconds() => record,
         Ok(_) => {
-            tracing::info!(%session_id, turn = %request.turn, "resume of an unknown turn");
+            tracing::info!(session_hash = %hashed(&session_id), turn = %request.turn, "resume of an unknown turn");
             return respond_message(404, "no such turn");
         }
         Err(error) => {
-            tracing::error!(%session_id, %error, "could not read the turn");
+            tracing::error!(session_hash = %hashed(&session_id), %error, "could not read the turn");
             return respond_message(500, "could not read the turn");
         }
     };
     let frames = resume_frames(&record, request.after);
     if frames.is_empty() {
-        tracing::info!(%session_id, turn = %request.turn, after = ?request.after, "resume: nothing to send yet");
+        tracing::info!(session_hash = %hashed(&session_id), turn = %request.turn, after = ?request.after, "resume: nothing to send yet");
         return respond_message(200, "nothing to resume yet");
     }
     let pusher = pusher_for();
     for frame in &frames {
         if let Err(error) = pusher.push(connection_id, frame.to_json().as_bytes()).await {
-            tracing::warn!(%session_id, turn = %request.turn, %error, "resume: posting failed");
+            tracing::warn!(session_hash = %hashed(&session_id), turn = %request.turn, %error, "resume: posting failed");
             return match error {
                 PushError::Gone(_) => respond_message(410, "the connection is gone"),
                 _ => respond_message(502, "could not post to the connection"),
@@ -149,7 +150,7 @@ where
         }
     }
     tracing::info!(
-        %session_id,
+        session_hash = %hashed(&session_id),
         turn = %request.turn,
         after = ?request.after,
         frames = frames.len(),

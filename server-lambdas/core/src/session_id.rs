@@ -39,6 +39,13 @@ pub fn is_bound_to(session_id: &str, identity_id: &str) -> bool {
         || session_id.strip_prefix(identity_id).is_some_and(|rest| rest.starts_with('.') && rest.len() > 1)
 }
 
+/// The identity a session id claims, in the form [`is_bound_to`] accepts: the id up to its first
+/// `.` (`us-east-1:abc.2` → `us-east-1:abc`). Per-identity limits of the fulfillment count under
+/// it; Lex does not tell a code hook who called, so it is the session's claim, not a proof.
+pub fn identity_of(session_id: &str) -> &str {
+    session_id.split_once('.').map_or(session_id, |(identity, _)| identity)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +76,13 @@ mod tests {
         assert!(!is_bound_to("us-east-1:aaaa.", me));
         assert!(!is_bound_to("us-east-1:aaaab", me));
         assert!(!is_bound_to("us-east-1:bbbb", me));
+    }
+
+    #[test]
+    fn a_sessions_identity_is_what_it_is_bound_to() {
+        for session in ["us-east-1:aaaa", "us-east-1:aaaa.2", "us-east-1:aaaa.7.x"] {
+            assert_eq!(identity_of(session), "us-east-1:aaaa");
+            assert!(is_bound_to(session, identity_of(session)));
+        }
     }
 }

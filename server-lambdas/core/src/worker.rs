@@ -6,15 +6,19 @@
 //! checkpoints, record and history — with its own deadline (`MAX_ANSWER_SECONDS`, up to
 //! Lambda's 15 minutes), and ends the stream with a `final` frame carrying the Lex messages, since
 //! no `RecognizeText` response will carry them. A widget that lost the stream gets the same
-//! frames from the turn's record with `resume`.
+//! frames from the turn's record with `resume`. Once the answer is written, it frees the session's
+//! in-flight slot the fulfillment took for the turn ([`crate::visitor_limits`]).
 
+use lexstream_protocol::check_turn_id;
 use serde::{Deserialize, Serialize};
 
 use crate::config::FulfillmentConfig;
 use crate::connect::now_epoch_seconds;
 use crate::fulfillment::TurnAnswer;
 use crate::ports::{ModelStream, StreamingBackend};
+use crate::streaming_target::stage_to_stream_to;
 use crate::turns::TurnStore;
+use crate::visitor_limits::release_in_flight;
 
 /// How old a claim may be when its job arrives (Lambda may deliver a queued event late, e.g.
 /// after throttling); older jobs are skipped: the widget gave up on the turn by then.
@@ -36,8 +40,8 @@ pub struct AnswerJob {
 pub enum JobOutcome {
     /// The answer was generated and its record finished.
     Answered,
-    /// Nothing to do: no state table, no such claimed turn, or it was already finished (a
-    /// duplicate delivery of the same event).
+    /// Nothing to do: no state table, a turn id that breaks the rule, no such claimed turn, or it
+    /// was already finished (a duplicate delivery of the same event).
     Skipped,
 }
 
@@ -53,6 +57,11 @@ pub async fn handle_answer_job<M: ModelStream, B: StreamingBackend>(
         tracing::warn!("an answer job without STREAMING_TABLE; nothing to do");
         return JobOutcome::Skipped;
     };
+    if let Err(error) = check_turn_id(&job.turn) {
+        // The fulfillment checks it before handing over; a job from anywhere else is refused.
+        tracing::warn!(%error, "an answer job with a turn id that breaks the rule; nothing to do");
+        return JobOutcome::Skipped;
+    }
     let store = backend.store(table);
     let now = now_epoch_seconds();
     let claimed = match store.turn(&event.session_id, &job.turn).await {
@@ -69,10 +78,16 @@ pub async fn handle_answer_job<M: ModelStream, B: StreamingBackend>(
         }
         Ok(Some(record)) => {
             tracing::info!(turn = %job.turn, status = record.status.as_str(), "the turn is answered, being answered, or stale; a duplicate or late job");
+            // Whoever is streaming it frees the session's slot; a finished or stale turn's hold
+            // (the fulfillment left it to this worker) is freed here.
+            if record.status.is_finished() || record.text_seq.is_none() {
+                release_in_flight(&store, &event.session_id, &job.turn).await;
+            }
             return JobOutcome::Skipped;
         }
         Ok(None) => {
             tracing::warn!(turn = %job.turn, "no claimed record for the job's turn; nothing to do");
+            release_in_flight(&store, &event.session_id, &job.turn).await;
             return JobOutcome::Skipped;
         }
         Err(error) => {
@@ -80,17 +95,19 @@ pub async fn handle_answer_job<M: ModelStream, B: StreamingBackend>(
             return JobOutcome::Skipped;
         }
     };
+    let stage = stage_to_stream_to(event, config).inspect_err(|refusal| refusal.log()).ok();
     let answer = TurnAnswer {
         event,
         turn: &job.turn,
-        streams: true,
+        stage: stage.as_deref(),
         store: Some(&store),
         claimed: Some(&claimed),
-        keeps_history: true,
         ttl: now.saturating_add(config.turn_ttl_seconds),
         deadline: config.max_answer,
         ends_with_final: true,
     };
     answer.generate(model, backend, config).await;
+    // The fulfillment took the session's in-flight slot for this turn and left it to us.
+    release_in_flight(&store, &event.session_id, &job.turn).await;
     JobOutcome::Answered
 }

@@ -86,3 +86,14 @@ async fn the_worker_answers_once_ends_with_a_final_frame_and_skips_duplicates() 
     assert_eq!(handle_answer_job(job, &model, &backend, &config).await, JobOutcome::Skipped);
     assert_eq!(model.requests().len(), 1, "one generation");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_job_with_a_turn_id_that_breaks_the_rule_is_skipped() {
+    let backend = backend_with_connection().await;
+    let model = ScriptedModel::chunks(&["never"], Duration::from_millis(10));
+    let config = deployed_config(&[("ANSWER_WORKER_FUNCTION", "answer-worker")]);
+    let job = AnswerJob { event: turn_event(), turn: "turn#1".into() };
+    assert_eq!(handle_answer_job(job, &model, &backend, &config).await, JobOutcome::Skipped);
+    assert!(model.requests().is_empty());
+    assert!(backend.pusher.received(CONNECTION).is_empty());
+}

@@ -187,29 +187,6 @@ async fn without_a_state_table_there_is_no_record_and_no_history() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_table_the_client_names_is_streamed_through_but_never_written_or_trusted_for_history() {
-    // Without STREAMING_TABLE, the Lex Web UI's way still streams (the connection row is read
-    // from the table the session attribute names), but no record or history goes there: a
-    // visitor could name any table the role can reach.
-    let backend = backend_with_connection().await;
-    backend
-        .store
-        .save_history(VISITOR, &[ChatMessage { role: Role::Assistant, text: "planted".into() }], i64::MAX)
-        .await
-        .unwrap();
-    let model = ScriptedModel::chunks(&["Streamed."], Duration::from_millis(1));
-    let unconfigured =
-        FulfillmentConfig::from_lookup(|name: &str| (name == "BEDROCK_MODEL_ID").then(|| "m".to_owned()))
-            .unwrap();
-    let response = handle_fulfillment(lex_event(|_| {}), &model, &backend, &unconfigured).await;
-    assert_eq!(answer_of(&response), "Streamed.");
-    assert!(backend.store.turn_writes().is_empty(), "no record in a client-named table");
-    let seen = model.requests().pop().expect("the model was asked");
-    assert_eq!(seen.messages.len(), 1, "no history from a client-named table: {:?}", seen.messages);
-    assert!(!backend.pusher.received(CONNECTION).is_empty(), "it still streamed");
-}
-
-#[tokio::test(start_paused = true)]
 async fn the_configured_table_keeps_records_even_without_streaming_attributes() {
     let backend = backend_with_connection().await;
     let model = ScriptedModel::chunks(&["Kept."], Duration::from_millis(1));

@@ -5,14 +5,16 @@ use std::time::Duration;
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use aws_lambda_events::encodings::Body;
+use lexstream_lambda_core::StoreError;
 use lexstream_lambda_core::config::{ConnectConfig, SessionBinding};
 use lexstream_lambda_core::connect::handle_websocket_event;
 use lexstream_lambda_core::fulfillment::handle_fulfillment;
 use lexstream_lambda_core::history::{self, HISTORY_ATTRIBUTE};
 use lexstream_lambda_core::memory::MemoryConnectionStore;
-use lexstream_lambda_core::ports::{ConnectionStore, Role};
+use lexstream_lambda_core::ports::{ChatMessage, ConnectionRecord, ConnectionStore, Role};
 use lexstream_lambda_core::testing::{RecordingPusher, ScriptedModel};
-use lexstream_lambda_core::turns::{TurnRecord, TurnStatus, TurnStore};
+use lexstream_lambda_core::turns::{TurnClaim, TurnRecord, TurnStatus, TurnStore};
+use lexstream_lambda_core::visitor_limits::{HoldOutcome, InFlightHold, VisitorLimitStore};
 use lexstream_lambda_core::{ModelError, ModelErrorKind};
 use lexstream_protocol::lex::{DialogActionType, IntentState, Message, MessageContentType};
 use lexstream_protocol::{Frame, Incoming, StreamAssembler, parse_incoming, resume_request};
@@ -33,7 +35,12 @@ fn websocket_event(name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Api
 }
 
 fn connect_config(binding: SessionBinding) -> ConnectConfig {
-    ConnectConfig { table_name: "t".into(), session_binding: binding, ttl_seconds: 7500 }
+    ConnectConfig {
+        table_name: "t".into(),
+        session_binding: binding,
+        ttl_seconds: 7500,
+        connects_per_minute: lexstream_protocol::limits::DEFAULT_CONNECTS_PER_IDENTITY_PER_MINUTE,
+    }
 }
 
 /// The pusher factory for routes that post nothing.
@@ -206,6 +213,124 @@ async fn stop_marks_the_turn_on_the_connections_own_session_only() {
     .await;
     assert_eq!(answer.status_code, 200, "{}", body_text(answer.body));
     assert_eq!(store.get(VISITOR).await.unwrap().unwrap().stop_turn.as_deref(), Some("t-9"));
+}
+
+/// A store in which, as the `stop` route looks up its connection's session, the session's row
+/// changes under it: a racing reconnect (`Some(newer connection)`) or `$disconnect` (`None`).
+struct RacingStore {
+    inner: MemoryConnectionStore,
+    race: Option<&'static str>,
+}
+
+impl ConnectionStore for RacingStore {
+    async fn put(&self, record: &ConnectionRecord) -> Result<(), StoreError> {
+        self.inner.put(record).await
+    }
+
+    async fn get(&self, session_id: &str) -> Result<Option<ConnectionRecord>, StoreError> {
+        self.inner.get(session_id).await
+    }
+
+    async fn session_of(&self, connection_id: &str) -> Result<Option<String>, StoreError> {
+        let session = self.inner.session_of(connection_id).await?;
+        let row = self.inner.get(VISITOR).await?.unwrap();
+        match self.race {
+            Some(newer) => self.inner.put(&ConnectionRecord { connection_id: newer.into(), ..row }).await?,
+            None => {
+                self.inner.delete_if_current(VISITOR, &row.connection_id).await?;
+            }
+        }
+        Ok(session)
+    }
+
+    async fn request_stop_if_current(
+        &self,
+        session_id: &str,
+        connection_id: &str,
+        turn: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner.request_stop_if_current(session_id, connection_id, turn).await
+    }
+
+    async fn delete_if_current(&self, session_id: &str, connection_id: &str) -> Result<bool, StoreError> {
+        self.inner.delete_if_current(session_id, connection_id).await
+    }
+}
+
+impl TurnStore for RacingStore {
+    async fn claim(&self, record: &TurnRecord) -> Result<TurnClaim, StoreError> {
+        self.inner.claim(record).await
+    }
+
+    async fn save_turn(&self, record: &TurnRecord) -> Result<(), StoreError> {
+        self.inner.save_turn(record).await
+    }
+
+    async fn turn(&self, session_id: &str, turn: &str) -> Result<Option<TurnRecord>, StoreError> {
+        self.inner.turn(session_id, turn).await
+    }
+
+    async fn history(&self, session_id: &str) -> Result<Vec<ChatMessage>, StoreError> {
+        self.inner.history(session_id).await
+    }
+
+    async fn save_history(
+        &self,
+        session_id: &str,
+        messages: &[ChatMessage],
+        ttl: i64,
+    ) -> Result<(), StoreError> {
+        self.inner.save_history(session_id, messages, ttl).await
+    }
+}
+
+impl VisitorLimitStore for RacingStore {
+    async fn hold_in_flight(
+        &self,
+        hold: &InFlightHold,
+        replaceable: Option<&str>,
+        now: i64,
+    ) -> Result<HoldOutcome, StoreError> {
+        self.inner.hold_in_flight(hold, replaceable, now).await
+    }
+
+    async fn release_in_flight(&self, session_id: &str, turn: &str) -> Result<(), StoreError> {
+        self.inner.release_in_flight(session_id, turn).await
+    }
+
+    async fn add_hit(&self, key: &str, ttl: i64) -> Result<u64, StoreError> {
+        self.inner.add_hit(key, ttl).await
+    }
+
+    async fn hits(&self, key: &str) -> Result<u64, StoreError> {
+        self.inner.hits(key).await
+    }
+}
+
+#[tokio::test]
+async fn a_stop_that_loses_a_race_with_a_reconnect_or_a_disconnect_leaves_the_row_alone() {
+    let config = connect_config(SessionBinding::RequireIdentity);
+    let stop = websocket_event("apigw_ws_connect.json", |json| {
+        json["requestContext"]["routeKey"] = "stop".into();
+        json["body"] = r#"{"action":"stop","turn":"t-9"}"#.into();
+    });
+
+    // The widget reconnected between the stop's lookup and its write.
+    let reconnected = RacingStore { inner: connected_store().await, race: Some("NEWER=") };
+    let answer = handle_websocket_event(stop.clone(), &reconnected, &no_posts, &config).await;
+    assert_eq!(answer.status_code, 404, "{}", body_text(answer.body));
+    let row = reconnected.inner.get(VISITOR).await.unwrap().unwrap();
+    assert_eq!(
+        (row.connection_id.as_str(), row.stop_turn),
+        ("NEWER=", None),
+        "the new connection's row is untouched"
+    );
+
+    // The connection's `$disconnect` ran in between: the row is not brought back.
+    let disconnected = RacingStore { inner: connected_store().await, race: None };
+    let answer = handle_websocket_event(stop, &disconnected, &no_posts, &config).await;
+    assert_eq!(answer.status_code, 404);
+    assert_eq!(disconnected.inner.get(VISITOR).await.unwrap(), None, "no row points at a dead connection");
 }
 
 // ---- resume ----
@@ -393,6 +518,33 @@ async fn a_malformed_resume_gets_400_saying_what_is_expected() {
         assert!(message.contains(r#"\"action\":\"resume\""#), "{message}");
         assert!(pusher.received(CONNECTION).is_empty());
     }
+    let (_, message, _, _) = resume(&store, CONNECTION, r#"{"action":"resume","turn":"turn#7"}"#).await;
+    assert!(message.contains("the turn id was refused: the turn id may only contain"), "{message}");
+}
+
+#[tokio::test]
+async fn a_stop_with_a_turn_id_that_breaks_the_rule_gets_400_saying_why() {
+    let store = connected_store().await;
+    let config = connect_config(SessionBinding::RequireIdentity);
+    let long = format!(r#"{{"action":"stop","turn":"{}"}}"#, "t".repeat(65));
+    for (body, reason) in [
+        (r#"{"action":"stop","turn":"t#1"}"#, "may only contain letters, digits"),
+        (r#"{"action":"stop","turn":""}"#, "the turn id is empty"),
+        (long.as_str(), "longer than 64 characters"),
+        (r#"{"action":"stop"}"#, "no \\\"turn\\\" string"),
+        ("stop it", "not a JSON object"),
+    ] {
+        let stop = websocket_event("apigw_ws_connect.json", |json| {
+            json["requestContext"]["routeKey"] = "stop".into();
+            json["body"] = body.into();
+        });
+        let answer = handle_websocket_event(stop, &store, &no_posts, &config).await;
+        assert_eq!(answer.status_code, 400, "{body}");
+        let message = body_text(answer.body);
+        assert!(message.contains(reason), "{body}: {message}");
+        assert!(message.contains(r#"\"action\":\"stop\""#), "says what is expected: {message}");
+    }
+    assert_eq!(store.get(VISITOR).await.unwrap().unwrap().stop_turn, None, "nothing was stopped");
 }
 
 // ---- fulfillment ----
@@ -493,15 +645,4 @@ async fn a_throttled_model_yields_a_readable_failed_answer_and_an_error_frame() 
     let frames = backend.pusher.received(CONNECTION);
     assert_eq!(frames.len(), 1);
     assert!(frames[0].contains("\"type\":\"error\""), "{}", frames[0]);
-}
-
-#[tokio::test(start_paused = true)]
-async fn streaming_targets_outside_the_configured_ones_are_not_used() {
-    let backend = backend_with_connection().await;
-    let model = ScriptedModel::chunks(&["ok"], Duration::from_millis(1));
-    let mut config = deployed_config(&[]);
-    config.allowed_table = Some("the-real-table".into());
-    let response = handle_fulfillment(lex_event(|_| {}), &model, &backend, &config).await;
-    assert_eq!(response.messages.unwrap()[0].content.as_deref(), Some("ok"));
-    assert!(backend.pusher.received(CONNECTION).is_empty(), "a client-chosen table is not trusted");
 }

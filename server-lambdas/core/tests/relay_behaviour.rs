@@ -6,11 +6,14 @@ use std::time::Duration;
 use lexstream_lambda_core::memory::MemoryConnectionStore;
 use lexstream_lambda_core::ports::{ConnectionRecord, ConnectionStore, ModelRequest, ModelStream};
 use lexstream_lambda_core::relay::{
-    END_RECONNECT_GRACE, GenerationEnd, RelayLimits, StreamTarget, relay, relay_with_checkpoints,
+    END_RECONNECT_GRACE, GenerationEnd, RelayLimits, RelayOutcome, StreamTarget, relay,
+    relay_with_checkpoints,
 };
+use lexstream_lambda_core::resume::resume_frames;
 use lexstream_lambda_core::testing::{RecordingPusher, ScriptStep, ScriptedModel};
 use lexstream_lambda_core::turns::{TurnCheckpoint, TurnRecord, TurnStatus, TurnStore};
 use lexstream_lambda_core::{ModelError, ModelErrorKind};
+use lexstream_protocol::lex::{Message, MessageContentType};
 use lexstream_protocol::{Frame, Incoming, StreamAssembler, parse_incoming};
 use proptest::prelude::*;
 use tokio::time::Instant;
@@ -221,6 +224,25 @@ async fn text_over_the_frame_limit_is_split_into_frames_that_fit() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_turn_id_too_large_for_any_frame_stops_streaming_but_not_the_answer() {
+    // Escaped quotes make the frame's own fields over 32 KB: no frame can carry text.
+    let oversized_turn = "\"".repeat(17_000);
+    let model = ScriptedModel::chunks(&["still ", "answered"], Duration::from_millis(5));
+    let pusher = RecordingPusher::default();
+    let store = store_with("c1").await;
+    let target =
+        StreamTarget { store: &store, pusher: &pusher, session_id: SESSION, connection_id: "c1".into() };
+    let outcome =
+        relay(model.stream(request()).await.unwrap(), Some(target), &oversized_turn, RelayLimits::default())
+            .await;
+    assert_eq!(outcome.text, "still answered");
+    assert_eq!(outcome.end, GenerationEnd::Complete);
+    let stopped = outcome.stream.stopped.unwrap();
+    assert!(stopped.contains("turn id"), "{stopped}");
+    assert!(pusher.received("c1").is_empty(), "nothing was posted");
+}
+
+#[tokio::test(start_paused = true)]
 async fn without_a_target_nothing_is_posted_and_the_answer_is_complete() {
     let model = ScriptedModel::chunks(&["x", "y"], Duration::from_millis(1));
     let outcome = relay::<MemoryConnectionStore, RecordingPusher>(
@@ -401,6 +423,127 @@ async fn the_end_of_the_stream_waits_briefly_for_a_widget_that_is_reconnecting()
     assert!(turn.is_complete(), "done reached the new connection");
 }
 
+/// The record the fulfillment writes once the relay is done (see `fulfillment.rs`): the outcome's
+/// text and seqs, with the answer as the final Lex message.
+fn finished_record(claimed: &TurnRecord, outcome: &RelayOutcome) -> TurnRecord {
+    TurnRecord {
+        status: TurnStatus::after(&outcome.end),
+        text: outcome.text.clone(),
+        text_seq: outcome.text_seq,
+        next_seq: outcome.next_seq,
+        messages: Some(vec![Message::text(MessageContentType::PlainText, outcome.text.clone())]),
+        ..claimed.clone()
+    }
+}
+
+/// However many times the widget's socket drops, and however long it takes to reconnect (up
+/// to 800 ms, beyond the widget's backoff), the widget — keeping its turn across connections
+/// — gets every seq at most once and ends with exactly the answer: from the stream, or, when
+/// its last reconnect came after the relay's grace, from the turn's record: what
+/// [`resume_frames`] sends for the record the fulfillment writes at the end (a snapshot at its
+/// `text_seq` unless the widget has it, then a `final` at its `next_seq`, which ends the turn
+/// even after a lost `done` left a gap). Every checkpoint is a prefix of the answer.
+fn drops_and_reconnects_deliver_the_exact_answer(
+    chunks: &[(String, u64)],
+    drops: &[(u64, u64)],
+    latency: u64,
+) -> Result<(), TestCaseError> {
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+    runtime.block_on(async {
+        let steps = chunks
+            .iter()
+            .map(|(text, wait)| ScriptStep::Text(Duration::from_millis(*wait), text.clone()))
+            .collect();
+        let model = ScriptedModel { refuse: None, steps, requests: Default::default() };
+        let pusher = RecordingPusher::with_latency(Duration::from_millis(latency));
+        let store = store_with("c0").await;
+        let claimed = TurnRecord::claimed(SESSION, "t1", 1_700_000_000, 1_700_086_400);
+        let checkpoint = TurnCheckpoint::new(&store, &claimed);
+        let target =
+            StreamTarget { store: &store, pusher: &pusher, session_id: SESSION, connection_id: "c0".into() };
+        let widget = async {
+            for (n, (gap, delay)) in drops.iter().enumerate() {
+                tokio::time::sleep(Duration::from_millis(*gap)).await;
+                let old = format!("c{n}");
+                pusher.mark_gone(&old);
+                store.delete_if_current(SESSION, &old).await.unwrap();
+                tokio::time::sleep(Duration::from_millis(*delay)).await;
+                let record = ConnectionRecord {
+                    session_id: SESSION.into(),
+                    connection_id: format!("c{}", n + 1),
+                    ttl: 0,
+                    stop_turn: None,
+                };
+                store.put(&record).await.unwrap();
+            }
+        };
+        let stream = model.stream(request()).await.unwrap();
+        let (outcome, ()) = tokio::join!(
+            relay_with_checkpoints(stream, Some(target), Some(&checkpoint), "t1", RelayLimits::default()),
+            widget
+        );
+
+        let expected: String = chunks.iter().map(|(text, _)| text.as_str()).collect();
+        prop_assert_eq!(&outcome.text, &expected);
+        let received: Vec<String> =
+            (0..=drops.len()).flat_map(|n| pusher.received(&format!("c{n}"))).collect();
+        let frames = frames_of(&received);
+        let seqs: Vec<u64> = frames.iter().map(Frame::seq).collect();
+        prop_assert!(
+            seqs.windows(2).all(|pair| pair[0] < pair[1]),
+            "seqs only go up, none twice: {:?}",
+            seqs
+        );
+        let mut turn = assemble(&received);
+        if turn.is_complete() {
+            prop_assert_eq!(&outcome.stream.stopped, &None);
+        } else {
+            prop_assert!(outcome.stream.stopped.as_deref().unwrap_or_default().contains("410"));
+            // The widget reconnected too late for the relay: it asks the `resume` route for what
+            // it is missing, which answers from the record the fulfillment writes at the end.
+            let record = finished_record(&claimed, &outcome);
+            let last_applied = turn.last_applied_seq();
+            for frame in resume_frames(&record, last_applied) {
+                turn.accept(frame);
+            }
+            prop_assert!(
+                turn.is_complete(),
+                "the resume after seq {:?} ends the turn: {:?}",
+                last_applied,
+                record
+            );
+            prop_assert!(turn.final_messages().is_some(), "the resume ends the turn with its final answer");
+        }
+        prop_assert_eq!(turn.text(), expected.as_str());
+        for save in store.turn_writes() {
+            prop_assert!(expected.starts_with(&save.text));
+            prop_assert!(save.next_seq <= outcome.next_seq);
+        }
+        // A page reloaded after the turn (no frames of it) gets the whole answer from the record.
+        let mut reloaded = StreamAssembler::new("t1");
+        for frame in resume_frames(&finished_record(&claimed, &outcome), None) {
+            reloaded.accept(frame);
+        }
+        prop_assert!(reloaded.is_complete());
+        prop_assert_eq!(reloaded.text(), expected.as_str());
+        Ok(())
+    })
+}
+
+/// A case the property once failed on (its model of the resume ended the turn with `done`): the
+/// first drop closes the connection while `done` (seq 5) is in flight, the next two connections
+/// live too briefly for the relay's checks to see them, and the last one comes after its grace.
+/// The widget has seqs 0–4; the record's `next_seq` is 6, and the `final` the resume route sends
+/// there ends the turn across the gap the lost `done` left (a `done` at 6 would wait forever).
+#[test]
+fn a_done_lost_with_the_connection_reaches_the_widget_through_resume() {
+    let chunks: Vec<(String, u64)> = [(" ", 6), ("a", 42), ("a", 7), (" ", 49), (" ", 1)]
+        .map(|(text, wait)| (text.to_owned(), wait))
+        .to_vec();
+    drops_and_reconnects_deliver_the_exact_answer(&chunks, &[(139, 17), (98, 402), (30, 470)], 12).unwrap();
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -435,68 +578,13 @@ proptest! {
         })?;
     }
 
-    /// However many times the widget's socket drops, and however long it takes to reconnect (up
-    /// to 800 ms, beyond the widget's backoff), the widget — keeping its turn across connections
-    /// — gets every seq at most once and ends with exactly the answer: from the stream, or, when
-    /// its last reconnect came after the relay's grace, from the turn's record (the `resume` route
-    /// sends a snapshot at the record's `text_seq` and the end at its `next_seq`). Every
-    /// checkpoint is a prefix of the answer.
+    /// [`drops_and_reconnects_deliver_the_exact_answer`] for any chunks, drops and latency.
     #[test]
     fn any_drops_and_reconnect_delays_deliver_the_exact_answer(
         chunks in proptest::collection::vec(("[a-z ]{1,12}", 0u64..60), 1..40),
         drops in proptest::collection::vec((30u64..800, 0u64..800), 0..5),
         latency in 0u64..40,
     ) {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
-        runtime.block_on(async {
-            let steps = chunks
-                .iter()
-                .map(|(text, wait)| ScriptStep::Text(Duration::from_millis(*wait), text.clone()))
-                .collect();
-            let model = ScriptedModel { refuse: None, steps, requests: Default::default() };
-            let pusher = RecordingPusher::with_latency(Duration::from_millis(latency));
-            let store = store_with("c0").await;
-            let claimed = TurnRecord::claimed(SESSION, "t1", 1_700_000_000, 1_700_086_400);
-            let checkpoint = TurnCheckpoint::new(&store, &claimed);
-            let target = StreamTarget { store: &store, pusher: &pusher, session_id: SESSION, connection_id: "c0".into() };
-            let widget = async {
-                for (n, (gap, delay)) in drops.iter().enumerate() {
-                    tokio::time::sleep(Duration::from_millis(*gap)).await;
-                    let old = format!("c{n}");
-                    pusher.mark_gone(&old);
-                    store.delete_if_current(SESSION, &old).await.unwrap();
-                    tokio::time::sleep(Duration::from_millis(*delay)).await;
-                    let record = ConnectionRecord { session_id: SESSION.into(), connection_id: format!("c{}", n + 1), ttl: 0, stop_turn: None };
-                    store.put(&record).await.unwrap();
-                }
-            };
-            let stream = model.stream(request()).await.unwrap();
-            let (outcome, ()) = tokio::join!(
-                relay_with_checkpoints(stream, Some(target), Some(&checkpoint), "t1", RelayLimits::default()),
-                widget
-            );
-
-            let expected: String = chunks.iter().map(|(text, _)| text.as_str()).collect();
-            prop_assert_eq!(&outcome.text, &expected);
-            let received: Vec<String> = (0..=drops.len()).flat_map(|n| pusher.received(&format!("c{n}"))).collect();
-            let frames = frames_of(&received);
-            let seqs: Vec<u64> = frames.iter().map(Frame::seq).collect();
-            prop_assert!(seqs.windows(2).all(|pair| pair[0] < pair[1]), "seqs only go up, none twice: {:?}", seqs);
-            let mut turn = assemble(&received);
-            if turn.is_complete() {
-                prop_assert_eq!(&outcome.stream.stopped, &None);
-            } else {
-                prop_assert!(outcome.stream.stopped.as_deref().unwrap_or_default().contains("410"));
-                turn.accept(Frame::Snapshot { turn: "t1".into(), seq: outcome.text_seq.unwrap(), text: outcome.text.clone() });
-                turn.accept(Frame::Done { turn: "t1".into(), seq: outcome.next_seq });
-                prop_assert!(turn.is_complete(), "the record's next_seq follows everything delivered");
-            }
-            prop_assert_eq!(turn.text(), expected.as_str());
-            for save in store.turn_writes() {
-                prop_assert!(expected.starts_with(&save.text));
-                prop_assert!(save.next_seq <= outcome.next_seq);
-            }
-            Ok(())
-        })?;
+        drops_and_reconnects_deliver_the_exact_answer(&chunks, &drops, latency)?;
     }
 }

@@ -9,7 +9,7 @@ use lexstream_lambda_core::connect::handle_websocket_event;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
-    lexstream_lambda_core::logging::init_json_logs();
+    lexstream_lambda_core::logging::init_json_logs()?;
     let config = ConnectConfig::from_lookup(environment)?;
     let sdk_config = load_sdk_config().await;
     let store = DynamoDbConnectionStore::new(DynamoDbClient::new(&sdk_config), &config.table_name);

@@ -459,10 +459,12 @@ fn shown_text<'a>(
 #[cfg(test)]
 mod tests {
     use crate::render::StreamingMarkdown;
+    use crate::render::policy::ImageOrigins;
 
-    /// The HTML shown for `text` streamed as one update.
+    /// The HTML shown for `text` streamed as one update (images may load from `img.example`).
     fn shown(text: &str) -> String {
-        let mut markdown = StreamingMarkdown::new();
+        let images = ImageOrigins::parse(&["https://img.example"]).unwrap_or_default();
+        let mut markdown = StreamingMarkdown::new(images);
         markdown.update(text);
         markdown.html()
     }
@@ -527,6 +529,8 @@ mod tests {
     fn an_incomplete_image_shows_its_alt_text_at_most() {
         assert_eq!(shown("Look: ![a cat](https://img.exa"), "<p>Look: a cat</p>\n");
         assert!(!shown("![a cat](https://img.example/c").contains("<img"));
+        assert!(shown("![a cat](https://img.example/c.png) and").contains("<img"));
+        assert_eq!(shown("![a cat](https://elsewhere.example/c.png) and"), "<p>a cat and</p>\n");
     }
 
     #[test]

@@ -105,6 +105,32 @@ impl ConnectionStore for DynamoDbConnectionStore {
             .and_then(|item| string_attribute(&item, BOUND_SESSION)))
     }
 
+    async fn request_stop_if_current(
+        &self,
+        session_id: &str,
+        connection_id: &str,
+        turn: &str,
+    ) -> Result<bool, StoreError> {
+        let updated = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(KEY, AttributeValue::S(session_id.to_owned()))
+            .update_expression("SET #stop = :turn")
+            .condition_expression("#connection = :connection")
+            .expression_attribute_names("#stop", STOP_TURN)
+            .expression_attribute_names("#connection", CONNECTION_ID)
+            .expression_attribute_values(":turn", AttributeValue::S(turn.to_owned()))
+            .expression_attribute_values(":connection", AttributeValue::S(connection_id.to_owned()))
+            .send()
+            .await;
+        match updated {
+            Ok(_) => Ok(true),
+            Err(error) if error.code() == Some("ConditionalCheckFailedException") => Ok(false),
+            Err(error) => Err(store_error(&format!("UpdateItem on {}", self.table), error)),
+        }
+    }
+
     async fn delete_if_current(&self, session_id: &str, connection_id: &str) -> Result<bool, StoreError> {
         self.client
             .delete_item()

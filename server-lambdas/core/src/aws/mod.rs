@@ -8,6 +8,7 @@ mod apigw;
 mod appsync;
 mod bedrock;
 pub mod dynamodb;
+mod dynamodb_limits;
 mod dynamodb_turns;
 mod lambda_invoke;
 mod signed_post;

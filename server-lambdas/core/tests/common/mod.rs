@@ -24,12 +24,18 @@ pub(crate) fn lex_event(edit: impl FnOnce(&mut serde_json::Value)) -> CodeHookEv
     serde_json::from_value(json).unwrap()
 }
 
-/// A deployment's settings: a model, [`TABLE`] as `STREAMING_TABLE` (records and history are
-/// kept only in the configured table), and `extra` variables.
+/// The stage the fixture event names in `streamingEndpoint` (its `https://` form), as the
+/// template configures it (`wss://`).
+pub(crate) const STAGE: &str = "wss://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod";
+
+/// A deployment's settings: a model, [`TABLE`] as `STREAMING_TABLE` and [`STAGE`] as
+/// `STREAMING_ENDPOINT` (the only table and stage a turn may stream through), and `extra`
+/// variables.
 pub(crate) fn deployed_config(extra: &[(&str, &str)]) -> FulfillmentConfig {
     FulfillmentConfig::from_lookup(|name: &str| match name {
         "BEDROCK_MODEL_ID" => Some("test-model".to_owned()),
         "STREAMING_TABLE" => Some(TABLE.to_owned()),
+        "STREAMING_ENDPOINT" => Some(STAGE.to_owned()),
         _ => extra.iter().find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned()),
     })
     .unwrap()
