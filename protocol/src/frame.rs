@@ -160,10 +160,35 @@ pub fn parse_incoming(message: &str) -> Incoming {
             Incoming::Legacy(message.to_owned())
         };
     }
-    match serde_json::from_value(serde_json::Value::Object(object)) {
+    match read_frame(&frame_type, &object) {
         Ok(frame) => Incoming::Frame(frame),
-        Err(error) => Incoming::Malformed(FrameError { frame_type, reason: error.to_string() }),
+        Err(reason) => Incoming::Malformed(FrameError { frame_type, reason }),
     }
+}
+
+/// Reads a frame of a known `frame_type` field by field, as the derived `Deserialize` would
+/// (extra fields ignored), without that derive's code in the widget (~10 KB gzip).
+fn read_frame(
+    frame_type: &str,
+    object: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Frame, String> {
+    let text = |name: &str| crate::lex::required_string(object, name);
+    let turn = text("turn")?;
+    let seq = object.get("seq").and_then(serde_json::Value::as_u64).ok_or("`seq` is missing or not a u64")?;
+    Ok(match frame_type {
+        "chunk" => Frame::Chunk { turn, seq, text: text("text")? },
+        "progress" => Frame::Progress { turn, seq, text: text("text")? },
+        "snapshot" => Frame::Snapshot { turn, seq, text: text("text")? },
+        "done" => Frame::Done { turn, seq },
+        "error" => Frame::Error { turn, seq, message: text("message")? },
+        _ => Frame::Final {
+            turn,
+            seq,
+            messages: crate::lex::Message::list_from_json(
+                object.get("messages").unwrap_or(&serde_json::Value::Null),
+            )?,
+        },
+    })
 }
 
 #[cfg(test)]

@@ -6,9 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use lexstream_protocol::lex::{
-    Button, ImageResponseCard, Message, MessageContentType, RecognizeTextResponse, SessionState,
-};
+use lexstream_protocol::lex::{Message, RecognizeTextResponse, SessionState};
 use serde_json::{Map, Value};
 
 /// A field that is missing or not what Lex documents.
@@ -40,7 +38,7 @@ pub(super) fn read_answer(text: &str) -> Read<RecognizeTextResponse> {
         Ok(SessionState { session_attributes, ..SessionState::default() })
     })?;
     Ok(RecognizeTextResponse {
-        messages: optional(answer, "messages", |messages| list(messages, "messages", message))?,
+        messages: optional(answer, "messages", Message::list_from_json)?,
         session_state,
         ..RecognizeTextResponse::default()
     })
@@ -68,11 +66,6 @@ fn string(json: &Value, name: &str) -> Read<String> {
     json.as_str().map(str::to_owned).ok_or_else(|| wrong(name))
 }
 
-/// A required string field.
-fn required(object: &Map<String, Value>, name: &str) -> Read<String> {
-    string(object.get(name).unwrap_or(&Value::Null), name)
-}
-
 /// An optional field: absent or `null` is `None`.
 fn optional<T>(object: &Map<String, Value>, name: &str, read: impl Fn(&Value) -> Read<T>) -> Read<Option<T>> {
     match object.get(name) {
@@ -81,44 +74,12 @@ fn optional<T>(object: &Map<String, Value>, name: &str, read: impl Fn(&Value) ->
     }
 }
 
-fn optional_string(object: &Map<String, Value>, name: &str) -> Read<Option<String>> {
-    optional(object, name, |json| string(json, name))
-}
-
-fn list<T>(json: &Value, name: &str, read: impl Fn(&Value) -> Read<T>) -> Read<Vec<T>> {
-    json.as_array().ok_or_else(|| wrong(name))?.iter().map(read).collect()
-}
-
 fn string_map(json: &Value) -> Read<BTreeMap<String, String>> {
     let mut map = BTreeMap::new();
     for (key, value) in object(json, "sessionAttributes")? {
         map.insert(key.clone(), string(value, key)?);
     }
     Ok(map)
-}
-
-fn message(json: &Value) -> Read<Message> {
-    let message = object(json, "messages")?;
-    Ok(Message {
-        content_type: MessageContentType::from(required(message, "contentType")?.as_str()),
-        content: optional_string(message, "content")?,
-        image_response_card: optional(message, "imageResponseCard", card)?,
-    })
-}
-
-fn card(json: &Value) -> Read<ImageResponseCard> {
-    let card = object(json, "imageResponseCard")?;
-    Ok(ImageResponseCard {
-        title: required(card, "title")?,
-        subtitle: optional_string(card, "subtitle")?,
-        image_url: optional_string(card, "imageUrl")?,
-        buttons: optional(card, "buttons", |buttons| list(buttons, "buttons", button))?,
-    })
-}
-
-fn button(json: &Value) -> Read<Button> {
-    let button = object(json, "buttons")?;
-    Ok(Button { text: required(button, "text")?, value: required(button, "value")? })
 }
 
 #[cfg(test)]

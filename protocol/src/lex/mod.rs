@@ -6,6 +6,7 @@
 //! (as an `Other(String)` variant) instead of failing.
 
 mod event;
+mod message_json;
 mod open_enum;
 mod response;
 mod runtime;
@@ -18,6 +19,7 @@ pub use event::{
     ProposedDialogAction, ProposedNextState, ResolvedContext, Sentiment, SentimentResponse, SentimentScore,
     Transcription,
 };
+pub(crate) use message_json::required_string;
 pub use response::CodeHookResponse;
 pub use runtime::{
     ConfidenceScore, LexRuntimeErrorCode, RecognizeTextRequest, RecognizeTextResponse, RecognizedBotMember,
