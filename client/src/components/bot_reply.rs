@@ -84,22 +84,28 @@ pub fn BotReply(
             on_painted.run(());
         }
     };
-    // Frames mark the reply dirty; one paint per screen frame draws whatever arrived.
+    // Frames mark the reply dirty; one paint per screen frame draws whatever arrived. A reply
+    // that has finished ignores them (its turn is no longer streaming).
     let paint_scheduled = StoredValue::new(false);
-    Effect::new(move |_| {
-        if phase.get() != Phase::Streaming {
-            return;
-        }
-        conversation.streamed.track();
-        if !paint_scheduled.get_value() {
-            paint_scheduled.set_value(true);
+    let schedule_paint = move || {
+        let streaming = transcript
+            .try_with_untracked(|t| {
+                matches!(t.entries().get(index), Some(Entry::Bot { reply: Reply::Streaming(_), .. }))
+            })
+            .unwrap_or(false);
+        if streaming
+            && paint_scheduled.try_update_value(|scheduled| !std::mem::replace(scheduled, true)) == Some(true)
+        {
             request_animation_frame(move || {
                 if paint_scheduled.try_update_value(|scheduled| *scheduled = false).is_some() {
                     paint();
                 }
             });
         }
-    });
+    };
+    conversation.on_stream(schedule_paint);
+    // A reply restored as streaming (after a reload) paints once at once.
+    schedule_paint();
     // The final answer keeps the streamed nodes when, finished, they are exactly its markup.
     let kept_stream = Memo::new(move |_| {
         if phase.get() != Phase::Final {
