@@ -4,15 +4,13 @@
 //! costs no reactive work (frames can come thousands a second; a listener only marks its reply
 //! for the next paint).
 
-use std::sync::Arc;
-
 use leptos::prelude::*;
 use lexstream_protocol::Incoming;
 
 use crate::transcript::{Change, Transcript};
 
 /// Called when what a streaming reply shows may have changed (text, progress line, error).
-type StreamListener = Arc<dyn Fn() + Send + Sync>;
+type StreamListener = Box<dyn Fn() + Send + Sync>;
 
 /// The transcript and its stream listeners; cheap to copy into closures.
 #[derive(Clone, Copy)]
@@ -43,18 +41,15 @@ impl Conversation {
     /// (the component that asked) is cleaned up.
     pub fn on_stream(self, listener: impl Fn() + Send + Sync + 'static) {
         let id = self.next_listener.try_update_value(|next| std::mem::replace(next, *next + 1)).unwrap_or(0);
-        self.listeners.update_value(|listeners| listeners.push((id, Arc::new(listener))));
+        self.listeners.update_value(|listeners| listeners.push((id, Box::new(listener))));
         on_cleanup(move || {
             self.listeners.try_update_value(|listeners| listeners.retain(|(other, _)| *other != id));
         });
     }
 
+    /// Runs on every streamed frame: no allocation, only the listeners' own (cheap) checks.
     fn wake_streams(self) {
-        let listeners: Vec<StreamListener> = self
-            .listeners
-            .try_with_value(|listeners| listeners.iter().map(|(_, listener)| Arc::clone(listener)).collect())
-            .unwrap_or_default();
-        listeners.iter().for_each(|listener| listener());
+        self.listeners.try_with_value(|listeners| listeners.iter().for_each(|(_, listener)| listener()));
     }
 
     /// Applies one message from the stream and wakes what it changed. Returns whether it ended

@@ -4,8 +4,6 @@
 //! credentials), the same hash in the devstack's own lines and the Lambdas'.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use aws_sdk_lexruntimev2::types::SessionState;
@@ -13,32 +11,12 @@ use futures_util::{SinkExt, StreamExt};
 use lexstream_devstack::DevstackConfig;
 use lexstream_e2e::Visitor;
 use lexstream_lambda_core::log_hash::hashed;
+use lexstream_lambda_core::testing::CapturedLogs;
 use lexstream_protocol::{Incoming, StreamAssembler, parse_incoming, resume_request, stop_request};
 use tokio_tungstenite::tungstenite::Message;
 use tracing_subscriber::util::SubscriberInitExt;
 
 const TURN: &str = "turn-logs-1";
-
-/// Every log line written while it is the default subscriber.
-#[derive(Clone, Default)]
-struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
-
-impl CapturedLogs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
-    }
-}
-
-impl Write for CapturedLogs {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test]
 async fn the_devstack_and_its_lambdas_log_the_visitor_hashed() {

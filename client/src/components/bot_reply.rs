@@ -103,9 +103,13 @@ pub fn BotReply(
             });
         }
     };
-    conversation.on_stream(schedule_paint);
-    // A reply restored as streaming (after a reload) paints once at once.
-    schedule_paint();
+    // Only a reply still under way when it is shown can stream; a finished one (the greeting,
+    // the saved history) never listens, so a frame costs nothing per reply in the log.
+    if matches!(phase.get_untracked(), Phase::Waiting | Phase::Streaming) {
+        conversation.on_stream(schedule_paint);
+        // A reply restored as streaming (after a reload) paints once at once.
+        schedule_paint();
+    }
     // The final answer keeps the streamed nodes when, finished, they are exactly its markup.
     let kept_stream = Memo::new(move |_| {
         if phase.get() != Phase::Final {

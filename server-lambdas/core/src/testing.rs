@@ -1,5 +1,5 @@
-//! Test doubles for the ports: a scripted model and a recording pusher. Public so the devstack's
-//! and the end-to-end tests can use them too.
+//! Test doubles for the ports: a scripted model and a recording pusher; and captured log lines.
+//! Public so the devstack's and the end-to-end tests can use them too.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -169,5 +169,28 @@ impl StreamingBackend for InMemoryBackend {
     fn pusher(&self, endpoint: &str) -> RecordingPusher {
         self.requested.lock().unwrap_or_else(PoisonError::into_inner).push(format!("endpoint:{endpoint}"));
         self.pusher.clone()
+    }
+}
+
+/// Every log line written while it is the default subscriber's writer (a `tracing_subscriber`
+/// `MakeWriter`: `.with_writer(move || logs.clone())`), for tests that read what was logged.
+#[derive(Debug, Clone, Default)]
+pub struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
+
+impl CapturedLogs {
+    /// What was written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
+    }
+}
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }

@@ -5,8 +5,6 @@
 //! them, only their keyed hash, so the lines still correlate.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
@@ -16,7 +14,7 @@ use lexstream_lambda_core::connect::handle_websocket_event;
 use lexstream_lambda_core::fulfillment::handle_fulfillment;
 use lexstream_lambda_core::log_hash::hashed;
 use lexstream_lambda_core::ports::{ConnectionRecord, ConnectionStore};
-use lexstream_lambda_core::testing::{InMemoryBackend, RecordingPusher, ScriptedModel};
+use lexstream_lambda_core::testing::{CapturedLogs, InMemoryBackend, RecordingPusher, ScriptedModel};
 use lexstream_protocol::{resume_request, stop_request};
 
 mod common;
@@ -28,27 +26,6 @@ use common::{CONNECTION, VISITOR, deployed_config, lex_event};
 const VISITOR_RANDOM_PART: &str = "7f3c9a2e-5b1d-4c8e-9f00-2a6b4d1e8c37";
 /// Another visitor, whose session the first one tries to connect to.
 const OTHER_VISITOR: &str = "us-east-1:0b6f41aa-1111-2222-3333-444455556666";
-
-/// Every log line written while it is the default subscriber, as JSON.
-#[derive(Clone, Default)]
-struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
-
-impl CapturedLogs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
-    }
-}
-
-impl Write for CapturedLogs {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn websocket_event(edit: impl FnOnce(&mut serde_json::Value)) -> ApiGatewayWebsocketProxyRequest {
     let path = format!("{}/tests/fixtures/apigw_ws_connect.json", env!("CARGO_MANIFEST_DIR"));
