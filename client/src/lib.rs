@@ -14,6 +14,7 @@ pub mod conversation;
 pub mod debug_log;
 pub mod embed;
 mod open_state;
+mod paint_budget;
 mod persistence;
 pub mod resume_plan;
 pub mod sanitize;

@@ -22,15 +22,18 @@ const HTML_NAMESPACE: &str = "http://www.w3.org/1999/xhtml";
 /// Should the browser refuse to parse (it never does for `text/html`), the markup is shown as
 /// escaped text rather than dropped.
 pub fn sanitize_html(markup: &str, images: &ImageOrigins) -> String {
-    rebuild(markup, images).unwrap_or_else(|| escape_text(markup))
+    sanitized_nodes(markup, images).map_or_else(|| escape_text(markup), |clean| clean.inner_html())
 }
 
-fn rebuild(markup: &str, images: &ImageOrigins) -> Option<String> {
+/// Sanitizes `markup` into nodes, the children of an element of the inert document: moved into
+/// the page they are adopted as they are, with no second parse (streamed text is painted so).
+/// `None` only if the browser refuses to parse.
+pub(crate) fn sanitized_nodes(markup: &str, images: &ImageOrigins) -> Option<Element> {
     let inert = DomParser::new().ok()?.parse_from_string(markup, SupportedType::TextHtml).ok()?;
     let clean = inert.create_element("div").ok()?;
     let body: Node = inert.body()?.into();
     Rebuild { inert, images }.copy_allowed_children(&body, &clean)?;
-    Some(clean.inner_html())
+    Some(clean)
 }
 
 /// One sanitizing pass: the inert document new nodes are made in, and where images may load from.
@@ -40,13 +43,16 @@ struct Rebuild<'a> {
 }
 
 impl Rebuild<'_> {
-    /// Copies what the policy allows from `source`'s children into `target`.
+    /// Copies what the policy allows from `source`'s children into `target`. Text nodes move
+    /// as they are (text is always allowed); elements are rebuilt.
     fn copy_allowed_children(&self, source: &Node, target: &Node) -> Option<()> {
-        let children = source.child_nodes();
-        for index in 0..children.length() {
-            let Some(child) = children.item(index) else { continue };
+        let mut next = source.first_child();
+        while let Some(child) = next {
+            next = child.next_sibling();
             match child.node_type() {
-                Node::TEXT_NODE => self.append_text(&child.text_content().unwrap_or_default(), target)?,
+                Node::TEXT_NODE => {
+                    target.append_child(&child).ok()?;
+                }
                 Node::ELEMENT_NODE => {
                     let Ok(element) = child.dyn_into::<Element>() else { continue };
                     self.copy_element(&element, target)?;

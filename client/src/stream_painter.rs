@@ -5,9 +5,9 @@
 
 use lexstream_protocol::render::policy::ImageOrigins;
 use lexstream_protocol::render::{MarkdownUpdate, StreamingMarkdown};
-use web_sys::{Element, Text};
+use web_sys::{Element, Node, Text};
 
-use crate::sanitize::sanitize_html;
+use crate::sanitize::sanitized_nodes;
 
 /// How the painter shows text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +105,8 @@ impl StreamPainter {
 }
 
 /// Puts a renderer's update on screen, sanitized with images from `images` only: blocks that
-/// completed go in once, before the tail; the tail is replaced when it changed.
+/// completed go in once, before the tail; the tail is replaced when it changed. The sanitized
+/// nodes move in as they are (no second parse of the markup).
 fn apply(root: &Element, tail: &Element, update: MarkdownUpdate, images: &ImageOrigins) {
     if update.reset {
         root.set_inner_html("");
@@ -113,9 +114,26 @@ fn apply(root: &Element, tail: &Element, update: MarkdownUpdate, images: &ImageO
         let _ = root.append_child(tail);
     }
     if !update.completed.is_empty() {
-        let _ = tail.insert_adjacent_html("beforebegin", &sanitize_html(&update.completed, images));
+        move_sanitized(&update.completed, images, |node| root.insert_before(node, Some(tail)).is_ok());
     }
     if let Some(markup) = update.tail {
-        tail.set_inner_html(&sanitize_html(&markup, images));
+        tail.set_inner_html("");
+        move_sanitized(&markup, images, |node| tail.append_child(node).is_ok());
+    }
+}
+
+/// Sanitizes `markup` and hands its nodes, in order, to `place` (which moves each into the page);
+/// markup the browser would not parse is placed as escaped text, never dropped.
+fn move_sanitized(markup: &str, images: &ImageOrigins, place: impl Fn(&Node) -> bool) {
+    let Some(clean) = sanitized_nodes(markup, images) else {
+        if let Some(document) = web_sys::window().and_then(|window| window.document()) {
+            place(&document.create_text_node(markup));
+        }
+        return;
+    };
+    while let Some(node) = clean.first_child() {
+        if !place(&node) {
+            return;
+        }
     }
 }

@@ -15,7 +15,7 @@ use web_sys::HtmlElement;
 
 mod common;
 
-use common::{next_frame, tick};
+use common::{painted, tick};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -69,7 +69,7 @@ async fn open(widget: &MountedWidget) {
         widget.shadow.query_selector("[data-testid='launcher']").unwrap().unwrap().unchecked_into();
     launcher.click();
     // Streamed text is painted once per animation frame.
-    next_frame().await;
+    painted().await;
 }
 
 #[wasm_bindgen_test]

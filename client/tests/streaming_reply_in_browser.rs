@@ -20,7 +20,7 @@ use web_sys::{Element, HtmlElement};
 
 mod common;
 
-use common::next_frame;
+use common::painted;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -79,7 +79,7 @@ async fn asked_allowing_images(format: StreamingFormat, images: ImageOrigins) ->
         view! { <TranscriptView conversation=conversation format=format on_choose=Callback::new(|_: String| {}) /> }
             .into_any()
     });
-    next_frame().await;
+    painted().await;
     Shown { host, conversation, _mounted: Box::new(handle) }
 }
 
@@ -92,7 +92,7 @@ async fn markdown_is_formatted_as_it_arrives_and_an_equal_final_answer_keeps_the
     let cuts = [0, 9, 17, 40, 52, 63, 80, answer.len()];
     for (seq, pair) in cuts.windows(2).enumerate() {
         shown.chunk(seq as u64, &answer[pair[0]..pair[1]]);
-        next_frame().await;
+        painted().await;
         let streamed = shown.streamed();
         assert_eq!(shown.reply().dataset().get("state").as_deref(), Some("streaming"));
         assert!(!streamed.inner_text().contains("**"), "{}", streamed.inner_html());
@@ -109,7 +109,7 @@ async fn markdown_is_formatted_as_it_arrives_and_an_equal_final_answer_keeps_the
     assert_eq!(first_block.tag_name(), "P");
 
     shown.finalize(MessageContentType::CustomPayload, answer);
-    next_frame().await;
+    painted().await;
     assert_eq!(shown.reply().dataset().get("state").as_deref(), Some("final"));
     assert!(first_block.is_connected(), "the streamed nodes stay: no flicker");
     assert!(!shown.streamed().hidden());
@@ -120,9 +120,9 @@ async fn markdown_is_formatted_as_it_arrives_and_an_equal_final_answer_keeps_the
 async fn a_different_final_answer_replaces_the_streamed_text_in_one_step() {
     let shown = asked(StreamingFormat::Markdown).await;
     shown.chunk(0, "A first draft.\n\nMore");
-    next_frame().await;
+    painted().await;
     shown.finalize(MessageContentType::CustomPayload, "The **real** answer.");
-    next_frame().await;
+    painted().await;
     let reply = shown.reply();
     assert_eq!(reply.dataset().get("state").as_deref(), Some("final"));
     assert!(shown.streamed().hidden(), "the streamed text is gone");
@@ -133,7 +133,7 @@ async fn a_different_final_answer_replaces_the_streamed_text_in_one_step() {
 async fn progress_lines_and_an_error_frame_are_shown_while_streaming() {
     let shown = asked(StreamingFormat::Markdown).await;
     shown.frame(Frame::Progress { turn: TURN.into(), seq: 0, text: "Searching the docs…".into() });
-    next_frame().await;
+    painted().await;
     let progress = shown.reply().query_selector(".lxs-progress").unwrap().expect("a progress line");
     assert_eq!(progress.text_content().as_deref(), Some("Searching the docs…"));
 
@@ -143,7 +143,7 @@ async fn progress_lines_and_an_error_frame_are_shown_while_streaming() {
         seq: 2,
         message: "The model is busy. Please try again.".into(),
     });
-    next_frame().await;
+    painted().await;
     let reply = shown.reply();
     assert!(reply.query_selector(".lxs-progress").unwrap().is_none(), "text replaced the progress line");
     let error = reply.query_selector(".lxs-stream-error[role='alert']").unwrap().expect("the error is shown");
@@ -156,7 +156,7 @@ async fn legacy_raw_text_and_the_text_format_stay_plain_text() {
     let legacy = asked(StreamingFormat::Markdown).await;
     legacy.conversation.receive(parse_incoming("**raw** <b>text</b>"));
     legacy.chunk(0, " then v1");
-    next_frame().await;
+    painted().await;
     let streamed = legacy.streamed();
     assert_eq!(streamed.text_content().unwrap(), "**raw** <b>text</b> then v1");
     assert!(streamed.query_selector("b, strong").unwrap().is_none());
@@ -164,12 +164,12 @@ async fn legacy_raw_text_and_the_text_format_stay_plain_text() {
 
     let text = asked(StreamingFormat::Text).await;
     text.chunk(0, "# Not a heading\n**not bold**");
-    next_frame().await;
+    painted().await;
     let streamed = text.streamed();
     assert_eq!(streamed.dataset().get("format").as_deref(), Some("text"));
     assert_eq!(streamed.text_content().unwrap(), "# Not a heading\n**not bold**");
     text.finalize(MessageContentType::CustomPayload, "# Not a heading\n**not bold**");
-    next_frame().await;
+    painted().await;
     assert!(text.reply().query_selector("h1").unwrap().is_some(), "the final answer is formatted");
 }
 
@@ -192,12 +192,12 @@ async fn images_load_only_from_the_allowed_origins_while_streaming_and_in_the_fi
          ![logout](/account/logout) shipped.\n\nDone."
     );
     shown.chunk(0, &answer);
-    next_frame().await;
+    painted().await;
     assert_eq!(image_sources(&shown.streamed()), [allowed], "{}", shown.streamed().inner_html());
     assert!(shown.streamed().inner_text().contains("Your order 4711 and logout shipped."));
 
     shown.finalize(MessageContentType::CustomPayload, &answer);
-    next_frame().await;
+    painted().await;
     assert_eq!(image_sources(&shown.reply()), [allowed], "{}", shown.reply().inner_html());
     assert!(shown.reply().inner_text().contains("Your order 4711 and logout shipped."));
 }
@@ -210,7 +210,7 @@ async fn an_html_answer_shows_images_from_elsewhere_as_their_alt_text() {
         MessageContentType::CustomPayload,
         "<p><img src=\"http://127.0.0.1:9/a.png\" alt=\"kept\"> <img src=\"https://attacker.example/x\" alt=\"as text\"></p>",
     );
-    next_frame().await;
+    painted().await;
     let reply = shown.reply();
     assert_eq!(image_sources(&reply), ["http://127.0.0.1:9/a.png"], "{}", reply.inner_html());
     assert!(reply.inner_text().contains("as text"), "{}", reply.inner_html());

@@ -68,7 +68,8 @@ const SETTLE: Duration = Duration::from_millis(700);
 /// Time for a new trace to reach the renderer before Enter.
 const TRACE_START: Duration = Duration::from_millis(300);
 
-/// Installed before the page's scripts: counts the messages every WebSocket receives.
+/// Installed before the page's scripts: counts the messages every WebSocket receives, on the main
+/// thread or in the widget's socket worker.
 const COUNT_SOCKET_MESSAGES: &str = r"
     (() => {
         const bench = { messages: 0 };
@@ -78,6 +79,16 @@ const COUNT_SOCKET_MESSAGES: &str = r"
             constructor(...args) {
                 super(...args);
                 this.addEventListener('message', () => { bench.messages += 1; });
+            }
+        };
+        // The widget's socket may run in a worker, which posts messages in batches.
+        const NativeWorker = window.Worker;
+        window.Worker = class extends NativeWorker {
+            constructor(...args) {
+                super(...args);
+                this.addEventListener('message', ({ data }) => {
+                    if (Array.isArray(data) && data[0] === 'messages') bench.messages += data[1].length;
+                });
             }
         };
     })();

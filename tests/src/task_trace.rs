@@ -21,8 +21,15 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// The category of DevTools' `RunTask` events.
 const TASK_CATEGORY: &str = "disabled-by-default-devtools.timeline";
-/// The category of `performance.mark()`s; the trace records nothing else (but metadata).
+/// The category of `performance.mark()`s; the trace records nothing else (but metadata), unless
+/// [`TRACE_OUT`] asks for a profile.
 const MARK_CATEGORY: &str = "blink.user_timing";
+/// When set, the path a trace's raw events are written to (a JSON array, as DevTools' Performance
+/// panel loads it), recorded with [`PROFILE_CATEGORIES`] too: what each task spent its time on.
+const TRACE_OUT: &str = "LEXSTREAM_TRACE_OUT";
+/// Event dispatch, script, style, layout and paint events, and V8's sampling profiler.
+const PROFILE_CATEGORIES: [&str; 3] =
+    ["devtools.timeline", "v8.execute", "disabled-by-default-v8.cpu_profiler"];
 
 /// The tasks a renderer's main thread ran between two marks (those overlapping the span count
 /// whole).
@@ -56,10 +63,11 @@ impl TaskTrace {
             .with_context(|| format!("no webSocketDebuggerUrl from {debugger_address}: {version}"))?;
         let (socket, _) = tokio_tungstenite::connect_async(url).await.context("connecting to DevTools")?;
         let mut trace = Self { socket };
-        let config = serde_json::json!({
-            "includedCategories": [TASK_CATEGORY, MARK_CATEGORY],
-            "excludedCategories": ["*"],
-        });
+        let mut categories = vec![TASK_CATEGORY, MARK_CATEGORY];
+        if std::env::var_os(TRACE_OUT).is_some() {
+            categories.extend(PROFILE_CATEGORIES);
+        }
+        let config = serde_json::json!({ "includedCategories": categories, "excludedCategories": ["*"] });
         trace
             .call(
                 1,
@@ -95,6 +103,10 @@ impl TaskTrace {
             }
         }
         let _ = self.socket.close(None).await;
+        if let Some(path) = std::env::var_os(TRACE_OUT) {
+            std::fs::write(&path, serde_json::to_vec(&events)?)
+                .with_context(|| format!("writing the trace to {}", path.to_string_lossy()))?;
+        }
         tasks_between(&events, from, to)
     }
 

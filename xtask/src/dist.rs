@@ -40,20 +40,22 @@ pub(crate) fn run() -> Result<(), String> {
     let glue = hashed_copy(&dist.join("lexstream-widget.js"), &widget_dir, "lexstream-widget", ".js")?;
     let wasm =
         hashed_copy(&dist.join("lexstream-widget_bg.wasm"), &widget_dir, "lexstream-widget", "_bg.wasm")?;
+    let socket = hashed_copy(&dist.join("lexstream-socket.js"), &widget_dir, "lexstream-socket", ".js")?;
     let loader =
         std::fs::read_to_string(dist.join("lexstream.js")).map_err(|e| format!("reading the loader: {e}"))?;
     let loader = loader
         .replace("'lexstream-widget.js'", &format!("'{glue}'"))
-        .replace("'lexstream-widget_bg.wasm'", &format!("'{wasm}'"));
-    if !loader.contains(&glue) || !loader.contains(&wasm) {
-        return Err(
-            "the loader no longer names lexstream-widget.js and lexstream-widget_bg.wasm as expected".into(),
-        );
+        .replace("'lexstream-widget_bg.wasm'", &format!("'{wasm}'"))
+        .replace("'lexstream-socket.js'", &format!("'{socket}'"));
+    if [&glue, &wasm, &socket].iter().any(|name| !loader.contains(name.as_str())) {
+        return Err("the loader no longer names lexstream-widget.js, lexstream-widget_bg.wasm and \
+                    lexstream-socket.js as expected"
+            .into());
     }
     std::fs::write(widget_dir.join("lexstream.js"), loader)
         .map_err(|e| format!("writing the loader: {e}"))?;
     // Uploaded beside each file, served by `Accept-Encoding` (DEPLOY.md says how).
-    for name in ["lexstream.js", glue.as_str(), wasm.as_str()] {
+    for name in ["lexstream.js", glue.as_str(), wasm.as_str(), socket.as_str()] {
         crate::widget_build::precompress(&widget_dir.join(name))?;
     }
 

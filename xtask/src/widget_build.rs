@@ -8,8 +8,10 @@ use crate::paths;
 use crate::process::{command, run_command};
 
 /// The files a page loads for the widget, in load order: the loader (every page view), then
-/// the glue and the wasm (once the visitor reaches for the chat).
-pub(crate) const WIDGET_FILES: &[&str] = &["lexstream.js", "lexstream-widget.js", "lexstream-widget_bg.wasm"];
+/// the glue and the wasm (once the visitor reaches for the chat), then the streaming socket's
+/// worker (when the widget connects).
+pub(crate) const WIDGET_FILES: &[&str] =
+    &["lexstream.js", "lexstream-widget.js", "lexstream-widget_bg.wasm", "lexstream-socket.js"];
 
 /// What the loader source holds where the launcher's stylesheet goes.
 const LAUNCHER_CSS_MARKER: &str = "'/* launcher.css */'";

@@ -1,7 +1,9 @@
 //! One bot reply through its life: the typing dots, the streamed text (painted by hand, at most
-//! once per screen frame however fast frames come), its progress line and stream error, then
+//! once per screen frame however fast frames come, less often when paints are costly), its progress line and stream error, then
 //! the final answer — which keeps the streamed nodes when it is the same Markdown, so nothing
 //! jumps at the end.
+
+use std::time::Duration;
 
 use leptos::html;
 use leptos::prelude::*;
@@ -9,6 +11,7 @@ use lexstream_protocol::render::policy::ImageOrigins;
 
 use crate::config::StreamingFormat;
 use crate::conversation::Conversation;
+use crate::paint_budget::PaintBudget;
 use crate::sanitize::sanitize_html;
 use crate::stream_painter::{Format, StreamPainter};
 use crate::transcript::{AnswerPart, Entry, Reply};
@@ -84,9 +87,10 @@ pub fn BotReply(
             on_painted.run(());
         }
     };
-    // Frames mark the reply dirty; one paint per screen frame draws whatever arrived. A reply
-    // that has finished ignores them (its turn is no longer streaming).
+    // Frames mark the reply dirty; one paint, in a screen frame the paint budget allows, draws
+    // whatever arrived. A reply that has finished ignores them (its turn is no longer streaming).
     let paint_scheduled = StoredValue::new(false);
+    let budget = StoredValue::new(PaintBudget::default());
     let schedule_paint = move || {
         let streaming = transcript
             .try_with_untracked(|t| {
@@ -96,7 +100,7 @@ pub fn BotReply(
         if streaming
             && paint_scheduled.try_update_value(|scheduled| !std::mem::replace(scheduled, true)) == Some(true)
         {
-            request_animation_frame(move || {
+            paint_when_due(budget, move || {
                 if paint_scheduled.try_update_value(|scheduled| *scheduled = false).is_some() {
                     paint();
                 }
@@ -179,6 +183,24 @@ pub fn BotReply(
             {answer}
         </div>
     }
+}
+
+/// Runs `paint` in the first screen frame `budget` allows, and notes what it cost. Nothing runs
+/// once the reply is gone.
+fn paint_when_due(budget: StoredValue<PaintBudget>, paint: impl Fn() + Clone + 'static) {
+    request_animation_frame(move || {
+        let started = js_sys::Date::now();
+        match budget.try_with_value(|budget| budget.wait_ms(started)) {
+            None => {}
+            Some(wait) if wait > 0.0 => {
+                set_timeout(move || paint_when_due(budget, paint), Duration::from_millis(wait.ceil() as u64));
+            }
+            Some(_) => {
+                paint();
+                budget.try_update_value(|budget| budget.painted(started, js_sys::Date::now()));
+            }
+        }
+    });
 }
 
 fn set_if_changed(signal: RwSignal<Option<String>>, value: Option<&str>) {

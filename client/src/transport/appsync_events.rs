@@ -15,8 +15,8 @@ use lexstream_protocol::appsync::{
 use lexstream_protocol::calendar::UtcDateTime;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
-use web_sys::{MessageEvent, WebSocket};
 
+use super::socket::{Socket, SocketEvent, SocketHandle};
 use crate::aws::cognito::Visitor;
 use crate::aws::{authority_and_path, now_epoch_seconds};
 use crate::config::AppSyncConfig;
@@ -32,24 +32,17 @@ const HANDSHAKE_TIMEOUT_MS: i32 = 10_000;
 const WATCHDOG_INTERVAL_MS: i32 = 5_000;
 
 /// A subscribed Events socket; unsubscribes and closes when dropped.
+#[derive(Debug)]
 pub struct EventsSocket {
-    socket: WebSocket,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_close: Closure<dyn FnMut()>,
+    socket: Socket,
     watchdog: Option<i32>,
     _watchdog_callback: Closure<dyn FnMut()>,
-}
-
-impl std::fmt::Debug for EventsSocket {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventsSocket").field("url", &self.socket.url()).finish()
-    }
 }
 
 impl EventsSocket {
     /// Whether the socket is open.
     pub fn is_open(&self) -> bool {
-        self.socket.ready_state() == WebSocket::OPEN
+        self.socket.is_open()
     }
 }
 
@@ -58,14 +51,12 @@ impl Drop for EventsSocket {
         if let (Some(handle), Some(window)) = (self.watchdog, web_sys::window()) {
             window.clear_interval_with_handle(handle);
         }
-        self.socket.set_onmessage(None);
-        self.socket.set_onclose(None);
-        if self.is_open() {
-            let _ = self.socket.send_with_str(&unsubscribe_json(SUBSCRIPTION_ID));
-        }
-        let _ = self.socket.close();
+        self.socket.send(&unsubscribe_json(SUBSCRIPTION_ID));
     }
 }
+
+/// What runs when the connection ends after the handshake.
+type OnClose = Box<dyn Fn()>;
 
 /// Why the handshake failed, for the console: AppSync's error types and messages.
 fn describe(errors: &[lexstream_protocol::appsync::AppSyncError]) -> String {
@@ -97,9 +88,7 @@ pub async fn open(
         channel,
         &iam_authorization(host, &signed_body(Some(channel)), &visitor.credentials, region, now()),
     );
-    let protocols = Array::of2(&EVENTS_SUBPROTOCOL.into(), &auth_subprotocol(&connect_auth).into());
-    let socket = WebSocket::new_with_str_sequence(&config.realtime_endpoint, &protocols)
-        .map_err(|_| "the AppSync Events connection could not be created".to_owned())?;
+    let protocols = [EVENTS_SUBPROTOCOL.to_owned(), auth_subprotocol(&connect_auth)];
 
     let last_heard = Rc::new(Cell::new(js_sys::Date::now()));
     let timeout_ms = Rc::new(Cell::new(CONNECTION_TIMEOUT_MS as f64));
@@ -117,58 +106,55 @@ pub async fn open(
             }
         }
     };
+    // Set once the handshake is over: an end after it is `on_close`'s (a reconnect).
+    let closed: Rc<RefCell<Option<OnClose>>> = Rc::default();
 
-    let sender = socket.clone();
     let heard = Rc::clone(&last_heard);
     let timeout = Rc::clone(&timeout_ms);
-    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        heard.set(js_sys::Date::now());
-        let Some(text) = event.data().as_string() else { return };
-        match read_server_message(&text) {
-            Ok(ServerEvent::Ack { timeout_ms }) => {
-                record(
-                    "connection",
-                    format!("connection_ack (timeout {timeout_ms} ms); subscribe {channel_name}"),
-                );
-                timeout.set(timeout_ms as f64);
-                let _ = sender.send_with_str(&subscribe);
-            }
-            Ok(ServerEvent::Subscribed(_)) => {
-                record("connection", "subscribe_success");
-                finish(Ok(()));
-            }
-            Ok(ServerEvent::Data { event, .. }) => on_frame(event),
-            Ok(ServerEvent::KeepAlive) => record("connection", "ka"),
-            Ok(ServerEvent::Failure { kind, errors }) => {
-                let reason = format!("{kind}: {}", describe(&errors));
-                record("connection", reason.clone());
-                web_sys::console::warn_1(&format!("Lexstream: AppSync Events: {reason}").into());
-                finish(Err(reason));
-            }
-            Ok(ServerEvent::Other(kind)) => record("connection", kind),
-            Err(error) => {
-                web_sys::console::warn_1(&format!("Lexstream: unreadable AppSync message: {error}").into());
+    let after_handshake = Rc::clone(&closed);
+    let on_event = move |socket: &SocketHandle, event: SocketEvent| match event {
+        SocketEvent::Opened => {
+            record("connection", "socket open; connection_init");
+            socket.send(&connection_init_json());
+        }
+        SocketEvent::Ended => match after_handshake.borrow().as_ref() {
+            Some(on_close) => on_close(),
+            None => finish(Err("the connection was refused or closed".to_owned())),
+        },
+        SocketEvent::Message(text) => {
+            heard.set(js_sys::Date::now());
+            match read_server_message(&text) {
+                Ok(ServerEvent::Ack { timeout_ms }) => {
+                    record(
+                        "connection",
+                        format!("connection_ack (timeout {timeout_ms} ms); subscribe {channel_name}"),
+                    );
+                    timeout.set(timeout_ms as f64);
+                    socket.send(&subscribe);
+                }
+                Ok(ServerEvent::Subscribed(_)) => {
+                    record("connection", "subscribe_success");
+                    finish(Ok(()));
+                }
+                Ok(ServerEvent::Data { event, .. }) => on_frame(event),
+                Ok(ServerEvent::KeepAlive) => record("connection", "ka"),
+                Ok(ServerEvent::Failure { kind, errors }) => {
+                    let reason = format!("{kind}: {}", describe(&errors));
+                    record("connection", reason.clone());
+                    web_sys::console::warn_1(&format!("Lexstream: AppSync Events: {reason}").into());
+                    finish(Err(reason));
+                }
+                Ok(ServerEvent::Other(kind)) => record("connection", kind),
+                Err(error) => {
+                    web_sys::console::warn_1(
+                        &format!("Lexstream: unreadable AppSync message: {error}").into(),
+                    );
+                }
             }
         }
-    });
-    socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    let init = socket.clone();
-    let on_open = Closure::<dyn FnMut()>::new(move || {
-        record("connection", "socket open; connection_init");
-        let _ = init.send_with_str(&connection_init_json());
-    });
-    socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-    let failed = Closure::<dyn FnMut()>::new({
-        let settle = Rc::clone(&settle);
-        move || {
-            if let Some((_, reject)) = settle.borrow_mut().take() {
-                let _ = reject
-                    .call1(&wasm_bindgen::JsValue::NULL, &"the connection was refused or closed".into());
-            }
-        }
-    });
-    socket.set_onerror(Some(failed.as_ref().unchecked_ref()));
-    socket.set_onclose(Some(failed.as_ref().unchecked_ref()));
+    };
+    let socket = Socket::connect(&config.realtime_endpoint, &protocols, on_event)
+        .map_err(|_| "the AppSync Events connection could not be created".to_owned())?;
     // A server that takes the socket but never acknowledges must not hold the question.
     let timed_out = js_sys::Promise::new(&mut |_, reject| {
         if let Some(window) = web_sys::window() {
@@ -181,24 +167,19 @@ pub async fn open(
     });
     let handshake = js_sys::Promise::race(&Array::of2(&subscribed, &timed_out));
     let result = wasm_bindgen_futures::JsFuture::from(handshake).await;
-    socket.set_onopen(None);
-    socket.set_onerror(None);
     if let Err(reason) = result {
-        socket.set_onmessage(None);
-        socket.set_onclose(None);
-        let _ = socket.close();
+        // Dropping the socket closes it.
         return Err(format!("AppSync Events: {}", reason.as_string().unwrap_or_default()));
     }
-    let on_close = Closure::<dyn FnMut()>::new(on_close);
-    socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    *closed.borrow_mut() = Some(Box::new(on_close));
 
     // No `ka` and no data for `connectionTimeoutMs`: the connection is dead; closing it runs
     // `on_close`, which reconnects.
-    let watched = socket.clone();
+    let watched = socket.handle();
     let watchdog_callback = Closure::<dyn FnMut()>::new(move || {
         if js_sys::Date::now() - last_heard.get() > timeout_ms.get() {
             web_sys::console::warn_1(&"Lexstream: no AppSync keep-alive in time; reconnecting".into());
-            let _ = watched.close();
+            watched.disconnect();
         }
     });
     let watchdog = web_sys::window().and_then(|window| {
@@ -209,11 +190,5 @@ pub async fn open(
             )
             .ok()
     });
-    Ok(EventsSocket {
-        socket,
-        _on_message: on_message,
-        _on_close: on_close,
-        watchdog,
-        _watchdog_callback: watchdog_callback,
-    })
+    Ok(EventsSocket { socket, watchdog, _watchdog_callback: watchdog_callback })
 }

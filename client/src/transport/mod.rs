@@ -2,4 +2,5 @@
 //! interprets them the same way whatever the transport.
 
 pub mod appsync_events;
+mod socket;
 pub mod websocket;

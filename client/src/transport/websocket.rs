@@ -1,40 +1,38 @@
 //! The API Gateway WebSocket: a SigV4-presigned `wss://…?sessionId=…`, opened before the first
 //! question so the fulfillment finds the connection, with a keep-alive ping.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::Function;
 use lexstream_protocol::calendar::UtcDateTime;
 use lexstream_protocol::limits::KEEPALIVE_INTERVAL_SECS;
 use lexstream_protocol::sigv4::{self, Request, Scope, uri_encode};
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
-use web_sys::{MessageEvent, WebSocket};
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::socket::{Socket, SocketEvent};
 
 use crate::aws::cognito::Visitor;
 use crate::aws::{authority_and_path, now_epoch_seconds};
 
 /// An open streaming socket; closing happens when it is dropped.
+#[derive(Debug)]
 pub struct StreamSocket {
-    socket: WebSocket,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_close: Closure<dyn FnMut()>,
+    socket: Socket,
     keepalive: Option<i32>,
     _keepalive_callback: Closure<dyn FnMut()>,
-}
-
-impl std::fmt::Debug for StreamSocket {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StreamSocket").field("url", &self.socket.url()).finish()
-    }
 }
 
 impl StreamSocket {
     /// Whether the socket is open.
     pub fn is_open(&self) -> bool {
-        self.socket.ready_state() == WebSocket::OPEN
+        self.socket.is_open()
     }
 
     /// Sends a text message (e.g. a stop request); `false` if the socket would not take it.
     pub fn send(&self, message: &str) -> bool {
-        self.is_open() && self.socket.send_with_str(message).is_ok()
+        self.socket.send(message)
     }
 }
 
@@ -43,10 +41,6 @@ impl Drop for StreamSocket {
         if let (Some(handle), Some(window)) = (self.keepalive, web_sys::window()) {
             window.clear_interval_with_handle(handle);
         }
-        self.socket.set_onmessage(None);
-        // Closing on purpose is not a drop to recover from.
-        self.socket.set_onclose(None);
-        let _ = self.socket.close();
     }
 }
 
@@ -83,29 +77,33 @@ pub async fn open(
     on_message: impl Fn(String) + 'static,
     on_close: impl Fn() + 'static,
 ) -> Result<StreamSocket, String> {
-    let socket =
-        WebSocket::new(url).map_err(|_| "the streaming connection could not be created".to_owned())?;
-    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        if let Some(text) = event.data().as_string() {
-            on_message(text);
+    // Settled when the socket opens or fails to; once it is, an end is `on_close`'s.
+    let settle: Rc<RefCell<Option<(Function, Function)>>> = Rc::default();
+    let opened = js_sys::Promise::new(&mut |resolve, reject| *settle.borrow_mut() = Some((resolve, reject)));
+    let socket = Socket::connect(url, &[], {
+        let settle = Rc::clone(&settle);
+        move |_, event| match event {
+            SocketEvent::Message(text) => on_message(text),
+            SocketEvent::Opened => {
+                if let Some((resolve, _)) = settle.borrow_mut().take() {
+                    let _ = resolve.call0(&JsValue::NULL);
+                }
+            }
+            SocketEvent::Ended => match settle.borrow_mut().take() {
+                Some((_, reject)) => {
+                    let _ = reject.call0(&JsValue::NULL);
+                }
+                None => on_close(),
+            },
         }
-    });
-    socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    let opened = js_sys::Promise::new(&mut |resolve, reject| {
-        socket.set_onopen(Some(&resolve));
-        socket.set_onerror(Some(&reject));
-    });
+    })?;
     wasm_bindgen_futures::JsFuture::from(opened)
         .await
         .map_err(|_| "the streaming connection was refused".to_owned())?;
-    socket.set_onopen(None);
-    socket.set_onerror(None);
-    let on_close = Closure::<dyn FnMut()>::new(on_close);
-    socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
 
-    let pinger = socket.clone();
+    let pinger = socket.handle();
     let keepalive_callback = Closure::<dyn FnMut()>::new(move || {
-        let _ = pinger.send_with_str(r#"{"action":"ping"}"#);
+        pinger.send(r#"{"action":"ping"}"#);
     });
     let keepalive = web_sys::window().and_then(|window| {
         window
@@ -115,13 +113,7 @@ pub async fn open(
             )
             .ok()
     });
-    Ok(StreamSocket {
-        socket,
-        _on_message: on_message,
-        _on_close: on_close,
-        keepalive,
-        _keepalive_callback: keepalive_callback,
-    })
+    Ok(StreamSocket { socket, keepalive, _keepalive_callback: keepalive_callback })
 }
 
 #[cfg(test)]

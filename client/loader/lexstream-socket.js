@@ -1,0 +1,70 @@
+// Lexstream's streaming socket, run in a dedicated worker: the browser's own cost of receiving a
+// WebSocket message (about 0.1 ms of main-thread time each in Chromium, before any script runs)
+// is paid on this thread, and messages that arrive close together reach the page as one batch.
+// A fast stream of thousands of small frames then costs the page a few dozen tasks, not
+// thousands. The widget (client/src/transport/socket.rs) starts it when this file is served from
+// the page's origin (a worker script must be), and uses a socket on the main thread otherwise.
+//
+// The page posts ["open", url, protocols], ["send", text], ["disconnect"] (close the socket, which
+// then ends as any other) and ["close"] (close it silently and stop the worker); the worker posts
+// ["opened"], ["messages", [text, …]] in arrival order, and ["ended"] once, when the socket
+// fails or closes (after the messages it received before).
+
+// The first message after a quiet spell goes at once; later ones wait at most this long.
+const BATCH_MS = 16;
+
+let socket = null;
+let batch = [];
+let timer = 0;
+let lastSent = -Infinity;
+
+function sendBatch() {
+  timer = 0;
+  if (batch.length === 0) return;
+  lastSent = performance.now();
+  postMessage(['messages', batch]);
+  batch = [];
+}
+
+function open(url, protocols) {
+  let own;
+  try {
+    own = new WebSocket(url, protocols);
+  } catch {
+    postMessage(['ended']);
+    return;
+  }
+  socket = own;
+  own.onopen = () => postMessage(['opened']);
+  own.onmessage = ({ data }) => {
+    if (typeof data !== 'string') return;
+    batch.push(data);
+    if (!timer) timer = setTimeout(sendBatch, Math.max(0, lastSent + BATCH_MS - performance.now()));
+  };
+  own.onerror = own.onclose = () => {
+    if (socket !== own) return;
+    socket = null;
+    clearTimeout(timer);
+    sendBatch();
+    postMessage(['ended']);
+  };
+}
+
+self.onmessage = ({ data }) => {
+  const [command, argument, protocols] = data;
+  if (command === 'open' && !socket) {
+    open(argument, protocols);
+  } else if (command === 'send') {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(argument);
+  } else if (command === 'disconnect') {
+    if (socket) socket.close();
+  } else if (command === 'close') {
+    if (socket) {
+      const closing = socket;
+      socket = null;
+      closing.onerror = closing.onclose = null;
+      closing.close();
+    }
+    self.close();
+  }
+};
