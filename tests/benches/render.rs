@@ -17,6 +17,8 @@
 //!   waited for a core (we saw 920 ms of `TaskDuration` for 370 ms of CPU), so CPU time is the
 //!   figure to compare between runs and versions;
 //! - the longest task's CPU time, from the same trace;
+//! - paints: how many times the streamed text changed on screen (a `MutationObserver` gets each
+//!   paint's DOM changes as one batch) — painting less often is cheaper, so this shows the price;
 //! - frames received: WebSocket messages the page got by then, of the chunks and the `done`
 //!   (counted by a wrapper around `WebSocket` installed before the page's scripts);
 //! - wall time: `performance.now()` at the Enter `keydown` to after the paint (the watch for
@@ -115,6 +117,7 @@ const WATCH_FOR_THE_ANSWER: &str = r#"
                         asked: bench.asked,
                         painted: performance.now(),
                         messages,
+                        paints: bench.paints,
                         ending: last.textContent.slice(-300),
                     });
                 }, 0));
@@ -124,6 +127,12 @@ const WATCH_FOR_THE_ANSWER: &str = r#"
                 setTimeout(watch, 20);
             }
         };
+        // Paints of streamed text: each paint's DOM changes reach an observer as one batch.
+        bench.paints = 0;
+        new MutationObserver(records => {
+            const streamed = node => (node.nodeType === 1 ? node : node.parentElement)?.closest('.lxs-streamed');
+            if (bench.asked !== undefined && records.some(record => streamed(record.target))) bench.paints += 1;
+        }).observe(root, { subtree: true, childList: true, characterData: true });
         addEventListener('keydown', event => {
             if (event.key !== 'Enter' || bench.asked !== undefined) return;
             bench.asked = performance.now();
@@ -256,6 +265,8 @@ async fn devstack_with_scripted_fulfillment() -> anyhow::Result<RunningDevstack>
 struct Run {
     /// WebSocket messages the page got from Enter to the final answer.
     frames_received: u64,
+    /// Times the streamed text changed on screen (DOM changes in one batch count once).
+    paints: u64,
     /// The main thread's tasks from Enter to the paint, from the trace.
     tasks: MainThreadTasks,
     /// DevTools' `TaskDuration` over the same span (give or take a WebDriver call at each end).
@@ -329,6 +340,7 @@ async fn measure(browser: &Browser, devstack: &RunningDevstack, size: StreamSize
     };
     Ok(Run {
         frames_received: seen["messages"].as_u64().unwrap_or_default(),
+        paints: seen["paints"].as_u64().unwrap_or_default(),
         task_duration: metric_delta(&before, &after, "TaskDuration")?,
         tasks,
         wall: Duration::from_secs_f64((painted - asked).max(0.0) / 1000.0),
@@ -380,13 +392,14 @@ async fn bench() -> anyhow::Result<()> {
         built_dist_dir()?.display()
     );
     println!(
-        "  {:<15} {:>15} {:>17} {:>17} {:>17} {:>9}",
+        "  {:<15} {:>15} {:>17} {:>17} {:>17} {:>9} {:>7}",
         "frames \u{d7} chars",
         "frames received",
         "main thread CPU",
         "TaskDuration",
         "longest task CPU",
-        "wall"
+        "wall",
+        "paints"
     );
     for size in sizes {
         let mut measured = Vec::new();
@@ -395,7 +408,8 @@ async fn bench() -> anyhow::Result<()> {
             let Run { tasks, .. } = result;
             eprintln!(
                 "render: {size} run {run}: main thread {} ms CPU in {} tasks ({} ms wall), TaskDuration {} ms, \
-                 longest task {} ms CPU ({} ms wall), {} frames, {} ms from Enter to paint",
+                 longest task {} ms CPU ({} ms wall), {} frames, {} paints of streamed text, {} ms from Enter \
+                 to paint",
                 millis(tasks.cpu),
                 tasks.count,
                 millis(tasks.wall),
@@ -403,6 +417,7 @@ async fn bench() -> anyhow::Result<()> {
                 millis(tasks.longest_cpu),
                 millis(tasks.longest_wall),
                 result.frames_received,
+                result.paints,
                 millis(result.wall)
             );
             measured.push(result);
@@ -412,17 +427,23 @@ async fn bench() -> anyhow::Result<()> {
             let (best, median) = best_and_median(measured.iter().map(of).collect());
             format!("{} / {}", millis(best), millis(median))
         };
+        let mut paints: Vec<u64> = measured.iter().map(|run| run.paints).collect();
+        paints.sort_unstable();
         println!(
-            "  {:<15} {:>15} {:>17} {:>17} {:>17} {:>9}",
+            "  {:<15} {:>15} {:>17} {:>17} {:>17} {:>9} {:>7}",
             size.to_string(),
             format!("{fewest_frames} of {}", size.frames + 1),
             figure(|run| run.tasks.cpu),
             figure(|run| run.task_duration),
             figure(|run| run.tasks.longest_cpu),
             millis(best_and_median(measured.iter().map(|run| run.wall).collect()).1),
+            paints.get(paints.len() / 2).copied().unwrap_or_default(),
         );
     }
-    println!("  (milliseconds; frames received counts the chunks and the `done`)");
+    println!(
+        "  (milliseconds; frames received counts the chunks and the `done`; paints: the median number of \
+         times the streamed text changed on screen)"
+    );
     devstack.stop();
     Ok(())
 }

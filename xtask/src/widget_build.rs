@@ -13,6 +13,9 @@ use crate::process::{command, run_command};
 pub(crate) const WIDGET_FILES: &[&str] =
     &["lexstream.js", "lexstream-widget.js", "lexstream-widget_bg.wasm", "lexstream-socket.js"];
 
+/// The widget's hand-written scripts (`client/loader/`), copied by trunk as they are.
+const HAND_WRITTEN_SCRIPTS: [&str; 2] = ["lexstream.js", "lexstream-socket.js"];
+
 /// What the loader source holds where the launcher's stylesheet goes.
 const LAUNCHER_CSS_MARKER: &str = "'/* launcher.css */'";
 
@@ -26,6 +29,9 @@ pub(crate) fn build(release: bool) -> Result<(), String> {
     run_command(command("trunk", &args))?;
     let dist = paths::workspace_root().join("dist");
     inline_launcher_css(&dist.join("lexstream.js"))?;
+    for script in HAND_WRITTEN_SCRIPTS {
+        strip_comment_lines(&dist.join(script))?;
+    }
     for name in WIDGET_FILES {
         let file = dist.join(name);
         if release {
@@ -87,6 +93,23 @@ fn minify_css(css: &str) -> String {
     without_comments.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Drops the whole-line `//` comments and leading indentation of a hand-written script in
+/// `dist/` (the sources keep them for readers; every visitor downloads the built file).
+fn strip_comment_lines(script: &Path) -> Result<(), String> {
+    let source = std::fs::read_to_string(script).map_err(|e| format!("reading {}: {e}", script.display()))?;
+    std::fs::write(script, without_comment_lines(&source))
+        .map_err(|e| format!("writing {}: {e}", script.display()))
+}
+
+fn without_comment_lines(source: &str) -> String {
+    source
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| !line.is_empty() && !line.starts_with("//"))
+        .flat_map(|line| [line, "\n"])
+        .collect()
+}
+
 /// `text` as a single-quoted JavaScript string literal.
 fn js_string(text: &str) -> String {
     let mut literal = String::with_capacity(text.len() + 2);
@@ -112,6 +135,15 @@ mod tests {
     fn css_loses_comments_and_spare_whitespace_but_not_its_rules() {
         let css = "/* theme */\n:host {\n  --a: 'x';\n}\n/* b */ .b { content: \"\\2014\"; }\n";
         assert_eq!(minify_css(css), ":host { --a: 'x'; } .b { content: \"\\2014\"; }");
+    }
+
+    #[test]
+    fn scripts_lose_whole_line_comments_and_indentation_only() {
+        let source = "// header\n\nconst a = 'http://x'; // kept: not a whole line\n  if (a) {\n    // why\n    go();\n  }\n";
+        assert_eq!(
+            without_comment_lines(source),
+            "const a = 'http://x'; // kept: not a whole line\nif (a) {\ngo();\n}\n"
+        );
     }
 
     #[test]

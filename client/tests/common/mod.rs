@@ -18,10 +18,10 @@ async fn sleep_ms(ms: i32) {
 }
 
 /// Waits until what the widget paints is on screen: a streaming reply paints in an animation
-/// frame, but after a costly paint no sooner than its paint budget allows (at most 250 ms on,
+/// frame, but after a costly paint no sooner than its paint budget allows (at most 100 ms on,
 /// `client/src/paint_budget.rs`); then lets effects settle.
 pub async fn painted() {
-    sleep_ms(260).await;
+    sleep_ms(110).await;
     for _ in 0..2 {
         let promise = js_sys::Promise::new(&mut |resolve, _| {
             web_sys::window()
