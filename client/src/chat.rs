@@ -56,6 +56,9 @@ struct Session {
     awaited: Vec<String>,
     /// Whether the pending-turn watch is running.
     watching: bool,
+    /// Whether a sign-in and stream opening is under way (when the chat opens, or resuming after
+    /// a reload): a question waits for it instead of signing in a second time.
+    connecting: bool,
 }
 
 impl Session {
@@ -69,6 +72,7 @@ impl Session {
             resume_plan: ResumePlan::default(),
             awaited: Vec::new(),
             watching: false,
+            connecting: false,
         }
     }
 }
@@ -101,6 +105,11 @@ pub(crate) fn use_chat(config: Arc<WidgetConfig>, conversation: Conversation) ->
     Effect::new(move |_| chat.resume_restored());
     chat
 }
+
+/// How long a question waits for a sign-in already under way before signing in itself, and how
+/// often it looks, in milliseconds.
+const CONNECT_WAIT_MS: u32 = 10_000;
+const CONNECT_POLL_MS: u32 = 20;
 
 /// How often the pending-turn watch looks at the pending turns, in milliseconds.
 const WATCH_INTERVAL_MS: u32 = 1_000;
@@ -185,15 +194,42 @@ impl Chat {
         }
         debug_log::record("connection", format!("{} turn(s) pending after a reload", pending.len()));
         self.watch_pending();
-        leptos::task::spawn_local(async move {
-            match self.visitor(&config).await {
-                Ok(visitor) => {
-                    // Opening resumes every pending turn; if it fails, the watch gives up in time.
-                    self.ensure_stream(&config, &visitor, None).await;
-                }
-                Err(error) => debug_log::record("connection", format!("sign-in failed: {error}")),
+        // Opening resumes every pending turn; if it fails, the watch gives up in time.
+        leptos::task::spawn_local(self.connect());
+    }
+
+    /// Signs in and opens the stream as soon as the chat opens, so the first question waits for
+    /// neither. A failure is only recorded: the question tries again and says what went wrong.
+    pub(crate) async fn prepare(self) {
+        if self.config().streaming {
+            self.connect().await;
+        }
+    }
+
+    /// Signs in and opens the stream (resuming pending turns) unless it is open; one at a time.
+    async fn connect(self) {
+        self.connected_by_others().await;
+        if self.with_session(true, |session| session.socket.as_ref().is_some_and(Stream::is_open)) {
+            return;
+        }
+        let config = self.config();
+        self.update_session((), |session| session.connecting = true);
+        match self.visitor(&config).await {
+            Ok(visitor) => {
+                self.ensure_stream(&config, &visitor, None).await;
             }
-        });
+            Err(error) => debug_log::record("connection", format!("sign-in failed: {error}")),
+        }
+        self.update_session((), |session| session.connecting = false);
+    }
+
+    /// Waits (at most [`CONNECT_WAIT_MS`]) while another task signs in and opens the stream.
+    async fn connected_by_others(self) {
+        let mut waited = 0;
+        while waited < CONNECT_WAIT_MS && self.with_session(false, |session| session.connecting) {
+            sleep_ms(CONNECT_POLL_MS).await;
+            waited += CONNECT_POLL_MS;
+        }
     }
 
     /// Saves the transcript in the tab's storage (if the widget is still mounted).
@@ -422,6 +458,7 @@ impl Chat {
         text: &str,
         turn: &str,
     ) -> Result<(Vec<Message>, Option<BTreeMap<String, String>>), ServiceError> {
+        self.connected_by_others().await;
         let visitor = self.visitor(config).await?;
         self.ensure_stream(config, &visitor, Some(turn)).await;
         if let Some(appsync) = &config.appsync {

@@ -65,6 +65,12 @@ pub fn Widget(
         .map(|chat| Callback::new(move |turn: String| chat.stop(&turn)));
     let on_send =
         chat.map(|chat| Callback::new(move |text: String| leptos::task::spawn_local(chat.send(text))));
+    // The visitor is about to ask: sign in and open the stream now, not after Enter.
+    Effect::new(move |_| {
+        if let (true, Some(chat)) = (open.get(), chat) {
+            leptos::task::spawn_local(chat.prepare());
+        }
+    });
 
     view! {
         <div class="lxs-root">
