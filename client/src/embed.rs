@@ -14,8 +14,9 @@ use crate::config::WidgetConfig;
 pub const CONFIG_ELEMENT_ID: &str = "lexstream-config";
 
 /// The widget's stylesheet, adopted by its shadow root (no inline styles: CSP-friendly): the
-/// launcher's rules (which the loader draws with too) and the panel's.
-const WIDGET_CSS: &str = concat!(include_str!("launcher.css"), include_str!("widget.css"));
+/// launcher's rules (which the loader draws with too) and the panel's, without their comments
+/// (`build.rs`).
+const WIDGET_CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.min.css"));
 
 /// Attribute that marks the element hosting the widget.
 pub const HOST_ATTRIBUTE: &str = "data-lexstream-host";

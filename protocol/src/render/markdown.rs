@@ -32,8 +32,8 @@ pub fn render_markdown(markdown: &str, images: &ImageOrigins) -> String {
     rendered
 }
 
-/// Link reference definitions known from elsewhere (`label` lowercased → `(url, title)`):
-/// streamed text carries forward those of blocks already committed.
+/// Link reference definitions known from elsewhere ([`label_key`] → `(url, title)`): streamed
+/// text carries forward those of blocks already committed.
 pub(super) type KnownDefinitions = BTreeMap<String, (String, String)>;
 
 /// Resolves a link whose definition is not in the parsed text from [`KnownDefinitions`].
@@ -41,9 +41,17 @@ pub(super) struct DefinitionResolver<'k>(Option<&'k KnownDefinitions>);
 
 impl<'input> BrokenLinkCallback<'input> for DefinitionResolver<'_> {
     fn handle_broken_link(&mut self, link: BrokenLink<'input>) -> Option<(CowStr<'input>, CowStr<'input>)> {
-        let (dest, title) = self.0?.get(&link.reference.to_lowercase())?;
+        let (dest, title) = self.0?.get(&label_key(&link.reference))?;
         Some((CowStr::from(dest.clone()), CowStr::from(title.clone())))
     }
+}
+
+/// A link label as labels are matched: Unicode case-folded, as pulldown-cmark compares them
+/// (labels that lower-case alike fold alike too; the fold also matches `ß` and `SS`, as the
+/// parser does within one text). Folding through the parser's own `unicase` keeps std's
+/// lower-casing code and tables (~7 KB gzip) out of the widget.
+pub(super) fn label_key(label: &str) -> String {
+    unicase::UniCase::new(label).to_folded_case()
 }
 
 /// The one Markdown parser both renderers use: one instantiation of pulldown-cmark's generic

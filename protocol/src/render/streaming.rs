@@ -20,7 +20,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{Event, LinkType, Tag};
 
-use super::markdown::{KnownDefinitions, parser, push_policy_html, render_markdown};
+use super::markdown::{KnownDefinitions, label_key, parser, push_policy_html, render_markdown};
 use super::policy::ImageOrigins;
 use commit::{Commit, find_commit};
 use repair::Repair;
@@ -75,7 +75,7 @@ pub struct StreamingMarkdown {
     committed_html: String,
     /// The HTML of the open tail as last shown.
     tail_html: String,
-    /// Link reference definitions from committed text: lower-cased label to target and title.
+    /// Link reference definitions from committed text: [`label_key`] to target and title.
     definitions: BTreeMap<String, (String, String)>,
     /// Where images may load from.
     images: ImageOrigins,
@@ -219,7 +219,7 @@ fn in_tail(range: &Range<usize>, tail_start: usize) -> Range<usize> {
 /// A link reference definition found while parsing.
 #[derive(Debug)]
 struct Definition {
-    /// The label, lower-cased (labels match regardless of case).
+    /// The label as matched ([`label_key`]: case-folded).
     label: String,
     /// The target URL.
     dest: String,
@@ -246,7 +246,7 @@ fn parse<'a>(source: &'a str, known: &KnownDefinitions) -> Parsed<'a> {
         .reference_definitions()
         .iter()
         .map(|(label, definition)| Definition {
-            label: label.to_lowercase(),
+            label: label_key(label),
             dest: definition.dest.to_string(),
             title: definition.title.as_deref().unwrap_or_default().to_owned(),
             span: definition.span.clone(),
@@ -277,7 +277,7 @@ fn links_to_unfinished_definitions(
         .filter(|(_, (event, _))| match event {
             Event::Start(Tag::Link { link_type, id, .. } | Tag::Image { link_type, id, .. }) => {
                 matches!(link_type, LinkType::Reference | LinkType::Collapsed | LinkType::Shortcut)
-                    && unfinished.contains(&id.to_lowercase().as_str())
+                    && unfinished.contains(&label_key(id).as_str())
             }
             _ => false,
         })
@@ -406,6 +406,16 @@ mod tests {
         let (mut markdown, _) = stream(text, 3);
         assert!(markdown.html().contains("<a href=\"https://example.com/docs\">docs</a>"));
         assert!(!markdown.finish(text).reset);
+    }
+
+    #[test]
+    fn a_definition_in_committed_text_matches_labels_as_the_parser_does() {
+        let text =
+            "[Straße Docs]: https://example.com/s\n\nIntro.\n\nSee [STRASSE DOCS], [straße docs].\n\nBye.";
+        let (mut markdown, _) = stream(text, 3);
+        assert_eq!(markdown.html().matches("<a href=\"https://example.com/s\">").count(), 2);
+        assert!(!markdown.finish(text).reset);
+        assert_eq!(markdown.html(), render_markdown(text, &ImageOrigins::none()));
     }
 
     #[test]

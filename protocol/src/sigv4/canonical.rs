@@ -90,10 +90,13 @@ pub fn canonical_query(query: &str) -> String {
 
 /// The sorted, lowercase, de-duplicated names of `headers`.
 pub(crate) fn signed_header_names(headers: &[(&str, &str)]) -> Vec<String> {
-    let mut names: Vec<String> = headers.iter().map(|(name, _)| name.to_ascii_lowercase()).collect();
+    // Sorted as (name, "") pairs: the query's sort of pairs serves, where a sort of names would
+    // add a second copy of the standard sort to the widget.
+    let mut names: Vec<(String, String)> =
+        headers.iter().map(|(name, _)| (name.to_ascii_lowercase(), String::new())).collect();
     names.sort();
     names.dedup();
-    names
+    names.into_iter().map(|(name, _)| name).collect()
 }
 
 /// A header value as SigV4 canonicalizes it: trimmed, inner runs of spaces collapsed.
