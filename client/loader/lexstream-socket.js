@@ -7,8 +7,8 @@
 //
 // The page posts ["open", url, protocols], ["send", text], ["disconnect"] (close the socket, which
 // then ends as any other) and ["close"] (close it silently and stop the worker); the worker posts
-// ["opened"], ["messages", [text, …]] in arrival order, and ["ended"] once, when the socket
-// fails or closes (after the messages it received before).
+// "opened", batches of messages as arrays of strings in arrival order, and "ended" once, when
+// the socket fails or closes (after the messages it received before).
 
 // The first message after a quiet spell goes at once; later ones wait at most this long.
 const BATCH_MS = 16;
@@ -22,7 +22,7 @@ function sendBatch() {
   timer = 0;
   if (batch.length === 0) return;
   lastSent = performance.now();
-  postMessage(['messages', batch]);
+  postMessage(batch);
   batch = [];
 }
 
@@ -31,11 +31,11 @@ function open(url, protocols) {
   try {
     own = new WebSocket(url, protocols);
   } catch {
-    postMessage(['ended']);
+    postMessage('ended');
     return;
   }
   socket = own;
-  own.onopen = () => postMessage(['opened']);
+  own.onopen = () => postMessage('opened');
   own.onmessage = ({ data }) => {
     if (typeof data !== 'string') return;
     batch.push(data);
@@ -46,7 +46,7 @@ function open(url, protocols) {
     socket = null;
     clearTimeout(timer);
     sendBatch();
-    postMessage(['ended']);
+    postMessage('ended');
   };
 }
 

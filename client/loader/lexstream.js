@@ -55,8 +55,11 @@ function createLauncher() {
   const host = document.createElement('div');
   host.setAttribute(HOST_ATTRIBUTE, '');
   host.setAttribute('data-lexstream-loader', '');
-  // Where the widget finds its streaming socket's worker (client/src/transport/socket.rs).
-  host.setAttribute('data-lexstream-socket-worker', new URL('lexstream-socket.js', here).href);
+  // Where the widget finds its streaming socket's worker (client/src/transport/socket.rs): only
+  // from the page's origin, as a worker script must be.
+  if (here.origin === location.origin) {
+    host.setAttribute('data-lexstream-socket-worker', new URL('lexstream-socket.js', here).href);
+  }
   const shadow = host.attachShadow({ mode: 'open' });
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(LAUNCHER_CSS);

@@ -89,7 +89,7 @@ const COUNT_SOCKET_MESSAGES: &str = r"
             constructor(...args) {
                 super(...args);
                 this.addEventListener('message', ({ data }) => {
-                    if (Array.isArray(data) && data[0] === 'messages') bench.messages += data[1].length;
+                    if (Array.isArray(data)) bench.messages += data.length;
                 });
             }
         };

@@ -27,9 +27,9 @@ const WATCH_SOCKETS: &str = r"
                 super(...args);
                 seen.workers += 1;
                 this.addEventListener('message', ({ data }) => {
-                    if (Array.isArray(data) && data[0] === 'messages') {
+                    if (Array.isArray(data)) {
                         seen.batches += 1;
-                        seen.workerFrames += data[1].length;
+                        seen.workerFrames += data.length;
                     }
                 });
             }

@@ -13,8 +13,9 @@ use crate::process::{command, run_command};
 pub(crate) const WIDGET_FILES: &[&str] =
     &["lexstream.js", "lexstream-widget.js", "lexstream-widget_bg.wasm", "lexstream-socket.js"];
 
-/// The widget's hand-written scripts (`client/loader/`), copied by trunk as they are.
-const HAND_WRITTEN_SCRIPTS: [&str; 2] = ["lexstream.js", "lexstream-socket.js"];
+/// The widget's scripts: the hand-written ones (`client/loader/`, copied by trunk as they are) and
+/// wasm-bindgen's glue.
+const SCRIPTS: [&str; 3] = ["lexstream.js", "lexstream-socket.js", "lexstream-widget.js"];
 
 /// What the loader source holds where the launcher's stylesheet goes.
 const LAUNCHER_CSS_MARKER: &str = "'/* launcher.css */'";
@@ -29,7 +30,7 @@ pub(crate) fn build(release: bool) -> Result<(), String> {
     run_command(command("trunk", &args))?;
     let dist = paths::workspace_root().join("dist");
     inline_launcher_css(&dist.join("lexstream.js"))?;
-    for script in HAND_WRITTEN_SCRIPTS {
+    for script in SCRIPTS {
         strip_comment_lines(&dist.join(script))?;
     }
     for name in WIDGET_FILES {
@@ -93,21 +94,37 @@ fn minify_css(css: &str) -> String {
     without_comments.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Drops the whole-line `//` comments and leading indentation of a hand-written script in
-/// `dist/` (the sources keep them for readers; every visitor downloads the built file).
+/// Drops the whole-line comments (`// …`, and `/* … */` blocks that start a line) and the
+/// indentation of a script in `dist/`: the sources keep them for readers; every visitor downloads
+/// the built file. A script with a template literal that may span lines is left as it is.
 fn strip_comment_lines(script: &Path) -> Result<(), String> {
     let source = std::fs::read_to_string(script).map_err(|e| format!("reading {}: {e}", script.display()))?;
-    std::fs::write(script, without_comment_lines(&source))
-        .map_err(|e| format!("writing {}: {e}", script.display()))
+    let Some(stripped) = without_comment_lines(&source) else {
+        eprintln!("xtask: {} may hold a multi-line template literal; left as it is", script.display());
+        return Ok(());
+    };
+    std::fs::write(script, stripped).map_err(|e| format!("writing {}: {e}", script.display()))
 }
 
-fn without_comment_lines(source: &str) -> String {
-    source
-        .lines()
-        .map(str::trim_start)
-        .filter(|line| !line.is_empty() && !line.starts_with("//"))
-        .flat_map(|line| [line, "\n"])
-        .collect()
+/// `source` without whole-line comments and indentation; `None` if a line has an odd number of
+/// backticks (a template literal could span lines, and its text must not change).
+fn without_comment_lines(source: &str) -> Option<String> {
+    let mut kept = String::with_capacity(source.len());
+    let mut in_block = false;
+    for line in source.lines().map(str::trim_start) {
+        if line.matches('`').count() % 2 == 1 {
+            return None;
+        }
+        if in_block || line.starts_with("/*") {
+            in_block = !line.ends_with("*/");
+            continue;
+        }
+        if !line.is_empty() && !line.starts_with("//") {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    Some(kept)
 }
 
 /// `text` as a single-quoted JavaScript string literal.
@@ -141,9 +158,16 @@ mod tests {
     fn scripts_lose_whole_line_comments_and_indentation_only() {
         let source = "// header\n\nconst a = 'http://x'; // kept: not a whole line\n  if (a) {\n    // why\n    go();\n  }\n";
         assert_eq!(
-            without_comment_lines(source),
-            "const a = 'http://x'; // kept: not a whole line\nif (a) {\ngo();\n}\n"
+            without_comment_lines(source).as_deref(),
+            Some("const a = 'http://x'; // kept: not a whole line\nif (a) {\ngo();\n}\n")
         );
+        let glue = "    /**\n     * @returns {number}\n     */\n    get size() {\n    /* one line */\n    return 1; /* kept */\n}\n";
+        assert_eq!(without_comment_lines(glue).as_deref(), Some("get size() {\nreturn 1; /* kept */\n}\n"));
+    }
+
+    #[test]
+    fn a_script_that_may_hold_a_multi_line_template_literal_is_left_alone() {
+        assert_eq!(without_comment_lines("const a = `one\n  // two\n`;\n"), None);
     }
 
     #[test]

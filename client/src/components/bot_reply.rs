@@ -3,8 +3,6 @@
 //! the final answer — which keeps the streamed nodes when it is the same Markdown, so nothing
 //! jumps at the end.
 
-use std::time::Duration;
-
 use leptos::html;
 use leptos::prelude::*;
 use lexstream_protocol::render::policy::ImageOrigins;
@@ -185,16 +183,14 @@ pub fn BotReply(
     }
 }
 
-/// Runs `paint` in the first screen frame `budget` allows, and notes what it cost. Nothing runs
-/// once the reply is gone.
+/// Runs `paint` in the first screen frame `budget` allows (looking again each frame until then),
+/// and notes what it cost. Nothing runs once the reply is gone.
 fn paint_when_due(budget: StoredValue<PaintBudget>, paint: impl Fn() + Clone + 'static) {
     request_animation_frame(move || {
         let started = js_sys::Date::now();
         match budget.try_with_value(|budget| budget.wait_ms(started)) {
             None => {}
-            Some(wait) if wait > 0.0 => {
-                set_timeout(move || paint_when_due(budget, paint), Duration::from_millis(wait.ceil() as u64));
-            }
+            Some(wait) if wait > 0.0 => paint_when_due(budget, paint),
             Some(_) => {
                 paint();
                 budget.try_update_value(|budget| budget.painted(started, js_sys::Date::now()));

@@ -31,8 +31,6 @@ pub fn Widget(
     open: bool,
 ) -> impl IntoView {
     let open = RwSignal::new(open);
-    // Remembered for a reload: the loader then loads the widget at once and it opens again.
-    Effect::new(move |_| crate::open_state::remember(open.get()));
     let conversation = Conversation::new(match &config {
         Some(config) => initial_transcript(&greeting).allowing_images_from(config.image_origins.clone()),
         None => Transcript::with_greeting(&greeting),
@@ -65,9 +63,12 @@ pub fn Widget(
         .map(|chat| Callback::new(move |turn: String| chat.stop(&turn)));
     let on_send =
         chat.map(|chat| Callback::new(move |text: String| leptos::task::spawn_local(chat.send(text))));
-    // The visitor is about to ask: sign in and open the stream now, not after Enter.
     Effect::new(move |_| {
-        if let (true, Some(chat)) = (open.get(), chat) {
+        let is_open = open.get();
+        // Remembered for a reload: the loader then loads the widget at once and it opens again.
+        crate::open_state::remember(is_open);
+        // The visitor is about to ask: sign in and open the stream now, not after Enter.
+        if let (true, Some(chat)) = (is_open, chat) {
             leptos::task::spawn_local(chat.prepare());
         }
     });

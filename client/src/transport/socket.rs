@@ -12,8 +12,10 @@ use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{MessageEvent, WebSocket, Worker};
 
-/// The attribute (set by the loader on the widget's host element) naming the worker script.
+/// The attribute (set by the loader on the widget's host element) naming the worker script, and
+/// the selector that finds it.
 const WORKER_URL_ATTRIBUTE: &str = "data-lexstream-socket-worker";
+const WORKER_URL_SELECTOR: &str = "[data-lexstream-socket-worker]";
 
 thread_local! {
     /// Set once a worker failed to start on this page: later sockets go straight to the main thread.
@@ -181,21 +183,16 @@ fn report(state: &Weak<State>, event: SocketEvent) {
     (strong.on_event)(&SocketHandle(state.clone()), event);
 }
 
-/// A worker running the socket script, unless the page has none to offer or cannot run it. A
-/// worker script must come from the page's origin: a widget served from another origin streams on
-/// the main thread (a worker made from a `blob:` URL would work there, but a strict CSP refuses it
-/// and reports a violation, which a site owner would see on every connection).
+/// A worker running the socket script, unless the page has none to offer (the loader names the
+/// script only when it is served from the page's origin, as a worker script must be; a `blob:`
+/// worker would work from elsewhere, but a strict CSP refuses it and reports a violation a site
+/// owner would see on every connection) or cannot run it.
 fn start_worker() -> Option<Worker> {
     if WORKER_UNAVAILABLE.get() {
         return None;
     }
     let document = web_sys::window()?.document()?;
-    let script = document.query_selector(&format!("[{WORKER_URL_ATTRIBUTE}]")).ok()??;
-    let url = script.get_attribute(WORKER_URL_ATTRIBUTE)?;
-    let origin = document.location()?.origin().ok()?;
-    if !url.strip_prefix(origin.as_str()).is_some_and(|path| path.starts_with('/')) {
-        return None;
-    }
+    let url = document.query_selector(WORKER_URL_SELECTOR).ok()??.get_attribute(WORKER_URL_ATTRIBUTE)?;
     let worker = Worker::new(&url).ok();
     if worker.is_none() {
         WORKER_UNAVAILABLE.set(true);
@@ -212,18 +209,17 @@ fn in_worker(state: &Rc<State>, worker: Worker, protocols: &Array) -> Backing {
         let heard = Rc::clone(&heard);
         move |event: MessageEvent| {
             heard.set(true);
-            let message = Array::from(&event.data());
-            match message.get(0).as_string().as_deref() {
+            let data = event.data();
+            match data.as_string().as_deref() {
                 Some("opened") => report(&weak, SocketEvent::Opened),
-                Some("messages") => {
-                    for text in Array::from(&message.get(1)).iter() {
+                Some(_) => report(&weak, SocketEvent::Ended),
+                None => {
+                    for text in Array::from(&data).iter() {
                         if let Some(text) = text.as_string() {
                             report(&weak, SocketEvent::Message(text));
                         }
                     }
                 }
-                Some("ended") => report(&weak, SocketEvent::Ended),
-                _ => {}
             }
         }
     });
