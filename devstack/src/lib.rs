@@ -47,6 +47,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use lexstream_lambda_core::aws::{
     ApiGatewayPusher, AppSyncPublisher, BedrockClient, BedrockModel, local_sdk_config,
 };
@@ -276,6 +277,14 @@ pub async fn spawn(config: DevstackConfig) -> Result<RunningDevstack, SpawnError
         ConnectConfig::from_lookup(lambda_settings::lookup(&config, addr, ProjectLambda::WsConnect))?;
     let app = router(&config, &state, bot, fulfiller, Some(chat), pusher, connect_config)
         .into_make_service_with_connect_info::<SocketAddr>();
+    // Streamed answers (Bedrock's event streams, WebSocket frames) go out in small writes: without
+    // TCP_NODELAY each write after the first waits for the client's delayed ACK (~40 ms), a delay
+    // AWS's endpoints do not add.
+    let listener = listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY");
+        }
+    });
     let task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app).await {
             tracing::error!(%error, "devstack server stopped");
