@@ -34,6 +34,7 @@ pub mod dynamodb;
 pub mod faults;
 pub mod identities;
 pub mod lambda_host;
+pub mod lambda_settings;
 pub mod lex;
 mod static_files;
 mod time_format;
@@ -46,12 +47,11 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use lexstream_lambda_core::aws::{
     ApiGatewayPusher, AppSyncPublisher, BedrockClient, BedrockModel, local_sdk_config,
 };
-use lexstream_lambda_core::config::{
-    ChatConfig, ConnectConfig, FulfillmentConfig, SessionBinding, environment,
-};
+use lexstream_lambda_core::config::{ChatConfig, ConnectConfig, FulfillmentConfig};
 use tokio::net::TcpListener;
 
 pub use auth::AuthMode;
@@ -63,6 +63,7 @@ use crate::aws_error::AwsError;
 use crate::connection_table::ConnectionTable;
 use crate::faults::SharedFaults;
 use crate::identities::Identities;
+use crate::lambda_settings::ProjectLambda;
 use crate::lex::LexRuntime;
 use crate::lex::bot::BotDefinition;
 use crate::lex::fulfiller::Fulfiller;
@@ -93,7 +94,8 @@ pub struct DevstackState {
 }
 
 /// Builds the devstack's HTTP routes over `state`, with Lex playing `bot` and fulfilling through
-/// `fulfiller`, the AppSync chat Lambda `chat`, and `ws-connect` posting back through `pusher`.
+/// `fulfiller`, the AppSync chat Lambda `chat`, and `ws-connect` (`connect_config`) posting back
+/// through `pusher`.
 fn router(
     config: &DevstackConfig,
     state: &DevstackState,
@@ -101,6 +103,7 @@ fn router(
     fulfiller: Fulfiller,
     chat: Option<appsync::ChatRoute>,
     pusher: ApiGatewayPusher,
+    connect_config: ConnectConfig,
 ) -> Router {
     let lex_runtime = LexRuntime {
         bot: Arc::new(bot),
@@ -141,15 +144,7 @@ fn router(
         identities: state.identities.clone(),
         connections: state.connections.clone(),
         table: state.table.clone(),
-        connect_config: ConnectConfig {
-            table_name: config.table_name.clone(),
-            session_binding: match config.auth {
-                AuthMode::SigV4 => SessionBinding::RequireIdentity,
-                AuthMode::Off => SessionBinding::WhenPresent,
-            },
-            ttl_seconds: 7500,
-            connects_per_minute: config.connects_per_minute,
-        },
+        connect_config,
         pusher,
         faults: state.faults.clone(),
         limits: config.websocket_limits,
@@ -278,8 +273,18 @@ pub async fn spawn(config: DevstackConfig) -> Result<RunningDevstack, SpawnError
     // service credentials like a deployed Lambda with its role.
     let url = format!("http://{addr}");
     let pusher = ApiGatewayPusher::new(&local_sdk_config(&url).await, &format!("{url}/{}", config.stage));
-    let app = router(&config, &state, bot, fulfiller, Some(chat), pusher)
+    let connect_config =
+        ConnectConfig::from_lookup(lambda_settings::lookup(&config, addr, ProjectLambda::WsConnect))?;
+    let app = router(&config, &state, bot, fulfiller, Some(chat), pusher, connect_config)
         .into_make_service_with_connect_info::<SocketAddr>();
+    // Streamed answers (Bedrock's event streams, WebSocket frames) go out in small writes: without
+    // TCP_NODELAY each write after the first waits for the client's delayed ACK (~40 ms), a delay
+    // AWS's endpoints do not add.
+    let listener = listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY");
+        }
+    });
     let task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app).await {
             tracing::error!(%error, "devstack server stopped");
@@ -307,19 +312,8 @@ async fn fulfiller(
     // role. Its answer worker is always there for the Lambda `Invoke` API, whichever fulfillment
     // Lex calls (a hosted `lex-fulfillment` binary in async mode invokes it too).
     let sdk_config = local_sdk_config(&format!("http://{addr}")).await;
-    // Streaming fails closed: the fulfillment streams only through the table and the stage it is
-    // configured with, so the devstack configures its own (its stage is plain http on loopback).
-    let stage_url = format!("http://{addr}/{}", config.stage);
-    let settings = FulfillmentConfig::from_lookup(|name: &str| {
-        environment(name).or_else(|| match name {
-            "BEDROCK_MODEL_ID" => Some(DEMO_MODEL_ID.to_owned()),
-            "ANSWER_WORKER_FUNCTION" if config.async_answers => Some(ANSWER_WORKER_FUNCTION.to_owned()),
-            "STREAMING_TABLE" => Some(config.table_name.clone()),
-            "STREAMING_ENDPOINT" => Some(stage_url.clone()),
-            "ANSWERS_PER_IDENTITY_PER_MINUTE" => Some(config.answers_per_minute.to_string()),
-            _ => None,
-        })
-    })?;
+    let settings =
+        FulfillmentConfig::from_lookup(lambda_settings::lookup(config, addr, ProjectLambda::Fulfillment))?;
     let in_process =
         Fulfiller::in_process(&sdk_config, state.table.clone(), settings, config.fulfillment_timeout);
     if let Fulfiller::InProcess(local) = &in_process {
@@ -332,25 +326,10 @@ async fn fulfiller(
     }
     if let Some(command) = &config.fulfillment_cmd {
         let mut variables = function_environment(config, addr);
-        if environment("BEDROCK_MODEL_ID").is_none() {
-            variables.push(("BEDROCK_MODEL_ID".to_owned(), DEMO_MODEL_ID.to_owned()));
-        }
-        if environment("STREAMING_TABLE").is_none() {
-            variables.push(("STREAMING_TABLE".to_owned(), config.table_name.clone()));
-        }
-        if environment("STREAMING_ENDPOINT").is_none() {
-            variables.push(("STREAMING_ENDPOINT".to_owned(), stage_url.clone()));
-        }
-        if environment("ANSWERS_PER_IDENTITY_PER_MINUTE").is_none() {
-            let limit = config.answers_per_minute.to_string();
-            variables.push(("ANSWERS_PER_IDENTITY_PER_MINUTE".to_owned(), limit));
-        }
-        if config.async_answers && environment("ANSWER_WORKER_FUNCTION").is_none() {
-            variables.push(("ANSWER_WORKER_FUNCTION".to_owned(), ANSWER_WORKER_FUNCTION.to_owned()));
-        }
+        variables.extend(lambda_settings::lambda_variables(config, addr, ProjectLambda::Fulfillment));
         let function = lambda_host::HostedFunction::new(lambda_host::FunctionSettings {
             name: "lex-fulfillment".to_owned(),
-            command: command.clone(),
+            command: lambda_host::RuntimeCommand::Shell(command.clone()),
             timeout: config.fulfillment_timeout,
             max_environments: config.fulfillment_concurrency,
             variables,
@@ -369,18 +348,8 @@ async fn chat_route(
     addr: SocketAddr,
 ) -> Result<appsync::ChatRoute, SpawnError> {
     let sdk_config = local_sdk_config(&format!("http://{addr}")).await;
-    let settings = ChatConfig::from_lookup(|name: &str| {
-        environment(name).or_else(|| match name {
-            "BEDROCK_MODEL_ID" => Some(DEMO_MODEL_ID.to_owned()),
-            "APPSYNC_HTTP_ENDPOINT" => Some(format!("http://{addr}/event")),
-            "APPSYNC_API_KEY" => Some(config.appsync_api_key.clone()),
-            "APPSYNC_NAMESPACE" => Some(config.appsync_namespace.clone()),
-            "USER_BINDING" if config.auth == AuthMode::Off => Some("when-present".to_owned()),
-            "LIMITS_TABLE" => Some(config.table_name.clone()),
-            "ANSWERS_PER_IDENTITY_PER_MINUTE" => Some(config.answers_per_minute.to_string()),
-            _ => None,
-        })
-    })?;
+    let settings =
+        ChatConfig::from_lookup(lambda_settings::lookup(config, addr, ProjectLambda::AppSyncChat))?;
     let publisher =
         AppSyncPublisher::new(&sdk_config, &settings.publish_endpoint, settings.publish_auth.clone())
             .map_err(SpawnError::Chat)?;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use lexstream_devstack::lambda_host::{FunctionSettings, HostedFunction, Outcome};
+use lexstream_devstack::lambda_host::{FunctionSettings, HostedFunction, Outcome, RuntimeCommand};
 
 /// A runtime loop: each invocation answers with what the runtime saw (headers, environment,
 /// payload), or does what the payload's `do` says.
@@ -43,19 +43,27 @@ while True:
 "#;
 
 fn function(command: &str, timeout: Duration, max_environments: usize) -> Arc<HostedFunction> {
+    hosted(RuntimeCommand::Shell(command.into()), timeout, max_environments)
+}
+
+fn hosted(command: RuntimeCommand, timeout: Duration, max_environments: usize) -> Arc<HostedFunction> {
     HostedFunction::new(FunctionSettings {
         name: "echo".into(),
-        command: command.into(),
+        command,
         timeout,
         max_environments,
         variables: vec![("BEDROCK_MODEL_ID".into(), "demo".into())],
     })
 }
 
-fn echo_function(timeout: Duration, max_environments: usize) -> Arc<HostedFunction> {
+fn echo_script() -> std::path::PathBuf {
     let script = std::env::temp_dir().join(format!("lexstream-echo-runtime-{}.py", std::process::id()));
     std::fs::write(&script, ECHO_RUNTIME).unwrap();
-    function(&format!("exec python3 '{}'", script.display()), timeout, max_environments)
+    script
+}
+
+fn echo_function(timeout: Duration, max_environments: usize) -> Arc<HostedFunction> {
+    function(&format!("exec python3 '{}'", echo_script().display()), timeout, max_environments)
 }
 
 async fn invoke(function: &Arc<HostedFunction>, payload: &str) -> Outcome {
@@ -143,4 +151,44 @@ async fn a_command_that_exits_at_once_fails_the_invocation_with_its_status() {
         Outcome::Exited(status) => assert!(status.contains('7'), "{status}"),
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn each_invocation_reports_its_duration_and_memory_and_the_first_its_init() {
+    // Started directly, as Lambda starts a custom runtime's bootstrap: no shell in between.
+    let program = RuntimeCommand::Program {
+        program: "python3".into(),
+        args: vec![echo_script().to_string_lossy().into_owned()],
+    };
+    let echo = hosted(program, Duration::from_secs(10), 1);
+    let (outcome, first) =
+        echo.invoke_reported(Bytes::from_static(br#"{"do":"sleep","seconds":0.2}"#)).await.unwrap();
+    let seen = answer(outcome);
+    let init = first.init_duration.expect("the first invocation reports the init");
+    assert!(init > Duration::ZERO && init < Duration::from_secs(5), "{init:?}");
+    let duration = first.duration.expect("a duration");
+    assert!(duration >= Duration::from_millis(200) && duration < Duration::from_secs(5), "{duration:?}");
+    assert_eq!(first.request_id, seen["headers"]["lambda-runtime-aws-request-id"].as_str().unwrap());
+    // A Python interpreter holds a few MB at least.
+    let memory = first.max_memory_kib.expect("the peak memory");
+    assert!(memory > 2_000, "{memory} KiB");
+    assert!(first.to_string().starts_with("REPORT RequestId: "), "{first}");
+
+    let (outcome, second) = echo.invoke_reported(Bytes::from_static(b"{}")).await.unwrap();
+    answer(outcome);
+    assert_eq!(second.init_duration, None, "a warm environment has no init");
+    assert!(second.duration.is_some() && second.max_memory_kib.is_some(), "{second:?}");
+}
+
+#[tokio::test]
+async fn a_program_that_cannot_start_fails_its_invocation_with_an_empty_report() {
+    let missing = RuntimeCommand::Program { program: "/nonexistent/bootstrap".into(), args: Vec::new() };
+    let (outcome, report) =
+        hosted(missing, Duration::from_secs(5), 1).invoke_reported(Bytes::new()).await.unwrap();
+    assert!(
+        matches!(&outcome, Outcome::Exited(message) if message.contains("/nonexistent/bootstrap")),
+        "{outcome:?}"
+    );
+    assert_eq!(report.duration, None);
+    assert_eq!(report.init_duration, None);
 }

@@ -42,7 +42,10 @@ impl ModelSource {
                 let interval = *token_interval;
                 let tokens = demo_model::tokens(&demo_model::answer(conversation.prompt()));
                 Ok(Box::pin(futures_util::stream::iter(tokens).then(move |token| async move {
-                    tokio::time::sleep(interval).await;
+                    // A zero pace streams at once (sleeping zero still waits for the next tick).
+                    if !interval.is_zero() {
+                        tokio::time::sleep(interval).await;
+                    }
                     Ok(token)
                 })))
             }

@@ -6,14 +6,16 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 
-use super::FunctionSettings;
+use super::report::{self, InvocationReport};
+use super::{FunctionSettings, RuntimeCommand};
 
 /// How an invocation ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +33,7 @@ pub enum Outcome {
     /// The process exited before answering (Lambda's `Runtime.ExitError`).
     Exited(String),
     /// The function ran past its timeout and was stopped (`Task timed out after N seconds`).
-    TimedOut(std::time::Duration),
+    TimedOut(Duration),
 }
 
 /// An invocation handed to the runtime by `GET invocation/next`.
@@ -43,30 +45,51 @@ pub(super) struct Invocation {
     pub(super) trace_id: String,
 }
 
+/// How an invocation ended, and how long the runtime had it (`None`: it never took it).
+type Finished = (Outcome, Option<Duration>);
+
+/// An invocation waiting for its end.
+#[derive(Debug)]
+struct Waiting {
+    reply: oneshot::Sender<Finished>,
+    /// When `GET invocation/next` handed it to the runtime.
+    handed_at: Option<Instant>,
+}
+
 /// What the Runtime API routes share with the environment.
 #[derive(Debug)]
 pub(super) struct EnvironmentState {
     /// `Lambda-Runtime-Invoked-Function-Arn`.
     pub(super) function_arn: String,
     queue: tokio::sync::Mutex<mpsc::Receiver<Invocation>>,
-    in_flight: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
+    /// When the runtime first asked for an invocation: the end of its init.
+    first_poll: OnceLock<Instant>,
+    in_flight: Mutex<HashMap<String, Waiting>>,
     init_error: Mutex<Option<Outcome>>,
     /// How the process ended, once it has: what any invocation still arriving gets.
     ended: Mutex<Option<Outcome>>,
 }
 
 impl EnvironmentState {
-    /// The next invocation, once there is one; `None` when the environment is gone.
+    /// The next invocation, once there is one, marked as handed to the runtime now; `None` when
+    /// the environment is gone. The first call ends the environment's init.
     pub(super) async fn next_invocation(&self) -> Option<Invocation> {
-        self.queue.lock().await.recv().await
+        let _ = self.first_poll.set(Instant::now());
+        let invocation = self.queue.lock().await.recv().await?;
+        if let Some(waiting) =
+            self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).get_mut(&invocation.request_id)
+        {
+            waiting.handed_at = Some(Instant::now());
+        }
+        Some(invocation)
     }
 
     /// Completes the invocation `request_id` with `outcome`; false if no such invocation waits.
     pub(super) fn complete(&self, request_id: &str, outcome: Outcome) -> bool {
         let waiting = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(request_id);
-        waiting.is_some_and(|reply| {
+        waiting.is_some_and(|waiting| {
             // The invoker may have given up (a caller's timeout); the runtime's call still counts.
-            let _ = reply.send(outcome);
+            let _ = waiting.reply.send((outcome, waiting.handed_at.map(|at| at.elapsed())));
             true
         })
     }
@@ -82,8 +105,8 @@ impl EnvironmentState {
 
     fn fail_all(&self, outcome: &Outcome) {
         let waiting: Vec<_> = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).drain().collect();
-        for (_, reply) in waiting {
-            let _ = reply.send(outcome.clone());
+        for (_, waiting) in waiting {
+            let _ = waiting.reply.send((outcome.clone(), waiting.handed_at.map(|at| at.elapsed())));
         }
     }
 }
@@ -97,6 +120,12 @@ pub(super) struct Environment {
     /// Whether an invocation is running here (one at a time, as on Lambda).
     pub(super) busy: AtomicBool,
     kill: Mutex<Option<oneshot::Sender<()>>>,
+    /// When the process was started.
+    started: Instant,
+    /// The process (with a shell command, the shell, or what it `exec`ed).
+    pid: Option<u32>,
+    /// Whether the init duration was reported (with the first invocation, as Lambda does).
+    init_reported: AtomicBool,
 }
 
 fn epoch_millis() -> u128 {
@@ -112,6 +141,7 @@ impl Environment {
         let state = Arc::new(EnvironmentState {
             function_arn: settings.function_arn(),
             queue: tokio::sync::Mutex::new(receiver),
+            first_poll: OnceLock::new(),
             in_flight: Mutex::default(),
             init_error: Mutex::default(),
             ended: Mutex::default(),
@@ -124,10 +154,19 @@ impl Environment {
                 }
             }
         });
-        let mut command = tokio::process::Command::new("sh");
+        let mut command = match &settings.command {
+            RuntimeCommand::Shell(line) => {
+                let mut shell = tokio::process::Command::new("sh");
+                shell.arg("-c").arg(line);
+                shell
+            }
+            RuntimeCommand::Program { program, args } => {
+                let mut direct = tokio::process::Command::new(program);
+                direct.args(args);
+                direct
+            }
+        };
         command
-            .arg("-c")
-            .arg(&settings.command)
             .envs(settings.environment(&api_addr.to_string(), number))
             .env_remove("AWS_SESSION_TOKEN")
             .env_remove("AWS_PROFILE")
@@ -136,6 +175,7 @@ impl Environment {
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
+        let started = Instant::now();
         let mut child = match command.spawn() {
             Ok(child) => child,
             Err(error) => {
@@ -144,6 +184,7 @@ impl Environment {
             }
         };
         let name = settings.name.clone();
+        let pid = child.id();
         if let Some(stdout) = child.stdout.take() {
             tokio::spawn(forward_lines(name.clone(), stdout));
         }
@@ -154,7 +195,16 @@ impl Environment {
         let alive = Arc::new(AtomicBool::new(true));
         let (kill, killed) = oneshot::channel();
         tokio::spawn(watch_process(child, killed, state.clone(), alive.clone(), server, name));
-        Ok(Self { state, sender, alive, busy: AtomicBool::new(false), kill: Mutex::new(Some(kill)) })
+        Ok(Self {
+            state,
+            sender,
+            alive,
+            busy: AtomicBool::new(false),
+            kill: Mutex::new(Some(kill)),
+            started,
+            pid,
+            init_reported: AtomicBool::new(false),
+        })
     }
 
     /// Whether the process still runs.
@@ -162,23 +212,40 @@ impl Environment {
         self.alive.load(Ordering::SeqCst)
     }
 
-    /// Runs one invocation to its end (an answer, an error, the process's exit).
-    pub(super) async fn run(&self, payload: Bytes, timeout: std::time::Duration) -> Outcome {
+    /// Runs one invocation to its end (an answer, an error, the process's exit), with what it
+    /// cost.
+    pub(super) async fn run(&self, payload: Bytes, timeout: Duration) -> (Outcome, InvocationReport) {
         let request_id = uuid::Uuid::new_v4().to_string();
+        let (outcome, duration) = self.run_invocation(&request_id, payload, timeout).await;
+        let init_duration = if self.init_reported.swap(true, Ordering::SeqCst) {
+            None
+        } else {
+            self.state.first_poll.get().map(|polled| polled.saturating_duration_since(self.started))
+        };
+        let max_memory_kib = self.pid.and_then(report::peak_memory_kib);
+        (outcome, InvocationReport { request_id, duration, init_duration, max_memory_kib })
+    }
+
+    async fn run_invocation(&self, request_id: &str, payload: Bytes, timeout: Duration) -> Finished {
         let (reply, outcome) = oneshot::channel();
         if let Some(failure) = self.state.init_error.lock().unwrap_or_else(PoisonError::into_inner).clone() {
-            return failure;
+            return (failure, None);
         }
-        self.state.in_flight.lock().unwrap_or_else(PoisonError::into_inner).insert(request_id.clone(), reply);
+        let waiting = Waiting { reply, handed_at: None };
+        self.state
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(request_id.to_owned(), waiting);
         // The process may have ended, or reported an init error, just before: then nothing would
         // ever answer.
         let ended = self.state.ended.lock().unwrap_or_else(PoisonError::into_inner).clone();
         let init_error = self.state.init_error.lock().unwrap_or_else(PoisonError::into_inner).clone();
         if let Some(failure) = ended.or(init_error) {
-            self.state.complete(&request_id, failure);
+            self.state.complete(request_id, failure);
         }
         let invocation = Invocation {
-            request_id: request_id.clone(),
+            request_id: request_id.to_owned(),
             payload,
             deadline_ms: epoch_millis() + timeout.as_millis(),
             trace_id: format!(
@@ -189,15 +256,15 @@ impl Environment {
             ),
         };
         if self.sender.send(invocation).await.is_err() {
-            self.state.complete(&request_id, Outcome::Exited("the function's process is gone".into()));
+            self.state.complete(request_id, Outcome::Exited("the function's process is gone".into()));
         }
         match tokio::time::timeout(timeout, outcome).await {
-            Ok(Ok(outcome)) => outcome,
-            Ok(Err(_)) => Outcome::Exited("the function's process is gone".into()),
+            Ok(Ok(finished)) => finished,
+            Ok(Err(_)) => (Outcome::Exited("the function's process is gone".into()), None),
             Err(_) => {
                 self.stop();
-                self.state.complete(&request_id, Outcome::TimedOut(timeout));
-                Outcome::TimedOut(timeout)
+                self.state.complete(request_id, Outcome::TimedOut(timeout));
+                (Outcome::TimedOut(timeout), Some(timeout))
             }
         }
     }

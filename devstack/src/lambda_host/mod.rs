@@ -15,8 +15,10 @@
 
 mod environment;
 mod invoke_api;
+mod report;
 mod runtime_api;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -28,6 +30,7 @@ use environment::Environment;
 pub use environment::Outcome;
 pub use invoke_api::{Functions, InProcessHandler, LambdaFunction};
 pub(crate) use invoke_api::{InvokeApi, routes as invoke_routes};
+pub use report::InvocationReport;
 
 use crate::identities::{SERVICE_ACCESS_KEY, SERVICE_SECRET_KEY};
 
@@ -36,13 +39,41 @@ pub const REGION: &str = "us-east-1";
 /// The account id in the ARNs the devstack makes up.
 const ACCOUNT_ID: &str = "000000000000";
 
+/// How the host starts a function's runtime process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuntimeCommand {
+    /// A shell command line, run with `sh -c` (what `--fulfillment-cmd` takes), e.g.
+    /// `cd app && exec python -m awslambdaric app.handler`.
+    Shell(String),
+    /// A program started directly with `args`, as Lambda starts a custom runtime's `bootstrap`:
+    /// no shell in between (whose start would count in the function's init time).
+    Program {
+        /// The executable.
+        program: PathBuf,
+        /// Its arguments.
+        args: Vec<String>,
+    },
+}
+
+impl std::fmt::Display for RuntimeCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Shell(line) => f.write_str(line),
+            Self::Program { program, args } => {
+                write!(f, "{}", program.display())?;
+                args.iter().try_for_each(|arg| write!(f, " {arg}"))
+            }
+        }
+    }
+}
+
 /// What a hosted function is and how it runs.
 #[derive(Debug, Clone)]
 pub struct FunctionSettings {
     /// The function's name (`AWS_LAMBDA_FUNCTION_NAME`).
     pub name: String,
-    /// The shell command that starts its runtime, e.g. `python -m awslambdaric app.handler`.
-    pub command: String,
+    /// What starts its runtime.
+    pub command: RuntimeCommand,
     /// The function's timeout (the deadline each invocation gets).
     pub timeout: Duration,
     /// Most environments running at once (concurrent invocations).
@@ -65,7 +96,7 @@ impl FunctionSettings {
             ("AWS_LAMBDA_RUNTIME_API".to_owned(), runtime_api.to_owned()),
             ("AWS_LAMBDA_FUNCTION_NAME".to_owned(), self.name.clone()),
             ("AWS_LAMBDA_FUNCTION_VERSION".to_owned(), "$LATEST".to_owned()),
-            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".to_owned(), "256".to_owned()),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".to_owned(), report::MEMORY_SIZE_MB.to_string()),
             ("AWS_LAMBDA_FUNCTION_TIMEOUT".to_owned(), self.timeout.as_secs().to_string()),
             ("AWS_LAMBDA_LOG_GROUP_NAME".to_owned(), format!("/aws/lambda/{}", self.name)),
             (
@@ -148,24 +179,43 @@ impl HostedFunction {
     /// Invokes the function with `payload` (synchronously, as Lex invokes a code hook). The
     /// invocation runs to its end even when the caller stops waiting, as on Lambda.
     pub fn invoke(self: &Arc<Self>, payload: Bytes) -> oneshot::Receiver<Outcome> {
+        self.start_invocation(payload, |outcome, _| outcome)
+    }
+
+    /// Like [`HostedFunction::invoke`], with what the invocation cost (Lambda's `REPORT` line).
+    pub fn invoke_reported(
+        self: &Arc<Self>,
+        payload: Bytes,
+    ) -> oneshot::Receiver<(Outcome, InvocationReport)> {
+        self.start_invocation(payload, |outcome, report| (outcome, report))
+    }
+
+    fn start_invocation<T: Send + 'static>(
+        self: &Arc<Self>,
+        payload: Bytes,
+        answer: fn(Outcome, InvocationReport) -> T,
+    ) -> oneshot::Receiver<T> {
         let (reply, outcome) = oneshot::channel();
         let function = self.clone();
         tokio::spawn(async move {
-            let result = match function.acquire().await {
+            let (result, report) = match function.acquire().await {
                 Ok(environment) => {
-                    let result = environment.run(payload, function.settings.timeout).await;
+                    let finished = environment.run(payload, function.settings.timeout).await;
                     environment.busy.store(false, Ordering::SeqCst);
                     function.freed.notify_waiters();
-                    result
+                    finished
                 }
                 Err(error) => {
-                    Outcome::Exited(format!("could not start `{}`: {error}", function.settings.command))
+                    let failure =
+                        Outcome::Exited(format!("could not start `{}`: {error}", function.settings.command));
+                    (failure, InvocationReport::default())
                 }
             };
             if let Outcome::FunctionError { error_type, .. } | Outcome::Exited(error_type) = &result {
                 tracing::warn!(function = %function.settings.name, error = %error_type, "invocation failed");
             }
-            let _ = reply.send(result);
+            tracing::info!(target: "lambda", function = %function.settings.name, "{report}");
+            let _ = reply.send(answer(result, report));
         });
         outcome
     }
