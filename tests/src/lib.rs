@@ -1,13 +1,15 @@
 //! Helpers for Lexstream's end-to-end tests: a real headless Chromium (through chromedriver and
 //! fantoccini) pointed at a devstack serving the built widget, and a real DynamoDB-compatible
 //! server (moto) for the Lambdas' DynamoDB adapter. For the benchmarks: DevTools commands, the
-//! page's main-thread tasks from Chromium's trace, and a long scripted Markdown answer.
+//! page's main-thread tasks from Chromium's trace, a long scripted Markdown answer, and the
+//! events each Lambda receives.
 //!
 //! The widget must be built first (`cargo xtask test` does it with trunk); the tests fail with a
 //! message saying so rather than skip.
 
 mod browser;
 mod connection_table;
+pub mod lambda_events;
 mod moto;
 mod raw_http;
 pub mod scripted_answer;
@@ -21,6 +23,6 @@ pub use connection_table::create_connection_table;
 pub use moto::MotoServer;
 pub use raw_http::unsigned_post;
 pub use task_trace::{MainThreadTasks, TaskTrace};
-pub use tools::{lex_fulfillment_binary, venv_python, workspace_root};
+pub use tools::{lambda_binary, lex_fulfillment_binary, venv_python, workspace_root};
 pub use visitor::{POOL_ID, Visitor};
 pub use widget_page::{SeenAnswer, WidgetPage, built_dist_dir, start_devstack, start_devstack_with};

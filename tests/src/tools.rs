@@ -19,14 +19,25 @@ pub fn venv_python() -> PathBuf {
 /// test` sets after building it with the `lambda` profile); fails with a clear message when it
 /// has not been built.
 pub fn lex_fulfillment_binary() -> anyhow::Result<PathBuf> {
-    let binary = std::env::var_os("LEX_FULFILLMENT_BIN").map(PathBuf::from).unwrap_or_else(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map_or_else(|| workspace_root().join("target"), PathBuf::from);
-        target.join("lambda/lex-fulfillment")
-    });
+    match std::env::var_os("LEX_FULFILLMENT_BIN").map(PathBuf::from) {
+        Some(binary) => {
+            anyhow::ensure!(binary.is_file(), "LEX_FULFILLMENT_BIN={} is not a file", binary.display());
+            Ok(binary)
+        }
+        None => lambda_binary("lambda", "lex-fulfillment"),
+    }
+}
+
+/// The Lambda binary `name` built with cargo profile `profile`, in the target directory
+/// (`$CARGO_TARGET_DIR`, else `target/`); fails with the command that builds it when it is not
+/// there.
+pub fn lambda_binary(profile: &str, name: &str) -> anyhow::Result<PathBuf> {
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), PathBuf::from);
+    let binary = target.join(if profile == "dev" { "debug" } else { profile }).join(name);
     anyhow::ensure!(
         binary.is_file(),
-        "{} is not built: run `cargo xtask test`, or `cargo build --profile lambda -p lex-fulfillment`",
+        "{} is not built: run `cargo build --profile {profile} -p {name}` (or `cargo xtask test`, `cargo xtask bench coldstart`)",
         binary.display()
     );
     Ok(binary)

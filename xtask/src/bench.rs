@@ -6,7 +6,11 @@ use crate::process::{command, run_command};
 use crate::{paths, setup, widget_build};
 
 /// The benchmarks, by the name `cargo xtask bench NAME` takes.
-const BENCHES: &[&str] = &["relay_latency", "soak", "render"];
+const BENCHES: &[&str] = &["relay_latency", "soak", "render", "coldstart"];
+
+/// The cargo profiles whose Lambda binaries `coldstart` measures, unless `COLDSTART_PROFILES`
+/// names others: the shipped one and the other candidate.
+const COLDSTART_PROFILES: &str = "release lambda";
 
 /// Runs the benchmarks named in `args` (`relay` is short for `relay_latency`), or all of them.
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
@@ -14,7 +18,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     for arg in args {
         let name = if arg == "relay" { "relay_latency" } else { arg.as_str() };
         if !BENCHES.contains(&name) {
-            return Err(format!("unknown benchmark {arg:?}: choose from relay, soak, render"));
+            return Err(format!("unknown benchmark {arg:?}: choose from relay, soak, render, coldstart"));
         }
         chosen.push(name);
     }
@@ -29,6 +33,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                 .env("LEXSTREAM_DIST", dist)
                 .env("CHROMEDRIVER", paths::chromedriver())
                 .env("CHROME", paths::chromium());
+        }
+        if bench == "coldstart" {
+            let profiles = lambda_binaries()?;
+            cargo.env("COLDSTART_PROFILES", profiles).env("LEXSTREAM_VENV", paths::venv_dir());
         }
         run_command(cargo)?;
     }
@@ -52,4 +60,19 @@ fn release_widget() -> Result<PathBuf, String> {
     }
     widget_build::build(true)?;
     Ok(paths::workspace_root().join("dist"))
+}
+
+/// Builds the Lambda binaries `coldstart` starts, with each profile it measures, and the Python
+/// tools (awslambdaric, boto3) its Python fulfillment runs with; returns the profiles.
+fn lambda_binaries() -> Result<String, String> {
+    setup::python_tools()?;
+    let profiles = std::env::var("COLDSTART_PROFILES").unwrap_or_else(|_| COLDSTART_PROFILES.to_owned());
+    for profile in profiles.split_whitespace() {
+        let mut args = vec!["build", "--profile", profile];
+        for lambda in crate::dist::LAMBDAS {
+            args.extend(["--package", lambda]);
+        }
+        run_command(command("cargo", &args))?;
+    }
+    Ok(profiles)
 }

@@ -8,7 +8,7 @@ use crate::process::{command, run_command};
 use crate::{paths, setup};
 
 /// The Lambda binaries, as the template's `CodeUri`s name their zips.
-const LAMBDAS: &[&str] = &["ws-connect", "lex-fulfillment", "answer-worker", "appsync-chat"];
+pub(crate) const LAMBDAS: &[&str] = &["ws-connect", "lex-fulfillment", "answer-worker", "appsync-chat"];
 
 /// Builds and collects everything into `deploy/`.
 pub(crate) fn run() -> Result<(), String> {

@@ -32,7 +32,10 @@ commands:
   bench   run the benchmarks and print their figures: `bench relay` (relay vs post-and-wait),
           `bench soak` (turns under random socket drops and reloads: lost/duplicated characters),
           `bench render` (the release widget's main-thread ms per streamed answer in Chromium;
-          LEXSTREAM_DIST=DIR benches a widget built elsewhere)
+          LEXSTREAM_DIST=DIR benches a widget built elsewhere), `bench coldstart` (each Lambda
+          binary's init time, first invocation and peak memory under the devstack's Lambda
+          Runtime API host, beside a Python boto3 fulfillment; COLDSTART_PROFILES='release lambda'
+          by default)
   dist    build the Lambdas (arm64 zips, cargo-lambda) and the release widget (hashed names)
           into deploy/ for `sam deploy` and a static host (see DEPLOY.md)
   size    release-build the widget; print every file a page loads (raw, gzip -9, brotli),

@@ -50,6 +50,11 @@ pub(crate) fn run() -> Result<(), String> {
     Ok(())
 }
 
+/// Only the Python test tools' venv (what the benchmarks that run Python need).
+pub(crate) fn python_tools() -> Result<(), String> {
+    python_venv(&paths::venv_dir(), PYTHON_TOOLS)
+}
+
 fn present(what: &str) {
     eprintln!("xtask: setup: {what} already installed");
 }

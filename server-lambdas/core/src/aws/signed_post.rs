@@ -1,20 +1,24 @@
 //! One SigV4-signed JSON `POST` to an AWS endpoint, for the two calls that need no SDK crate of
 //! their own (AppSync Events publish, Lambda `Invoke`): credentials and region from the SDK
-//! configuration, signed by the protocol crate's signer, rustls with the system's roots.
+//! configuration, signed by the protocol crate's signer, and sent through the SDK configuration's
+//! own HTTP client (as `aws-config` sends its IMDS calls): the same connection pool, TLS settings
+//! and root certificates as the SDK clients, which load the machine's roots once per process —
+//! not a second HTTP stack loading them again.
 
+use std::convert::Infallible;
 use std::time::Duration;
 
 use aws_credential_types::provider::ProvideCredentials;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use aws_smithy_runtime::client::orchestrator::operation::Operation;
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::timeout::TimeoutConfig;
 use lexstream_protocol::calendar::UtcDateTime;
 use lexstream_protocol::sigv4::{self, Credentials, Request, Scope};
 
 use super::SdkConfig;
-
-type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<bytes::Bytes>>;
 
 /// How a request is authorized.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,10 +32,18 @@ pub enum PostAuth {
     Header(&'static str, String),
 }
 
+/// One request: its path on the endpoint's host, its headers (signed) and its body.
+#[derive(Debug)]
+struct PostRequest {
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
 /// A client posting JSON to one endpoint.
 #[derive(Debug, Clone)]
 pub struct SignedPost {
-    client: HttpsClient,
+    operation: Operation<PostRequest, PostAnswer, Infallible>,
     endpoint: http::Uri,
     auth: PostAuth,
     sdk_config: SdkConfig,
@@ -50,7 +62,8 @@ pub struct PostAnswer {
 }
 
 impl SignedPost {
-    /// A client for `endpoint` (`https://…`; `http://` for a local emulator).
+    /// A client for `endpoint` (`https://…`; `http://` for a local emulator), giving up on a
+    /// request after `timeout`.
     pub fn new(
         sdk_config: &SdkConfig,
         endpoint: &str,
@@ -58,14 +71,23 @@ impl SignedPost {
         timeout: Duration,
     ) -> Result<Self, String> {
         let endpoint: http::Uri = endpoint.parse().map_err(|e| format!("{endpoint:?}: {e}"))?;
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()
-            .map_err(|e| format!("no TLS root certificates: {e}"))?
-            .https_or_http()
-            .enable_http1()
+        let (Some(scheme), Some(authority)) = (endpoint.scheme_str(), endpoint.authority()) else {
+            return Err(format!("{endpoint:?}: not an absolute http(s) URL"));
+        };
+        let http_client =
+            sdk_config.http_client().ok_or_else(|| "the SDK configuration has no HTTP client".to_owned())?;
+        let operation = Operation::builder()
+            .service_name("lexstream")
+            .operation_name("SignedPost")
+            .http_client(http_client)
+            .endpoint_url(&format!("{scheme}://{authority}"))
+            .no_auth()
+            .no_retry()
+            .timeout_config(TimeoutConfig::builder().operation_timeout(timeout).build())
+            .serializer(serialize)
+            .deserializer::<_, Infallible>(|response: &HttpResponse| Ok(deserialize(response)))
             .build();
-        let client = Client::builder(TokioExecutor::new()).build(connector);
-        Ok(Self { client, endpoint, auth, sdk_config: sdk_config.clone(), timeout })
+        Ok(Self { operation, endpoint, auth, sdk_config: sdk_config.clone(), timeout })
     }
 
     /// The endpoint posted to.
@@ -120,26 +142,35 @@ impl SignedPost {
     ) -> Result<PostAnswer, String> {
         let full_path = format!("{}{path}", self.endpoint.path().trim_end_matches('/'));
         let full_path = if full_path.is_empty() { "/".to_owned() } else { full_path };
-        let uri = http::Uri::builder()
-            .scheme(self.endpoint.scheme_str().unwrap_or("https"))
-            .authority(self.endpoint.authority().map(ToString::to_string).unwrap_or_default())
-            .path_and_query(full_path.as_str())
-            .build()
-            .map_err(|e| e.to_string())?;
-        let mut request = http::Request::post(uri);
-        for (name, value) in self.auth_headers(&full_path, extra, &body).await? {
-            if name != "host" {
-                request = request.header(name, value);
-            }
-        }
-        let request = request.body(Full::new(bytes::Bytes::from(body))).map_err(|e| e.to_string())?;
-        let response = tokio::time::timeout(self.timeout, self.client.request(request))
-            .await
-            .map_err(|_| format!("no answer within {:?}", self.timeout))?
-            .map_err(|e| e.to_string())?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
-        Ok(PostAnswer { status, headers, body })
+        // The HTTP client sets `host` from the URL, as it was signed.
+        let headers = self.auth_headers(&full_path, extra, &body).await?;
+        let headers = headers.into_iter().filter(|(name, _)| name != "host").collect();
+        let request = PostRequest { path: full_path, headers, body };
+        self.operation.invoke(request).await.map_err(|error| match error {
+            SdkError::TimeoutError(_) => format!("no answer within {:?}", self.timeout),
+            other => DisplayErrorContext(other).to_string(),
+        })
     }
+}
+
+/// The HTTP request of a [`PostRequest`]; the operation puts the endpoint's scheme and host in.
+fn serialize(request: PostRequest) -> Result<HttpRequest, aws_smithy_runtime_api::box_error::BoxError> {
+    let mut builder = http::Request::post(request.path);
+    for (name, value) in request.headers {
+        builder = builder.header(name, value);
+    }
+    Ok(HttpRequest::try_from(builder.body(SdkBody::from(request.body))?)?)
+}
+
+/// Any answer, whatever its status: the caller reads it.
+fn deserialize(response: &HttpResponse) -> PostAnswer {
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in response.headers() {
+        if let (Ok(name), Ok(value)) = (http::HeaderName::try_from(name), http::HeaderValue::try_from(value))
+        {
+            headers.append(name, value);
+        }
+    }
+    let body = bytes::Bytes::copy_from_slice(response.body().bytes().unwrap_or_default());
+    PostAnswer { status: response.status().as_u16(), headers, body }
 }
