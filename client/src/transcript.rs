@@ -419,7 +419,7 @@ mod tests {
     use super::*;
 
     fn chunk(turn: &str, seq: u64, text: &str) -> Incoming {
-        Incoming::Frame(Frame::Chunk { turn: turn.into(), seq, text: text.into() })
+        Incoming::Frame(Frame::Chunk { turn: turn.into(), seq, text: text.into(), done: false })
     }
 
     fn streamed_text(transcript: &Transcript) -> Option<String> {

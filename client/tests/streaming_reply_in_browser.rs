@@ -43,7 +43,7 @@ impl Shown {
     }
 
     fn chunk(&self, seq: u64, text: &str) {
-        self.frame(Frame::Chunk { turn: TURN.into(), seq, text: text.into() });
+        self.frame(Frame::Chunk { turn: TURN.into(), seq, text: text.into(), done: false });
     }
 
     fn frame(&self, frame: Frame) {

@@ -232,9 +232,12 @@ impl StreamAssembler {
     fn apply(&mut self, frame: Frame) {
         self.next_seq = frame.seq().saturating_add(1);
         match frame {
-            Frame::Chunk { text, .. } => {
+            Frame::Chunk { text, done, .. } => {
                 self.status = None;
                 self.text.push_str(&text);
+                if done {
+                    self.ending = Some(Ending::Done);
+                }
             }
             Frame::Progress { text, .. } => self.status = Some(text),
             Frame::Snapshot { text, .. } => {
@@ -263,7 +266,7 @@ mod tests {
     use super::*;
 
     fn chunk(seq: u64, text: &str) -> Frame {
-        Frame::Chunk { turn: "t".into(), seq, text: text.into() }
+        Frame::Chunk { turn: "t".into(), seq, text: text.into(), done: false }
     }
 
     #[test]
@@ -355,6 +358,18 @@ mod tests {
     }
 
     #[test]
+    fn a_chunk_marked_done_ends_the_turn_once_everything_before_it_arrived() {
+        let mut turn = StreamAssembler::new("t");
+        let last = Frame::Chunk { turn: "t".into(), seq: 1, text: " world".into(), done: true };
+        assert_eq!(turn.accept(last), Accepted::Held);
+        assert!(!turn.is_complete());
+        assert_eq!(turn.accept(chunk(0, "Hello")), Accepted::Applied { released: 1 });
+        assert_eq!(turn.text(), "Hello world");
+        assert!(turn.is_complete());
+        assert_eq!(turn.accept(chunk(2, "more")), Accepted::AfterEnd);
+    }
+
+    #[test]
     fn error_ends_the_turn_and_keeps_the_text() {
         let mut turn = StreamAssembler::new("t");
         turn.accept(chunk(0, "partial"));
@@ -383,7 +398,7 @@ mod tests {
         assert_eq!(turn.accept(chunk(0, "a")), Accepted::Duplicate);
         assert_eq!(turn.accept(chunk(3, "d")), Accepted::Held);
         assert_eq!(turn.accept(chunk(3, "d")), Accepted::Duplicate);
-        let other = Frame::Chunk { turn: "u".into(), seq: 1, text: "zzz".into() };
+        let other = Frame::Chunk { turn: "u".into(), seq: 1, text: "zzz".into(), done: false };
         assert_eq!(turn.accept(other), Accepted::OtherTurn);
         assert_eq!(turn.text(), "a");
         assert_eq!(turn.ignored(), 3);

@@ -17,6 +17,11 @@ pub enum Frame {
         seq: u64,
         /// Text to append.
         text: String,
+        /// This is the last text and the stream is complete: the `done` that would follow, in
+        /// the same message (`"done":true`, left out when false). A widget that does not know the
+        /// field still shows the text; its turn then ends with the final answer.
+        #[serde(default, skip_serializing_if = "is_false")]
+        done: bool,
     },
     /// A status line for long work ("Searching…"); replaced by the next one.
     Progress {
@@ -63,6 +68,10 @@ pub enum Frame {
         /// The Lex messages of the answer.
         messages: Vec<crate::lex::Message>,
     },
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// The `type` values of wire protocol v1.
@@ -176,7 +185,12 @@ fn read_frame(
     let turn = text("turn")?;
     let seq = object.get("seq").and_then(serde_json::Value::as_u64).ok_or("`seq` is missing or not a u64")?;
     Ok(match frame_type {
-        "chunk" => Frame::Chunk { turn, seq, text: text("text")? },
+        "chunk" => Frame::Chunk {
+            turn,
+            seq,
+            text: text("text")?,
+            done: matches!(object.get("done"), Some(serde_json::Value::Bool(true))),
+        },
         "progress" => Frame::Progress { turn, seq, text: text("text")? },
         "snapshot" => Frame::Snapshot { turn, seq, text: text("text")? },
         "done" => Frame::Done { turn, seq },
@@ -198,7 +212,8 @@ mod tests {
     #[test]
     fn every_frame_type_round_trips_through_json() {
         let frames = [
-            Frame::Chunk { turn: "t".into(), seq: 0, text: "a \"quoted\" <b>".into() },
+            Frame::Chunk { turn: "t".into(), seq: 0, text: "a \"quoted\" <b>".into(), done: false },
+            Frame::Chunk { turn: "t".into(), seq: 0, text: "the end".into(), done: true },
             Frame::Progress { turn: "t".into(), seq: 1, text: "Searching…".into() },
             Frame::Snapshot { turn: "t".into(), seq: 2, text: "all\nso far".into() },
             Frame::Done { turn: "t".into(), seq: 3 },
@@ -219,9 +234,12 @@ mod tests {
 
     #[test]
     fn wire_shape_matches_the_documented_protocol() {
-        let json = Frame::Chunk { turn: "t9".into(), seq: 7, text: "hi".into() }.to_json();
+        let json = Frame::Chunk { turn: "t9".into(), seq: 7, text: "hi".into(), done: false }.to_json();
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value, serde_json::json!({"type":"chunk","turn":"t9","seq":7,"text":"hi"}));
+        let json = Frame::Chunk { turn: "t9".into(), seq: 7, text: "bye".into(), done: true }.to_json();
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value, serde_json::json!({"type":"chunk","turn":"t9","seq":7,"text":"bye","done":true}));
         let message = crate::lex::Message::text(crate::lex::MessageContentType::PlainText, "Bye");
         let json = Frame::Final { turn: "t9".into(), seq: 8, messages: vec![message] }.to_json();
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -257,6 +275,21 @@ mod tests {
                 Incoming::Malformed(error) => assert!(!error.reason.is_empty()),
                 other => panic!("{raw} parsed as {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn only_a_literal_true_marks_a_chunk_done() {
+        for (raw, done) in [
+            (r#"{"type":"chunk","turn":"t","seq":0,"text":"x","done":true}"#, true),
+            (r#"{"type":"chunk","turn":"t","seq":0,"text":"x","done":false}"#, false),
+            (r#"{"type":"chunk","turn":"t","seq":0,"text":"x","done":"yes"}"#, false),
+            (r#"{"type":"chunk","turn":"t","seq":0,"text":"x","done":1}"#, false),
+        ] {
+            let Incoming::Frame(Frame::Chunk { done: read, .. }) = parse_incoming(raw) else {
+                panic!("{raw}")
+            };
+            assert_eq!(read, done, "{raw}");
         }
     }
 

@@ -53,7 +53,7 @@ mod widget_request;
 pub use assembler::{Accepted, StreamAssembler};
 pub use frame::{Frame, FrameError, Incoming, parse_incoming};
 pub use resume::{ResumeRequest, resume_request};
-pub use split::{FrameLimitError, chunk_frames, snapshot_frames, snapshot_frames_through};
+pub use split::{FrameLimitError, chunk_frames, mark_chunk_done, snapshot_frames, snapshot_frames_through};
 pub use stop::{stop_request, stop_request_turn};
 pub use turn_id::{MAX_TURN_ID_CHARS, TurnIdError, check_turn_id};
 pub use widget_request::WidgetRequestError;

@@ -45,7 +45,7 @@ enum Lead {
 
 fn piece_frame(lead: Lead, turn: &str, seq: u64, text: String) -> Frame {
     match lead {
-        Lead::Chunk => Frame::Chunk { turn: turn.to_owned(), seq, text },
+        Lead::Chunk => Frame::Chunk { turn: turn.to_owned(), seq, text, done: false },
         Lead::Snapshot => Frame::Snapshot { turn: turn.to_owned(), seq, text },
     }
 }
@@ -142,6 +142,30 @@ pub fn snapshot_frames(
     split(turn, first_seq, text, max_frame_bytes, Lead::Snapshot)
 }
 
+/// Marks `frame`, a `chunk`, as the stream's last (`"done":true`: the `done` frame that would
+/// follow travels in it) when it still fits `max_frame_bytes` as JSON; returns whether it did.
+/// Any other frame, or a chunk with no room left, is left as it was (send `done` after it).
+///
+/// ```
+/// use lexstream_protocol::{Frame, mark_chunk_done};
+/// let mut last = Frame::Chunk { turn: "t".into(), seq: 4, text: "end".into(), done: false };
+/// assert!(mark_chunk_done(&mut last, 1024));
+/// assert_eq!(last.to_json(), r#"{"type":"chunk","turn":"t","seq":4,"text":"end","done":true}"#);
+/// let mut full = Frame::Chunk { turn: "t".into(), seq: 4, text: "end".into(), done: false };
+/// assert!(!mark_chunk_done(&mut full, 50));
+/// ```
+pub fn mark_chunk_done(frame: &mut Frame, max_frame_bytes: usize) -> bool {
+    let Frame::Chunk { done, .. } = frame else { return false };
+    *done = true;
+    if frame.to_json().len() <= max_frame_bytes {
+        return true;
+    }
+    if let Frame::Chunk { done, .. } = frame {
+        *done = false;
+    }
+    false
+}
+
 /// Like [`snapshot_frames`], numbered so that the last frame has `last_seq`: the frames for a
 /// text known to be "everything through frame `last_seq`" (a turn's stored record), so the
 /// stream's next frame, `last_seq + 1`, follows them with no gap and no overlap.
@@ -179,7 +203,7 @@ pub fn snapshot_frames_through(
         .zip(first..)
         .map(|(frame, seq)| match frame {
             Frame::Snapshot { turn, text, .. } => Frame::Snapshot { turn, seq, text },
-            Frame::Chunk { turn, text, .. } => Frame::Chunk { turn, seq, text },
+            Frame::Chunk { turn, text, .. } => Frame::Chunk { turn, seq, text, done: false },
             other => other,
         })
         .collect())
@@ -227,7 +251,7 @@ mod tests {
                 prop_assert_eq!(frame.seq(), first_seq + index as u64);
                 prop_assert!(index == 0 || matches!(frame, Frame::Chunk { .. }), "then chunks");
             }
-            let stale = [Frame::Chunk { turn: "turn-1".into(), seq: 0, text: "stale".into() }];
+            let stale = [Frame::Chunk { turn: "turn-1".into(), seq: 0, text: "stale".into(), done: false }];
             let had: &[Frame] = if first_seq > 0 { &stale } else { &[] };
             prop_assert_eq!(shown_after("turn-1", had, &frames), text);
         }
@@ -268,7 +292,8 @@ mod tests {
     fn a_snapshot_measures_its_own_type_not_a_chunks() {
         // "snapshot" is 3 bytes longer than "chunk": a piece that fills a chunk frame exactly
         // does not fit a snapshot frame.
-        let chunk_overhead = Frame::Chunk { turn: "t".into(), seq: 0, text: String::new() }.to_json().len();
+        let chunk_overhead =
+            Frame::Chunk { turn: "t".into(), seq: 0, text: String::new(), done: false }.to_json().len();
         let limit = chunk_overhead + 40;
         let text = "y".repeat(40);
         assert_eq!(chunk_frames("t", 0, &text, limit).unwrap().len(), 1);
@@ -297,7 +322,8 @@ mod tests {
         assert!(snapshot_frames(&escaped_turn, 0, "", limit).is_err(), "even an empty snapshot");
         assert!(snapshot_frames_through(&escaped_turn, 5, "text", limit).is_err());
         // Room for the fields but not for a character is refused too.
-        let overhead = Frame::Chunk { turn: "t".into(), seq: 0, text: String::new() }.to_json().len();
+        let overhead =
+            Frame::Chunk { turn: "t".into(), seq: 0, text: String::new(), done: false }.to_json().len();
         assert!(chunk_frames("t", 0, "x", overhead + 5).is_err());
         assert!(chunk_frames("t", 0, "x", overhead + 6).is_ok());
     }

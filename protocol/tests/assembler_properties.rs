@@ -12,7 +12,12 @@ fn sent_frames(chunks: &[String]) -> Vec<Frame> {
     let mut frames: Vec<Frame> = chunks
         .iter()
         .enumerate()
-        .map(|(seq, text)| Frame::Chunk { turn: "turn".into(), seq: seq as u64, text: text.clone() })
+        .map(|(seq, text)| Frame::Chunk {
+            turn: "turn".into(),
+            seq: seq as u64,
+            text: text.clone(),
+            done: false,
+        })
         .collect();
     frames.push(Frame::Done { turn: "turn".into(), seq: chunks.len() as u64 });
     frames
@@ -93,7 +98,7 @@ fn hostile_seq() -> impl Strategy<Value = u64> {
 fn frame(kind: u8, turn: &str, seq: u64, text: String) -> Frame {
     let turn = turn.to_owned();
     match kind {
-        0 => Frame::Chunk { turn, seq, text },
+        0 => Frame::Chunk { turn, seq, text, done: false },
         1 => Frame::Progress { turn, seq, text },
         2 => Frame::Done { turn, seq },
         3 => Frame::Error { turn, seq, message: text },
@@ -159,7 +164,7 @@ proptest! {
         let mut turn = StreamAssembler::new("turn");
         let mut held = std::collections::BTreeSet::new();
         for seq in seqs {
-            let outcome = turn.accept(Frame::Chunk { turn: "turn".into(), seq, text: "x".into() });
+            let outcome = turn.accept(Frame::Chunk { turn: "turn".into(), seq, text: "x".into(), done: false });
             let expected = if seq > ASSEMBLER_MAX_SEQ_AHEAD {
                 Accepted::OutOfWindow
             } else if held.contains(&seq) {
@@ -174,7 +179,7 @@ proptest! {
             prop_assert_eq!(turn.held(), held.len());
         }
         let run = (1..).take_while(|seq| held.contains(seq)).count();
-        prop_assert_eq!(turn.accept(Frame::Chunk { turn: "turn".into(), seq: 0, text: "x".into() }), Accepted::Applied { released: run });
+        prop_assert_eq!(turn.accept(Frame::Chunk { turn: "turn".into(), seq: 0, text: "x".into(), done: false }), Accepted::Applied { released: run });
         prop_assert_eq!(turn.text().len(), run + 1);
     }
 

@@ -1,10 +1,10 @@
 //! Wire protocol v1 additions read from fixture files, as a server would send them and a widget
-//! would send its requests: the `final` frame, `resume` requests, and frame-shaped messages of
-//! types a widget does not know (ignored, never shown).
+//! would send its requests: the `final` frame, a `chunk` that also ends the stream, `resume`
+//! requests, and frame-shaped messages of types a widget does not know (ignored, never shown).
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use lexstream_protocol::lex::MessageContentType;
-use lexstream_protocol::{Frame, Incoming, ResumeRequest, parse_incoming, resume_request};
+use lexstream_protocol::{Frame, Incoming, ResumeRequest, StreamAssembler, parse_incoming, resume_request};
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -20,6 +20,29 @@ fn a_final_frame_carries_the_lex_messages_and_round_trips() {
     assert_eq!(messages[1].image_response_card.as_ref().unwrap().buttons.as_ref().unwrap().len(), 2);
     let again: serde_json::Value = serde_json::from_str(&frame.to_json()).unwrap();
     assert_eq!(again, serde_json::from_str::<serde_json::Value>(&text).unwrap());
+}
+
+#[test]
+fn a_chunk_marked_done_carries_the_last_text_and_the_end_in_one_message() {
+    let text = fixture("frame_chunk_done.json");
+    let Incoming::Frame(frame) = parse_incoming(&text) else { panic!("not a frame: {text}") };
+    let again: serde_json::Value = serde_json::from_str(&frame.to_json()).unwrap();
+    assert_eq!(again, serde_json::from_str::<serde_json::Value>(&text).unwrap());
+    let mut turn = StreamAssembler::new("turn-2-118340");
+    let before = Frame::Snapshot { turn: "turn-2-118340".into(), seq: 39, text: "That is one way,".into() };
+    turn.accept(before);
+    turn.accept(frame);
+    assert_eq!(turn.text(), "That is one way, and that is all.");
+    assert!(turn.is_complete());
+    // Without the field it is an ordinary chunk: the text shows, the turn waits for its end
+    // (a widget that predates the field ends it with the final answer).
+    let plain = parse_incoming(&text.replace(r#","done":true"#, ""));
+    let Incoming::Frame(plain) = plain else { panic!("{plain:?}") };
+    let mut older = StreamAssembler::new("turn-2-118340");
+    older.accept(Frame::Snapshot { turn: "turn-2-118340".into(), seq: 39, text: "That is one way,".into() });
+    older.accept(plain);
+    assert_eq!(older.text(), "That is one way, and that is all.");
+    assert!(!older.is_complete());
 }
 
 #[test]

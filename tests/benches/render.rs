@@ -214,7 +214,7 @@ impl ScriptedFulfillment {
         let mut frames: Vec<Frame> = pieces(&markdown, size.frames)
             .into_iter()
             .enumerate()
-            .map(|(seq, text)| Frame::Chunk { turn: turn.to_owned(), seq: seq as u64, text })
+            .map(|(seq, text)| Frame::Chunk { turn: turn.to_owned(), seq: seq as u64, text, done: false })
             .collect();
         frames.push(Frame::Done { turn: turn.to_owned(), seq: size.frames as u64 });
         for frame in &frames {

@@ -30,7 +30,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use lexstream_protocol::{Frame, chunk_frames, snapshot_frames};
+use lexstream_protocol::{Frame, chunk_frames, mark_chunk_done, snapshot_frames};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -315,18 +315,27 @@ impl<S: ConnectionStore, P: ConnectionPusher> Poster<'_, S, P> {
         }
     }
 
-    /// Posts `pending` (already at the end of the ledger's text) as chunk frames. After a
-    /// `410 Gone` it looks for the widget's new connection at once; what could not be posted is
-    /// left unframed (a snapshot carries it when the widget is back).
-    async fn post_text(&mut self, pending: &str, ledger: &mut Ledger<'_>) {
-        let frames = match chunk_frames(ledger.turn, ledger.next_seq, pending, self.max_frame_bytes) {
+    /// Posts `pending` (already at the end of the ledger's text) as chunk frames. When the
+    /// stream has ended with `done` (`finished`), the last chunk carries it (one post less at the
+    /// end of every answer); returns whether it did and was delivered. After a `410 Gone` it
+    /// looks for the widget's new connection at once; what could not be posted is left unframed
+    /// (a snapshot carries it when the widget is back).
+    async fn post_text(
+        &mut self,
+        pending: &str,
+        ledger: &mut Ledger<'_>,
+        finished: Option<&GenerationEnd>,
+    ) -> bool {
+        let mut frames = match chunk_frames(ledger.turn, ledger.next_seq, pending, self.max_frame_bytes) {
             Ok(frames) => frames,
             Err(error) => {
                 ledger.unframed = true;
                 self.close(&error.to_string());
-                return;
+                return false;
             }
         };
+        let carries_end = finished.is_some_and(GenerationEnd::ends_with_done)
+            && frames.last_mut().is_some_and(|last| mark_chunk_done(last, self.max_frame_bytes));
         let count = frames.len();
         for (index, frame) in frames.into_iter().enumerate() {
             ledger.take_text_seq();
@@ -337,15 +346,16 @@ impl<S: ConnectionStore, P: ConnectionPusher> Poster<'_, S, P> {
                     ledger.unframed |= unposted;
                     self.link = Link::Lost;
                     self.reconnect(ledger).await;
-                    return;
+                    return false;
                 }
                 Sent::Failed(reason) => {
                     ledger.unframed |= unposted;
                     self.close(&reason);
-                    return;
+                    return false;
                 }
             }
         }
+        carries_end
     }
 
     /// Re-reads the session's row and, while it names a connection other than the current one,
@@ -486,6 +496,13 @@ impl<S: ConnectionStore, P: ConnectionPusher> Poster<'_, S, P> {
     }
 }
 
+impl GenerationEnd {
+    /// Whether the stream's end frame is `done` (else `error`).
+    fn ends_with_done(&self) -> bool {
+        matches!(self, GenerationEnd::Complete | GenerationEnd::StoppedByVisitor)
+    }
+}
+
 fn end_frame(end: &GenerationEnd, turn: &str, seq: u64) -> Frame {
     let turn = turn.to_owned();
     match end {
@@ -548,6 +565,7 @@ async fn write_frames<S: ConnectionStore, P: ConnectionPusher, C: Checkpoint>(
     let mut ledger = Ledger::new(turn);
     let mut checkpoints = Checkpoints { sink: checkpoint, last_at: started, saved_len: 0, saves: 0 };
     let mut end = None;
+    let mut end_posted = false;
     let mut next_stop_check = started + STOP_CHECK_INTERVAL;
     while end.is_none() {
         // Wake for the next model text, or earlier for a checkpoint due or a reconnect check.
@@ -586,7 +604,7 @@ async fn write_frames<S: ConnectionStore, P: ConnectionPusher, C: Checkpoint>(
             match poster.as_mut().filter(|p| p.is(Link::Open)) {
                 Some(poster) => {
                     ledger.text.push_str(&pending);
-                    poster.post_text(&pending, &mut ledger).await;
+                    end_posted = poster.post_text(&pending, &mut ledger, end.as_ref()).await;
                 }
                 None => ledger.append_unposted(&pending),
             }
@@ -615,7 +633,7 @@ async fn write_frames<S: ConnectionStore, P: ConnectionPusher, C: Checkpoint>(
     }
     drop(receiver);
     let end = end.unwrap_or(GenerationEnd::Complete);
-    if let Some(poster) = poster.as_mut().filter(|p| !p.is(Link::Closed)) {
+    if let Some(poster) = poster.as_mut().filter(|p| !p.is(Link::Closed) && !end_posted) {
         poster.post_end(&end, &mut ledger).await;
     }
     ledger.settle();

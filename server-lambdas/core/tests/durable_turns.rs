@@ -56,7 +56,10 @@ async fn two_concurrent_invocations_of_one_turn_make_one_model_call_and_one_answ
     assert_eq!(second.session_state.intent.as_ref().unwrap().state, Some(IntentState::Fulfilled));
     // One stream: each seq once, one `done`.
     let frames = frames(&backend);
-    let dones = frames.iter().filter(|frame| matches!(frame, Frame::Done { .. })).count();
+    let dones = frames
+        .iter()
+        .filter(|frame| matches!(frame, Frame::Done { .. } | Frame::Chunk { done: true, .. }))
+        .count();
     assert_eq!(dones, 1, "{frames:?}");
     let mut turn = StreamAssembler::new(TURN);
     for frame in frames {

@@ -474,7 +474,7 @@ async fn a_long_text_resumes_in_frames_under_the_limit_ending_at_its_seq() {
     // A widget that applied frames 0..=3 ends with exactly the stored text.
     let mut widget = StreamAssembler::new("turn-7");
     for seq in 0..=3 {
-        widget.accept(Frame::Chunk { turn: "turn-7".into(), seq, text: "old ".into() });
+        widget.accept(Frame::Chunk { turn: "turn-7".into(), seq, text: "old ".into(), done: false });
     }
     for frame in posted {
         widget.accept(frame);
