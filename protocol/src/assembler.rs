@@ -2,7 +2,6 @@
 //! bounds: it holds at most [`ASSEMBLER_MAX_HELD_FRAMES`] early frames, none further than
 //! [`ASSEMBLER_MAX_SEQ_AHEAD`] ahead, and no `seq` makes its arithmetic overflow.
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 
 use crate::Frame;
@@ -53,7 +52,9 @@ enum Ending {
 pub struct StreamAssembler {
     turn: String,
     next_seq: u64,
-    held: BTreeMap<u64, Frame>,
+    /// Early frames, in `seq` order (a short list: at most [`ASSEMBLER_MAX_HELD_FRAMES`]; a
+    /// `Vec` keeps the B-tree's insert and removal code out of the widget).
+    held: Vec<Frame>,
     text: String,
     status: Option<String>,
     ending: Option<Ending>,
@@ -68,7 +69,7 @@ impl StreamAssembler {
         Self {
             turn: turn.into(),
             next_seq: 0,
-            held: BTreeMap::new(),
+            held: Vec::new(),
             text: String::new(),
             status: None,
             ending: None,
@@ -89,13 +90,14 @@ impl StreamAssembler {
         match outcome {
             Accepted::Applied { .. } => {
                 let seq = frame.seq();
-                self.held.retain(|&held, _| held > seq);
+                self.held.retain(|held| held.seq() > seq);
                 self.apply(frame);
                 let released = self.release_held();
                 Accepted::Applied { released }
             }
             Accepted::Held => {
-                self.held.insert(frame.seq(), frame);
+                let at = self.held.partition_point(|held| held.seq() < frame.seq());
+                self.held.insert(at, frame);
                 Accepted::Held
             }
             Accepted::Duplicate
@@ -162,7 +164,7 @@ impl StreamAssembler {
     pub fn gaps(&self) -> Vec<Range<u64>> {
         let mut gaps = Vec::new();
         let mut expected = self.next_seq;
-        for &seq in self.held.keys() {
+        for seq in self.held.iter().map(Frame::seq) {
             if seq > expected {
                 gaps.push(expected..seq);
             }
@@ -200,7 +202,7 @@ impl StreamAssembler {
             } else {
                 Accepted::AfterEnd
             }
-        } else if seq < self.next_seq || self.held.contains_key(&seq) {
+        } else if seq < self.next_seq || self.held.iter().any(|held| held.seq() == seq) {
             Accepted::Duplicate
         } else if seq == self.next_seq || applies_at_once {
             // A snapshot or a final answer carries everything before it, so it need not wait for
@@ -218,7 +220,10 @@ impl StreamAssembler {
     fn release_held(&mut self) -> usize {
         let mut released = 0_usize;
         while self.ending.is_none() {
-            let Some(frame) = self.held.remove(&self.next_seq) else { break };
+            if self.held.first().map(Frame::seq) != Some(self.next_seq) {
+                break;
+            }
+            let frame = self.held.remove(0);
             self.apply(frame);
             released = released.saturating_add(1);
         }
