@@ -22,6 +22,7 @@ use crate::conversation::Conversation;
 use crate::debug_log;
 use crate::persistence;
 use crate::resume_plan::{ResumeAction, ResumePlan};
+use crate::sleep::sleep_ms;
 use crate::transcript::{INTERRUPTED, Transcript, new_turn_id};
 use crate::transport::appsync_events::{self, EventsSocket};
 use crate::transport::websocket::{self, StreamSocket};
@@ -477,14 +478,4 @@ impl Chat {
         let attributes = answer.session_state.and_then(|state| state.session_attributes);
         Ok((answer.messages.unwrap_or_default(), attributes))
     }
-}
-
-async fn sleep_ms(ms: u32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let delay = i32::try_from(ms).unwrap_or(i32::MAX);
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, delay);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -18,6 +18,7 @@ mod paint_budget;
 mod persistence;
 pub mod resume_plan;
 pub mod sanitize;
+mod sleep;
 mod stream_painter;
 pub mod transcript;
 pub mod transport;

@@ -10,6 +10,7 @@ use super::error::{Service, ServiceError};
 use super::fetch::signed_post;
 use super::lex_json::{read_answer, request_body};
 use crate::config::WidgetConfig;
+use crate::sleep::sleep_ms;
 
 /// One question to Lex.
 #[derive(Debug, Clone)]
@@ -45,7 +46,7 @@ pub async fn recognize_text(
     let body = request_body(question.text, &question.session_attributes, &question.request_attributes);
     let url = format!("{}{path}", config.lex_endpoint.trim_end_matches('/'));
 
-    let mut delay_ms = 300;
+    let mut delay_ms: u32 = 300;
     for attempt in 0..3 {
         let (status, text) = signed_post(&url, "lex", &config.region, visitor, &body)
             .await
@@ -61,14 +62,4 @@ pub async fn recognize_text(
         delay_ms *= 3;
     }
     Err(ServiceError::Unreadable { service: Service::Lex, detail: "no attempt was made".into() })
-}
-
-/// Waits `ms` milliseconds (a `setTimeout` promise).
-async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -11,6 +11,7 @@ use crate::config::StreamingFormat;
 use crate::conversation::Conversation;
 use crate::paint_budget::PaintBudget;
 use crate::sanitize::sanitize_html;
+use crate::sleep::sleep_ms;
 use crate::stream_painter::{Format, StreamPainter};
 use crate::transcript::{AnswerPart, Entry, Reply};
 
@@ -183,14 +184,18 @@ pub fn BotReply(
     }
 }
 
-/// Runs `paint` in the first screen frame `budget` allows (looking again each frame until then),
-/// and notes what it cost. Nothing runs once the reply is gone.
+/// Runs `paint` in the first screen frame `budget` allows, and notes what it cost. Until then it
+/// sleeps on a timer rather than asking for every frame: a frame the page asks for costs a
+/// commit and a pre-paint even when nothing changed. Nothing runs once the reply is gone.
 fn paint_when_due(budget: StoredValue<PaintBudget>, paint: impl Fn() + Clone + 'static) {
     request_animation_frame(move || {
         let started = js_sys::Date::now();
         match budget.try_with_value(|budget| budget.wait_ms(started)) {
             None => {}
-            Some(wait) if wait > 0.0 => paint_when_due(budget, paint),
+            Some(wait) if wait > 0.0 => leptos::task::spawn_local(async move {
+                sleep_ms(wait.ceil() as u32).await;
+                paint_when_due(budget, paint);
+            }),
             Some(_) => {
                 paint();
                 budget.try_update_value(|budget| budget.painted(started, js_sys::Date::now()));
