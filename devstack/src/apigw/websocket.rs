@@ -28,6 +28,13 @@ use crate::connection_table::ConnectionTable;
 use crate::faults::SharedFaults;
 use crate::identities::{Identities, new_connection_id};
 
+/// How many bytes each read from a client's socket asks for. tungstenite zeroes this much of its
+/// read buffer every time the connection is polled for a client message (after every frame
+/// delivered): its default of 128 KiB made that the devstack's largest cost per frame. Clients
+/// send small messages (`ping`, `stop`, `resume`); larger ones, up to the 128 KB limit, simply take
+/// more reads.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+
 /// The WebSocket API's limits (AWS's by default; tests shrink them).
 #[derive(Debug, Clone, Copy)]
 pub struct WebSocketLimits {
@@ -226,6 +233,7 @@ pub(crate) async fn upgrade(
     tracing::info!(connection_id = %facts.connection_id, "WebSocket connected");
     let limits = api.limits;
     upgrade
+        .read_buffer_size(READ_BUFFER_BYTES)
         .max_message_size(limits.max_message_bytes)
         .max_frame_size(limits.max_frame_bytes)
         .on_upgrade(move |socket| serve_connection(api, facts, socket, inbox))
