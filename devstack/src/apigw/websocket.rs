@@ -249,11 +249,14 @@ async fn serve_connection(
 ) {
     let limits = api.limits;
     let opened = Instant::now();
-    let mut last_activity = Instant::now();
+    let mut last_activity = opened;
     let mut delivered: u32 = 0;
+    // Two timers for the connection's life, not two per message: activity only moves
+    // `last_activity`, and the idle timer, when it fires early, is set again from it.
+    let idle = tokio::time::sleep_until(opened + limits.idle_timeout);
+    let age = tokio::time::sleep_until(opened + limits.max_connection_age);
+    tokio::pin!(idle, age);
     let (code, reason) = loop {
-        let idle_deadline = last_activity + limits.idle_timeout;
-        let age_deadline = opened + limits.max_connection_age;
         tokio::select! {
             posted = inbox.recv() => {
                 let Some(message) = posted else { break (1000, "closed by DeleteConnection") };
@@ -282,8 +285,14 @@ async fn serve_connection(
                     }
                 }
             }
-            () = tokio::time::sleep_until(idle_deadline) => break (1001, "Going away: idle timeout"),
-            () = tokio::time::sleep_until(age_deadline) => break (1001, "Going away: maximum connection duration"),
+            () = &mut idle => {
+                let idle_deadline = last_activity + limits.idle_timeout;
+                if idle_deadline <= Instant::now() {
+                    break (1001, "Going away: idle timeout");
+                }
+                idle.as_mut().reset(idle_deadline);
+            }
+            () = &mut age => break (1001, "Going away: maximum connection duration"),
         }
     };
     api.connections.remove(&facts.connection_id);
