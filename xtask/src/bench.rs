@@ -18,7 +18,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     for arg in args {
         let name = if arg == "relay" { "relay_latency" } else { arg.as_str() };
         if !BENCHES.contains(&name) {
-            return Err(format!("unknown benchmark {arg:?}: choose from relay, soak, render, coldstart, load"));
+            return Err(format!(
+                "unknown benchmark {arg:?}: choose from relay, soak, render, coldstart, load"
+            ));
         }
         chosen.push(name);
     }
