@@ -2,7 +2,7 @@
 //! error type in `x-amzn-ErrorType`), using the signer/verifier shared with the widget.
 
 use axum::http::{HeaderMap, StatusCode};
-use lexstream_protocol::sigv4::{self, Request, SignatureError, SignatureParts};
+use lexstream_protocol::sigv4::{self, Request, Scope, SignatureError, SignatureParts};
 
 use crate::aws_error::AwsError;
 use crate::identities::Identities;
@@ -193,11 +193,13 @@ fn check(
         headers: &headers,
         body: request.body,
     };
-    if sigv4::expected_signature(signable, parts, &key.secret) != parts.signature {
+    let scope = Scope { region: &parts.region, service: &parts.service };
+    let signing_key = identities.signing_key(&parts.access_key_id, &key.secret, &parts.date, scope);
+    if sigv4::expected_signature_with_key(signable, parts, &signing_key) != parts.signature {
         return Err(forbidden(
             "InvalidSignatureException",
             "The request signature we calculated does not match the signature you provided.",
         ));
     }
-    Ok(Caller { access_key_id: parts.access_key_id.clone(), identity_id: key.identity_id })
+    Ok(Caller { access_key_id: parts.access_key_id.clone(), identity_id: key.identity_id.clone() })
 }

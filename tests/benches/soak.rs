@@ -15,16 +15,11 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_lexruntimev2::types::SessionState;
 use futures_util::{SinkExt, StreamExt};
-use lexstream_devstack::{DevstackConfig, RunningDevstack};
-use lexstream_e2e::Visitor;
+use lexstream_devstack::RunningDevstack;
+use lexstream_e2e::{Visitor, VisitorSocket, streaming_question, unthrottled_devstack_config};
 use lexstream_protocol::{Incoming, StreamAssembler, parse_incoming, resume_request};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// The demo model's pace: about 70 tokens, so about 1.4 s per answer.
 const TOKEN_INTERVAL: Duration = Duration::from_millis(20);
@@ -85,9 +80,8 @@ fn compare(shown: &str, expected: &str) -> (u64, u64) {
     (lost, duplicated)
 }
 
-async fn open(devstack: &RunningDevstack, visitor: &Visitor) -> Socket {
-    let url = visitor.websocket_url(&devstack.stage_url(), &visitor.identity_id);
-    tokio_tungstenite::connect_async(url).await.expect("the devstack accepts the socket").0
+async fn open(devstack: &RunningDevstack, visitor: &Visitor) -> VisitorSocket {
+    visitor.open_socket(&devstack.stage_url()).await.expect("the devstack accepts the socket")
 }
 
 /// One tab's turns, in sequence.
@@ -99,21 +93,9 @@ async fn tab(devstack: &RunningDevstack, turns: u64, seed: u64) -> Tally {
     let mut socket = open(devstack, &visitor).await;
     for number in 0..turns {
         let turn = format!("soak-{seed}-{number}");
-        let question = lex
-            .recognize_text()
-            .bot_id("LXSDEMOBOT")
-            .bot_alias_id("TSTALIASID")
-            .locale_id("en_US")
-            .session_id(&visitor.identity_id)
-            .text(format!("Soak question {number} of tab {seed}"))
-            .session_state(
-                SessionState::builder()
-                    .session_attributes("streamingDynamoDbTable", "lexstream-connections")
-                    .session_attributes("streamingEndpoint", devstack.stage_url())
-                    .build(),
-            )
-            .request_attributes("streamingTurnId", &turn)
-            .send();
+        let text = format!("Soak question {number} of tab {seed}");
+        let question =
+            streaming_question(&lex, &visitor.identity_id, &devstack.stage_url(), &turn, text).send();
         let mut question = Box::pin(question);
         let mut answer: Option<String> = None;
         let mut assembler = StreamAssembler::new(turn.clone());
@@ -194,13 +176,9 @@ fn main() {
     runtime.block_on(async {
         let turns = setting("SOAK_TURNS", 500);
         let tabs = setting("SOAK_TABS", 20).max(1);
-        let mut config =
-            DevstackConfig { addr: "127.0.0.1:0".parse().expect("an address"), ..DevstackConfig::default() };
-        config.model.token_interval = TOKEN_INTERVAL;
         // Each tab reconnects every few hundred milliseconds and asks back to back: far past the
         // per-visitor limits a deployment sets, which are not what this measures.
-        config.answers_per_minute = 0;
-        config.connects_per_minute = 0;
+        let config = unthrottled_devstack_config(TOKEN_INTERVAL);
         let devstack = lexstream_devstack::spawn(config).await.expect("the devstack starts");
         let started = Instant::now();
         let per_tab = turns.div_ceil(tabs);

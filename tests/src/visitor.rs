@@ -8,6 +8,11 @@ use aws_sdk_cognitoidentity::Client as CognitoClient;
 use lexstream_lambda_core::aws::local_sdk_config;
 use lexstream_protocol::calendar::UtcDateTime;
 use lexstream_protocol::sigv4::{self, Credentials, Request, Scope};
+use tokio::net::TcpStream;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// A visitor's open WebSocket to the devstack's stage.
+pub type VisitorSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// The identity pool id the tests use (the devstack accepts any well-formed one).
 pub const POOL_ID: &str = "us-east-1:0d2a8f6c-1111-2222-3333-444455556666";
@@ -74,5 +79,13 @@ impl Visitor {
         let scope = Scope { region: "us-east-1", service: "execute-api" };
         let signed = sigv4::presign_query(request, &self.credentials, scope, now, 300);
         format!("ws://{host}{path}?{signed}")
+    }
+
+    /// Opens the WebSocket to `stage_url` presigned for this visitor's own session (its identity
+    /// id), as the widget does.
+    pub async fn open_socket(&self, stage_url: &str) -> anyhow::Result<VisitorSocket> {
+        let url = self.websocket_url(stage_url, &self.identity_id);
+        let (socket, _) = tokio_tungstenite::connect_async(url).await.context("opening the WebSocket")?;
+        Ok(socket)
     }
 }

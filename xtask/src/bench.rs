@@ -6,7 +6,7 @@ use crate::process::{command, run_command};
 use crate::{paths, setup, widget_build};
 
 /// The benchmarks, by the name `cargo xtask bench NAME` takes.
-const BENCHES: &[&str] = &["relay_latency", "soak", "render", "coldstart"];
+const BENCHES: &[&str] = &["relay_latency", "soak", "render", "coldstart", "load"];
 
 /// The cargo profiles whose Lambda binaries `coldstart` measures, unless `COLDSTART_PROFILES`
 /// names others: the shipped one and the other candidate.
@@ -18,7 +18,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     for arg in args {
         let name = if arg == "relay" { "relay_latency" } else { arg.as_str() };
         if !BENCHES.contains(&name) {
-            return Err(format!("unknown benchmark {arg:?}: choose from relay, soak, render, coldstart"));
+            return Err(format!(
+                "unknown benchmark {arg:?}: choose from relay, soak, render, coldstart, load"
+            ));
         }
         chosen.push(name);
     }

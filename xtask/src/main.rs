@@ -35,7 +35,9 @@ commands:
           LEXSTREAM_DIST=DIR benches a widget built elsewhere), `bench coldstart` (each Lambda
           binary's init time, first invocation and peak memory under the devstack's Lambda
           Runtime API host, beside a Python boto3 fulfillment; COLDSTART_PROFILES='release lambda'
-          by default)
+          by default), `bench load` (N visitors asking at once through Lex and @connections:
+          frames lost, latencies, slowdown, devstack CPU per frame; LOAD_VISITORS='1 25 100 200
+          500' by default)
   dist    build the Lambdas (arm64 zips, cargo-lambda) and the release widget (hashed names)
           into deploy/ for `sam deploy` and a static host (see DEPLOY.md)
   size    release-build the widget; print every file a page loads (raw, gzip -9, brotli),

@@ -28,6 +28,13 @@ use crate::connection_table::ConnectionTable;
 use crate::faults::SharedFaults;
 use crate::identities::{Identities, new_connection_id};
 
+/// How many bytes each read from a client's socket asks for. tungstenite zeroes this much of its
+/// read buffer every time the connection is polled for a client message (after every frame
+/// delivered): its default of 128 KiB made that the devstack's largest cost per frame. Clients
+/// send small messages (`ping`, `stop`, `resume`); larger ones, up to the 128 KB limit, simply take
+/// more reads.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+
 /// The WebSocket API's limits (AWS's by default; tests shrink them).
 #[derive(Debug, Clone, Copy)]
 pub struct WebSocketLimits {
@@ -226,6 +233,7 @@ pub(crate) async fn upgrade(
     tracing::info!(connection_id = %facts.connection_id, "WebSocket connected");
     let limits = api.limits;
     upgrade
+        .read_buffer_size(READ_BUFFER_BYTES)
         .max_message_size(limits.max_message_bytes)
         .max_frame_size(limits.max_frame_bytes)
         .on_upgrade(move |socket| serve_connection(api, facts, socket, inbox))
@@ -241,11 +249,14 @@ async fn serve_connection(
 ) {
     let limits = api.limits;
     let opened = Instant::now();
-    let mut last_activity = Instant::now();
+    let mut last_activity = opened;
     let mut delivered: u32 = 0;
+    // Two timers for the connection's life, not two per message: activity only moves
+    // `last_activity`, and the idle timer, when it fires early, is set again from it.
+    let idle = tokio::time::sleep_until(opened + limits.idle_timeout);
+    let age = tokio::time::sleep_until(opened + limits.max_connection_age);
+    tokio::pin!(idle, age);
     let (code, reason) = loop {
-        let idle_deadline = last_activity + limits.idle_timeout;
-        let age_deadline = opened + limits.max_connection_age;
         tokio::select! {
             posted = inbox.recv() => {
                 let Some(message) = posted else { break (1000, "closed by DeleteConnection") };
@@ -274,8 +285,14 @@ async fn serve_connection(
                     }
                 }
             }
-            () = tokio::time::sleep_until(idle_deadline) => break (1001, "Going away: idle timeout"),
-            () = tokio::time::sleep_until(age_deadline) => break (1001, "Going away: maximum connection duration"),
+            () = &mut idle => {
+                let idle_deadline = last_activity + limits.idle_timeout;
+                if idle_deadline <= Instant::now() {
+                    break (1001, "Going away: idle timeout");
+                }
+                idle.as_mut().reset(idle_deadline);
+            }
+            () = &mut age => break (1001, "Going away: maximum connection duration"),
         }
     };
     api.connections.remove(&facts.connection_id);

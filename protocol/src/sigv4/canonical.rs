@@ -99,28 +99,38 @@ pub(crate) fn signed_header_names(headers: &[(&str, &str)]) -> Vec<String> {
     names.into_iter().map(|(name, _)| name).collect()
 }
 
-/// A header value as SigV4 canonicalizes it: trimmed, inner runs of spaces collapsed.
-fn canonical_value(value: &str) -> String {
-    value.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Appends a header value as SigV4 canonicalizes it: trimmed, inner runs of spaces collapsed.
+fn push_canonical_value(out: &mut String, value: &str) {
+    for (index, word) in value.split_whitespace().enumerate() {
+        if index > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
 }
 
 /// The canonical request over the headers named in `signed_headers` (lowercase, sorted).
 pub fn canonical_request(request: Request<'_>, signed_headers: &[String], payload_hash: &str) -> String {
-    let mut canonical_headers = String::new();
-    for name in signed_headers {
-        let values: Vec<String> = request
-            .headers
-            .iter()
-            .filter(|(header, _)| header.eq_ignore_ascii_case(name))
-            .map(|(_, value)| canonical_value(value))
-            .collect();
-        canonical_headers.push_str(&format!("{name}:{}\n", values.join(",")));
+    let mut canonical = String::with_capacity(256);
+    for part in [request.method, &canonical_uri(request.path), &canonical_query(request.query)] {
+        canonical.push_str(part);
+        canonical.push('\n');
     }
-    format!(
-        "{}\n{}\n{}\n{canonical_headers}\n{}\n{payload_hash}",
-        request.method,
-        canonical_uri(request.path),
-        canonical_query(request.query),
-        signed_headers.join(";"),
-    )
+    for name in signed_headers {
+        canonical.push_str(name);
+        canonical.push(':');
+        let values = request.headers.iter().filter(|(header, _)| header.eq_ignore_ascii_case(name));
+        for (index, (_, value)) in values.enumerate() {
+            if index > 0 {
+                canonical.push(',');
+            }
+            push_canonical_value(&mut canonical, value);
+        }
+        canonical.push('\n');
+    }
+    canonical.push('\n');
+    canonical.push_str(&signed_headers.join(";"));
+    canonical.push('\n');
+    canonical.push_str(payload_hash);
+    canonical
 }

@@ -107,13 +107,18 @@ pub fn string_to_sign(amz_date: &str, credential_scope: &str, canonical_request:
     format!("{ALGORITHM}\n{amz_date}\n{credential_scope}\n{}", sha256_hex(canonical_request.as_bytes()))
 }
 
-/// The hex signature of `string_to_sign` with the key derived from `secret` for the date and scope.
-pub fn signature(secret: &str, date: &str, scope: Scope<'_>, string_to_sign: &str) -> String {
+/// The signing key SigV4 derives from `secret` for a date (`YYYYMMDD`) and scope: the same for
+/// every request of that day and scope, so a verifier may keep it.
+pub fn signing_key(secret: &str, date: &str, scope: Scope<'_>) -> [u8; 32] {
     let date_key = hmac_sha256(format!("AWS4{secret}").as_bytes(), date.as_bytes());
     let region_key = hmac_sha256(&date_key, scope.region.as_bytes());
     let service_key = hmac_sha256(&region_key, scope.service.as_bytes());
-    let signing_key = hmac_sha256(&service_key, b"aws4_request");
-    hex(&hmac_sha256(&signing_key, string_to_sign.as_bytes()))
+    hmac_sha256(&service_key, b"aws4_request")
+}
+
+/// The hex signature of `string_to_sign` with the key derived from `secret` for the date and scope.
+pub fn signature(secret: &str, date: &str, scope: Scope<'_>, string_to_sign: &str) -> String {
+    hex(&hmac_sha256(&signing_key(secret, date, scope), string_to_sign.as_bytes()))
 }
 
 /// Signs `request` in headers. Returns the headers to add: `x-amz-date`, `x-amz-security-token`
@@ -202,6 +207,16 @@ pub fn presign_query(
 /// Recomputes the signature a request should carry, given the parts read from it and the
 /// secret of its access key. The caller compares it with [`SignatureParts::signature`].
 pub fn expected_signature(request: Request<'_>, parts: &SignatureParts, secret: &str) -> String {
+    let key = signing_key(secret, &parts.date, Scope { region: &parts.region, service: &parts.service });
+    expected_signature_with_key(request, parts, &key)
+}
+
+/// [`expected_signature`] with the [`signing_key`] of the parts' date and scope already derived.
+pub fn expected_signature_with_key(
+    request: Request<'_>,
+    parts: &SignatureParts,
+    signing_key: &[u8; 32],
+) -> String {
     let scope = Scope { region: &parts.region, service: &parts.service };
     let (query, payload_hash) = if parts.presigned {
         (parse::query_without_signature(request.query), sha256_hex(&[]))
@@ -211,7 +226,8 @@ pub fn expected_signature(request: Request<'_>, parts: &SignatureParts, secret: 
     let canonical =
         canonical_request(Request { query: &query, ..request }, &parts.signed_headers, &payload_hash);
     let credential_scope = credential_scope(&parts.date, scope);
-    signature(secret, &parts.date, scope, &string_to_sign(&parts.amz_date, &credential_scope, &canonical))
+    let string_to_sign = string_to_sign(&parts.amz_date, &credential_scope, &canonical);
+    hex(&hmac_sha256(signing_key, string_to_sign.as_bytes()))
 }
 
 #[cfg(test)]

@@ -155,3 +155,14 @@ fn credentials_never_print_their_secrets() {
     );
     assert!(!printed.contains("SECRET") && !printed.contains("TOKEN"), "{printed}");
 }
+
+#[test]
+fn the_signing_key_is_the_one_aws_documents() {
+    // AWS General Reference, "Examples of how to derive a signing key for Signature Version 4".
+    let key = signing_key(
+        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        "20120215",
+        Scope { region: "us-east-1", service: "iam" },
+    );
+    assert_eq!(hex(&key), "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
+}
