@@ -467,10 +467,8 @@ impl Chat {
             let answer = chat_api::ask(config, &appsync.chat_endpoint, &visitor, user, text, turn).await?;
             return Ok((Vec::from([Message::text(MessageContentType::CustomPayload, answer.text)]), None));
         }
-        let mut session_attributes =
-            self.with_session(BTreeMap::new(), |session| session.session_attributes.clone());
-        session_attributes.extend(config.streaming_session_attributes());
-        let session_attributes = persistence::without_server_owned(session_attributes);
+        let saved = self.with_session(BTreeMap::new(), |session| session.session_attributes.clone());
+        let session_attributes = persistence::without_server_owned(config.question_attributes(&saved));
         let request_attributes = BTreeMap::from([(ATTR_STREAMING_TURN_ID.to_owned(), turn.to_owned())]);
         let question =
             Question { session_id: self.session_id(&visitor), text, session_attributes, request_attributes };

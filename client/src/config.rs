@@ -29,6 +29,10 @@ pub struct WidgetConfig {
     pub streaming_table: Option<String>,
     /// `lex.initialText`: the greeting.
     pub initial_text: String,
+    /// `lex.sessionAttributes` (the Lex Web UI's key): the Lex session attributes every question
+    /// starts with — page context such as a product id or a plan. The bot's own values from later
+    /// answers win over them; they never override the streaming attributes or the server's own.
+    pub session_attributes: BTreeMap<String, String>,
     /// `ui.toolbarTitle`.
     pub title: String,
     /// `endpoints.cognito`: Cognito identity's URL (default AWS's for the region).
@@ -195,6 +199,28 @@ pub fn merge(layers: impl IntoIterator<Item = Value>) -> Value {
     merged
 }
 
+/// An object of string values (absent: empty).
+fn string_map(config: &Value, key: &'static str) -> Result<BTreeMap<String, String>, ConfigError> {
+    let mut map = BTreeMap::new();
+    match lookup(config, key) {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(entries)) => {
+            for (name, value) in entries {
+                let Value::String(text) = value else {
+                    let problem =
+                        format!("must hold strings (as Lex session attributes are), not {name}: {value}");
+                    return Err(ConfigError::Invalid { key, problem });
+                };
+                map.insert(name.clone(), text.clone());
+            }
+        }
+        Some(other) => {
+            return Err(ConfigError::Invalid { key, problem: format!("must be an object, not {other}") });
+        }
+    }
+    Ok(map)
+}
+
 /// `ui.allowedImageOrigins`: a JSON array of origins, or (from a `data-*` attribute) one string
 /// of origins separated by spaces or commas.
 fn image_origins(config: &Value) -> Result<ImageOrigins, ConfigError> {
@@ -328,6 +354,7 @@ impl WidgetConfig {
                 .unwrap_or_else(|| "Hi! How can I help you today?".to_owned()),
             title: text(config, "ui.toolbarTitle")?.unwrap_or_else(|| "Chat".to_owned()),
             image_origins: image_origins(config)?,
+            session_attributes: string_map(config, "lex.sessionAttributes")?,
             streaming_format: match text(config, "ui.streamingFormat")?.as_deref() {
                 None | Some("markdown") => StreamingFormat::Markdown,
                 Some("text") => StreamingFormat::Text,
@@ -344,12 +371,23 @@ impl WidgetConfig {
 }
 
 impl WidgetConfig {
-    /// The session attributes that ask the fulfillment to stream (none when streaming is off or
+    /// The session attributes a question carries, before the server-owned ones are taken out:
+    /// the page's `lex.sessionAttributes`, then those of the last answer (`saved`: the bot's
+    /// values win), then the streaming attributes (nothing overrides them).
+    pub fn question_attributes(&self, saved: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let mut attributes = self.session_attributes.clone();
+        attributes.extend(saved.iter().map(|(name, value)| (name.clone(), value.clone())));
+        self.with_streaming_attributes(attributes)
+    }
+
+    /// `attributes` with those that ask the fulfillment to stream (none when streaming is off or
     /// the AppSync flow is used): `streamingEndpoint` in its https form, exactly as the Lex Web
     /// UI sends it (a Lex Web UI fulfillment hands it to boto3, which refuses `wss://`), and
     /// `streamingDynamoDbTable` when configured.
-    pub fn streaming_session_attributes(&self) -> BTreeMap<String, String> {
-        let mut attributes = BTreeMap::new();
+    fn with_streaming_attributes(
+        &self,
+        mut attributes: BTreeMap<String, String>,
+    ) -> BTreeMap<String, String> {
         if let (true, None, Some(stage_url)) = (self.streaming, &self.appsync, &self.websocket_url) {
             attributes.insert(ATTR_STREAMING_ENDPOINT.to_owned(), streaming_endpoint(stage_url));
             if let Some(table) = &self.streaming_table {
@@ -392,17 +430,20 @@ mod tests {
     #[test]
     fn the_streaming_endpoint_attribute_is_the_https_form_of_the_stage_as_the_lex_web_ui_sends_it() {
         let config = WidgetConfig::from_json(&lex_web_ui_config(), "https://shop.example").unwrap();
-        let attributes = config.streaming_session_attributes();
+        let attributes = config.question_attributes(&BTreeMap::new());
         assert_eq!(attributes["streamingEndpoint"], "https://abc.execute-api.us-east-1.amazonaws.com/Prod");
         assert_eq!(attributes["streamingDynamoDbTable"], "streaming-table");
         let mut local = lex_web_ui_config();
         local["lex"]["streamingWebSocketEndpoint"] = "/Prod".into();
         let config = WidgetConfig::from_json(&local, "http://127.0.0.1:8080").unwrap();
-        assert_eq!(config.streaming_session_attributes()["streamingEndpoint"], "http://127.0.0.1:8080/Prod");
+        assert_eq!(
+            config.question_attributes(&BTreeMap::new())["streamingEndpoint"],
+            "http://127.0.0.1:8080/Prod"
+        );
         let mut off = lex_web_ui_config();
         off["lex"]["allowStreamingResponses"] = false.into();
         let config = WidgetConfig::from_json(&off, "https://shop.example").unwrap();
-        assert!(config.streaming_session_attributes().is_empty());
+        assert!(config.question_attributes(&BTreeMap::new()).is_empty());
     }
 
     #[test]
@@ -444,6 +485,38 @@ mod tests {
             WidgetConfig::from_json(&from_data_attributes(&attributes), "https://x.example").unwrap();
         assert!(!config.streaming, "no WebSocket endpoint: answers arrive without streaming");
         assert_eq!(config.lex_endpoint, "https://runtime-v2-lex.eu-west-1.amazonaws.com");
+    }
+
+    #[test]
+    fn page_session_attributes_start_every_question_and_never_override_streaming() {
+        let mut json = lex_web_ui_config();
+        json["lex"]["sessionAttributes"] =
+            json!({ "productId": "sku-42", "plan": "trial", "streamingEndpoint": "https://evil.example" });
+        let config = WidgetConfig::from_json(&json, "https://shop.example").unwrap();
+        assert_eq!(config.session_attributes["productId"], "sku-42");
+        let first = config.question_attributes(&BTreeMap::new());
+        assert_eq!((first["productId"].as_str(), first["plan"].as_str()), ("sku-42", "trial"));
+        assert_eq!(first["streamingEndpoint"], "https://abc.execute-api.us-east-1.amazonaws.com/Prod");
+        // The bot's value from the last answer wins over the page's initial one.
+        let saved = BTreeMap::from([("plan".to_owned(), "pro".to_owned())]);
+        assert_eq!(config.question_attributes(&saved)["plan"], "pro");
+        assert!(WidgetConfig::from_json(&lex_web_ui_config(), "").unwrap().session_attributes.is_empty());
+    }
+
+    #[test]
+    fn session_attributes_must_be_an_object_of_strings() {
+        for (value, needle) in [
+            (json!(["sku-42"]), "must be an object"),
+            (
+                json!({ "productId": 42 }),
+                "must hold strings (as Lex session attributes are), not productId: 42",
+            ),
+        ] {
+            let mut json = lex_web_ui_config();
+            json["lex"]["sessionAttributes"] = value;
+            let error = WidgetConfig::from_json(&json, "").unwrap_err().to_string();
+            assert!(error.contains("`lex.sessionAttributes`") && error.contains(needle), "{error}");
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod moto;
 mod process_usage;
 mod raw_http;
 pub mod scripted_answer;
+mod stand_in_lambda;
 mod task_trace;
 mod tools;
 mod visitor;
@@ -26,6 +27,7 @@ pub use demo_bot::{CONNECTION_TABLE, streaming_question, unthrottled_devstack_co
 pub use moto::MotoServer;
 pub use process_usage::{ensure_open_files, peak_rss_kib, reset_peak_rss, thread_cpu_time};
 pub use raw_http::unsigned_post;
+pub use stand_in_lambda::serve_stand_in_lambda;
 pub use task_trace::{MainThreadTasks, TaskTrace};
 pub use tools::{lambda_binary, lex_fulfillment_binary, venv_python, workspace_root};
 pub use visitor::{POOL_ID, Visitor, VisitorSocket};

@@ -163,23 +163,15 @@ async fn lex_refuses_unknown_bots_and_bad_signatures_like_aws() {
 
 /// A stand-in for a bot developer's own Lambda behind a local invoke URL.
 async fn fake_lambda(answer: serde_json::Value, status: u16) -> String {
-    use axum::routing::post;
-    let app = axum::Router::new().route(
-        "/2015-03-31/functions/function/invocations",
-        post(move |axum::Json(event): axum::Json<serde_json::Value>| {
-            let mut answer = answer.clone();
-            async move {
-                // Echo the session state back, as a code hook must.
-                answer["sessionState"]["sessionAttributes"] =
-                    event["sessionState"]["sessionAttributes"].clone();
-                (axum::http::StatusCode::from_u16(status).unwrap(), axum::Json(answer))
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/2015-03-31/functions/function/invocations", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    url
+    let handler = axum::routing::post(move |axum::Json(event): axum::Json<serde_json::Value>| {
+        let mut answer = answer.clone();
+        async move {
+            // Echo the session state back, as a code hook must.
+            answer["sessionState"]["sessionAttributes"] = event["sessionState"]["sessionAttributes"].clone();
+            (axum::http::StatusCode::from_u16(status).unwrap(), axum::Json(answer))
+        }
+    });
+    lexstream_e2e::serve_stand_in_lambda(handler).await.unwrap()
 }
 
 #[tokio::test]

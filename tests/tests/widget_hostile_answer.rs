@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use fantoccini::key::Key;
-use lexstream_e2e::{WidgetPage, in_browser, start_devstack_with};
+use lexstream_e2e::{WidgetPage, in_browser, serve_stand_in_lambda, start_devstack_with};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -28,10 +28,8 @@ const LIVE_MARKUP: &str = "script, style, svg, math, iframe, object, embed, [one
 
 /// A Lambda invoke endpoint answering every code hook with both hostile messages.
 async fn hostile_lambda() -> anyhow::Result<String> {
-    use axum::routing::post;
-    let app = axum::Router::new().route(
-        "/2015-03-31/functions/function/invocations",
-        post(|axum::Json(event): axum::Json<serde_json::Value>| async move {
+    serve_stand_in_lambda(axum::routing::post(
+        |axum::Json(event): axum::Json<serde_json::Value>| async move {
             axum::Json(serde_json::json!({
                 "sessionState": {
                     "sessionAttributes": event["sessionState"]["sessionAttributes"],
@@ -43,12 +41,9 @@ async fn hostile_lambda() -> anyhow::Result<String> {
                     { "contentType": "CustomPayload", "content": HOSTILE_HTML }
                 ]
             }))
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}/2015-03-31/functions/function/invocations", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(url)
+        },
+    ))
+    .await
 }
 
 #[tokio::test]
