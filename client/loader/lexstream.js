@@ -28,16 +28,20 @@ const script = document.querySelector("script[src$='lexstream.js']");
 const HOST_ATTRIBUTE = 'data-lexstream-host';
 const MOUNT_EVENT = 'lexstream-mount';
 
-function loadMode() {
-  const fromTag = script && script.dataset.load;
-  if (fromTag) return fromTag;
+// The page's JSON config, for what the launcher needs before the widget's code is there.
+function pageConfig() {
   try {
     const json = document.getElementById('lexstream-config');
-    return (json && JSON.parse(json.textContent).load) || 'intent';
+    return (json && JSON.parse(json.textContent)) || {};
   } catch {
-    return 'intent'; // the widget reports a broken config itself
+    return {}; // the widget reports a broken config itself
   }
 }
+
+const config = pageConfig();
+// A setting from this script tag's data-* attribute, else from the JSON config.
+const setting = (attribute, read) => (script && script.dataset[attribute]) || read(config);
+const loadMode = () => setting('load', (json) => json.load) || 'intent';
 
 // Whether this tab holds a conversation to continue at once: the panel was open, or a reply
 // was under way (client/src/persistence.rs writes these keys).
@@ -55,6 +59,8 @@ function createLauncher() {
   const host = document.createElement('div');
   host.setAttribute(HOST_ATTRIBUTE, '');
   host.setAttribute('data-lexstream-loader', '');
+  // ui.position: the corner the launcher sits in (client/src/launcher.css follows it).
+  host.setAttribute('data-position', setting('position', (json) => json.ui && json.ui.position) || 'right');
   // Where the widget finds its streaming socket's worker (client/src/transport/socket.rs): only
   // from the page's origin, as a worker script must be.
   if (here.origin === location.origin) {

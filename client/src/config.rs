@@ -45,6 +45,9 @@ pub struct WidgetConfig {
     pub debug: bool,
     /// `ui.streamingFormat`: how streamed v1 text shows before the final answer.
     pub streaming_format: StreamingFormat,
+    /// `ui.position`: the page corner the launcher and the panel sit in, `"right"` (default) or
+    /// `"left"`.
+    pub position: Position,
     /// `ui.allowedImageOrigins`: the origins images in answers may load from (default none:
     /// every image shows as its alt text).
     pub image_origins: ImageOrigins,
@@ -60,6 +63,26 @@ pub enum StreamingFormat {
     Markdown,
     /// `"text"`: shown as plain text until the final answer replaces it.
     Text,
+}
+
+/// The bottom corner of the page the widget sits in (`ui.position`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Position {
+    /// `"right"` (default).
+    #[default]
+    Right,
+    /// `"left"`.
+    Left,
+}
+
+impl Position {
+    /// The value of the host's `data-position` attribute, which the stylesheet follows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Position::Right => "right",
+            Position::Left => "left",
+        }
+    }
 }
 
 /// Where the AppSync Events flow lives (`transport: "appsync-events"`).
@@ -147,6 +170,7 @@ pub const DATA_ATTRIBUTES: &[(&str, &str)] = &[
     ("data-initial-text", "lex.initialText"),
     ("data-title", "ui.toolbarTitle"),
     ("data-streaming-format", "ui.streamingFormat"),
+    ("data-position", "ui.position"),
     ("data-allowed-image-origins", "ui.allowedImageOrigins"),
     ("data-cognito-endpoint", "endpoints.cognito"),
     ("data-lex-endpoint", "endpoints.lex"),
@@ -355,6 +379,14 @@ impl WidgetConfig {
             title: text(config, "ui.toolbarTitle")?.unwrap_or_else(|| "Chat".to_owned()),
             image_origins: image_origins(config)?,
             session_attributes: string_map(config, "lex.sessionAttributes")?,
+            position: match text(config, "ui.position")?.as_deref() {
+                None | Some("right") => Position::Right,
+                Some("left") => Position::Left,
+                Some(other) => {
+                    let problem = format!("must be \"left\" or \"right\", not {other:?}");
+                    return Err(ConfigError::Invalid { key: "ui.position", problem });
+                }
+            },
             streaming_format: match text(config, "ui.streamingFormat")?.as_deref() {
                 None | Some("markdown") => StreamingFormat::Markdown,
                 Some("text") => StreamingFormat::Text,
@@ -501,6 +533,20 @@ mod tests {
         let saved = BTreeMap::from([("plan".to_owned(), "pro".to_owned())]);
         assert_eq!(config.question_attributes(&saved)["plan"], "pro");
         assert!(WidgetConfig::from_json(&lex_web_ui_config(), "").unwrap().session_attributes.is_empty());
+    }
+
+    #[test]
+    fn the_widget_sits_right_unless_the_page_asks_for_left() {
+        let config = WidgetConfig::from_json(&lex_web_ui_config(), "").unwrap();
+        assert_eq!(config.position, Position::Right);
+        let mut json = lex_web_ui_config();
+        json["ui"]["position"] = "left".into();
+        assert_eq!(WidgetConfig::from_json(&json, "").unwrap().position, Position::Left);
+        json["ui"]["position"] = "top".into();
+        assert_eq!(
+            WidgetConfig::from_json(&json, "").unwrap_err().to_string(),
+            "Lexstream config: `ui.position` must be \"left\" or \"right\", not \"top\""
+        );
     }
 
     #[test]

@@ -224,6 +224,10 @@ pub fn mount_widget(options: WidgetOptions) -> Result<MountedWidget, EmbedError>
         .and_then(|window| window.document())
         .ok_or_else(|| EmbedError("no document".into()))?;
     let (host, shadow) = host_and_shadow(&document)?;
+    if let Some(config) = &options.config {
+        host.set_attribute("data-position", config.position.as_str())
+            .map_err(js_error("placing the host element"))?;
+    }
     let sheet = CssStyleSheet::new().map_err(js_error("creating the stylesheet"))?;
     sheet.replace_sync(WIDGET_CSS).map_err(js_error("parsing the stylesheet"))?;
     shadow.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));

@@ -61,6 +61,12 @@ async fn the_widget_embedded_from_another_origin_under_a_strict_csp_streams() ->
     .await
 }
 
+/// Whether the widget's element with `data-testid="TESTID"` sits nearer the window's left edge
+/// than its right one.
+const ON_THE_LEFT: &str = "const root = document.querySelector('[data-lexstream-host]').shadowRoot;
+    const box = root.querySelector('[data-testid=\"TESTID\"]').getBoundingClientRect();
+    return box.width > 0 && box.left < window.innerWidth - box.right;";
+
 /// The Lex Web UI-style config file a site serves itself (absolute URLs of the widget's origin).
 fn config_file(widget_origin: &str) -> String {
     let ws_origin = widget_origin.replace("http://", "ws://");
@@ -87,7 +93,7 @@ async fn a_config_url_and_data_attributes_configure_the_widget() -> anyhow::Resu
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src {widget_origin} 'wasm-unsafe-eval'; connect-src 'self' {widget_origin} {ws_origin}; style-src 'none'">
 <title>Attributes</title>
-<script type="module" src="{widget_origin}/lexstream.js" data-config-url="/widget-config.json" data-title="Configured by attributes"></script>
+<script type="module" src="{widget_origin}/lexstream.js" data-config-url="/widget-config.json" data-title="Configured by attributes" data-position="left"></script>
 </head><body><h1>Attributes</h1></body></html>"#
     );
     let file = config_file(&widget_origin);
@@ -103,9 +109,17 @@ async fn a_config_url_and_data_attributes_configure_the_widget() -> anyhow::Resu
 
     in_browser(devstack, async |browser, _devstack| {
         let page = WidgetPage::open(browser, &site, TIMEOUT).await?;
-        page.wait_for("launcher", TIMEOUT).await?.click().await?;
-        // The click loads the widget's code, then the panel opens.
+        // data-position="left": the loader's launcher sits on the left before any widget code.
+        let launcher = page.wait_for("launcher", TIMEOUT).await?;
+        let left = page.run_script(ON_THE_LEFT.replace("TESTID", "launcher").as_str()).await?;
+        assert_eq!(left, serde_json::Value::Bool(true), "the loader's launcher is on the left");
+        launcher.click().await?;
+        // The click loads the widget's code, then the panel opens, on the left too.
         page.wait_for("panel", TIMEOUT).await?;
+        for part in ["panel", "launcher"] {
+            let left = page.run_script(ON_THE_LEFT.replace("TESTID", part).as_str()).await?;
+            assert_eq!(left, serde_json::Value::Bool(true), "the widget's {part} is on the left");
+        }
         let title = browser
             .client
             .execute(
