@@ -48,6 +48,10 @@ pub struct WidgetConfig {
     /// `ui.position`: the page corner the launcher and the panel sit in, `"right"` (default) or
     /// `"left"`.
     pub position: Position,
+    /// `ui.lang`: the language of the widget's own texts (a BCP 47 tag such as `ar` or
+    /// `pt-BR`), given to the page as `lang`, with right-to-left layout for a language written
+    /// that way. None: the page's.
+    pub lang: Option<String>,
     /// `ui.allowedImageOrigins`: the origins images in answers may load from (default none:
     /// every image shows as its alt text).
     pub image_origins: ImageOrigins,
@@ -171,6 +175,7 @@ pub const DATA_ATTRIBUTES: &[(&str, &str)] = &[
     ("data-title", "ui.toolbarTitle"),
     ("data-streaming-format", "ui.streamingFormat"),
     ("data-position", "ui.position"),
+    ("data-lang", "ui.lang"),
     ("data-allowed-image-origins", "ui.allowedImageOrigins"),
     ("data-cognito-endpoint", "endpoints.cognito"),
     ("data-lex-endpoint", "endpoints.lex"),
@@ -221,6 +226,39 @@ pub fn merge(layers: impl IntoIterator<Item = Value>) -> Value {
         merge_into(&mut merged, layer);
     }
     merged
+}
+
+/// `ui.lang`: a BCP 47 language tag (letters, digits and hyphens, starting with a letter).
+fn language_tag(config: &Value) -> Result<Option<String>, ConfigError> {
+    const KEY: &str = "ui.lang";
+    let Some(tag) = text(config, KEY)? else { return Ok(None) };
+    let well_formed = tag.len() <= 35
+        && tag
+            .split('-')
+            .all(|part| (1..=8).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && tag.bytes().next().is_some_and(|b| b.is_ascii_alphabetic());
+    if !well_formed {
+        let problem = format!("must be a language tag such as \"ar\" or \"pt-BR\", not {tag:?}");
+        return Err(ConfigError::Invalid { key: KEY, problem });
+    }
+    Ok(Some(tag))
+}
+
+/// Languages written right to left (ISO 639 codes), and the scripts that are (ISO 15924).
+const RIGHT_TO_LEFT_LANGUAGES: [&str; 14] =
+    ["ar", "arc", "ckb", "dv", "fa", "he", "iw", "ps", "sd", "syr", "ug", "ur", "yi", "nqo"];
+const RIGHT_TO_LEFT_SCRIPTS: [&str; 7] = ["arab", "hebr", "thaa", "syrc", "nkoo", "adlm", "rohg"];
+
+/// Whether `tag` names a language written right to left: by its language (`ar`, `he-IL`) or its
+/// script (`ku-Arab`, `pa-Arab`); a Latin script overrides the language (`ug-Latn`).
+pub fn is_right_to_left(tag: &str) -> bool {
+    let lower = tag.to_ascii_lowercase();
+    let mut parts = lower.split('-');
+    let language = parts.next().unwrap_or_default();
+    match parts.find(|part| part.len() == 4 && part.bytes().all(|b| b.is_ascii_alphabetic())) {
+        Some(script) => RIGHT_TO_LEFT_SCRIPTS.contains(&script),
+        None => RIGHT_TO_LEFT_LANGUAGES.contains(&language),
+    }
 }
 
 /// An object of string values (absent: empty).
@@ -379,6 +417,7 @@ impl WidgetConfig {
             title: text(config, "ui.toolbarTitle")?.unwrap_or_else(|| "Chat".to_owned()),
             image_origins: image_origins(config)?,
             session_attributes: string_map(config, "lex.sessionAttributes")?,
+            lang: language_tag(config)?,
             position: match text(config, "ui.position")?.as_deref() {
                 None | Some("right") => Position::Right,
                 Some("left") => Position::Left,
@@ -547,6 +586,29 @@ mod tests {
             WidgetConfig::from_json(&json, "").unwrap_err().to_string(),
             "Lexstream config: `ui.position` must be \"left\" or \"right\", not \"top\""
         );
+    }
+
+    #[test]
+    fn a_language_tag_sets_the_direction_of_its_script() {
+        for (tag, right_to_left) in [
+            ("ar", true),
+            ("he-IL", true),
+            ("fa", true),
+            ("ku-Arab", true),
+            ("ug-Latn", false),
+            ("en", false),
+            ("pt-BR", false),
+            ("zh-Hant-TW", false),
+        ] {
+            assert_eq!(is_right_to_left(tag), right_to_left, "{tag}");
+        }
+        let mut json = lex_web_ui_config();
+        json["ui"]["lang"] = "ar-EG".into();
+        assert_eq!(WidgetConfig::from_json(&json, "").unwrap().lang.as_deref(), Some("ar-EG"));
+        json["ui"]["lang"] = "<script>".into();
+        let error = WidgetConfig::from_json(&json, "").unwrap_err().to_string();
+        assert!(error.contains("`ui.lang` must be a language tag"), "{error}");
+        assert_eq!(WidgetConfig::from_json(&lex_web_ui_config(), "").unwrap().lang, None);
     }
 
     #[test]

@@ -227,6 +227,11 @@ pub fn mount_widget(options: WidgetOptions) -> Result<MountedWidget, EmbedError>
     if let Some(config) = &options.config {
         host.set_attribute("data-position", config.position.as_str())
             .map_err(js_error("placing the host element"))?;
+        if let Some(lang) = &config.lang {
+            let dir = if crate::config::is_right_to_left(lang) { "rtl" } else { "ltr" };
+            host.set_attribute("lang", lang).map_err(js_error("setting the widget's language"))?;
+            host.set_attribute("dir", dir).map_err(js_error("setting the widget's direction"))?;
+        }
     }
     let sheet = CssStyleSheet::new().map_err(js_error("creating the stylesheet"))?;
     sheet.replace_sync(WIDGET_CSS).map_err(js_error("parsing the stylesheet"))?;
