@@ -228,7 +228,7 @@ pub fn mount_widget(options: WidgetOptions) -> Result<MountedWidget, EmbedError>
         host.set_attribute("data-position", config.position.as_str())
             .map_err(js_error("placing the host element"))?;
         if let Some(lang) = &config.lang {
-            let dir = if crate::config::is_right_to_left(lang) { "rtl" } else { "ltr" };
+            let dir = if crate::language::is_right_to_left(lang) { "rtl" } else { "ltr" };
             host.set_attribute("lang", lang).map_err(js_error("setting the widget's language"))?;
             host.set_attribute("dir", dir).map_err(js_error("setting the widget's direction"))?;
         }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod conversation;
 pub mod debug_log;
 pub mod embed;
+pub mod language;
 mod open_state;
 mod paint_budget;
 mod persistence;

@@ -153,17 +153,22 @@ pub fn snapshot_frames(
 /// assert_eq!(last.to_json(), r#"{"type":"chunk","turn":"t","seq":4,"text":"end","done":true}"#);
 /// let mut full = Frame::Chunk { turn: "t".into(), seq: 4, text: "end".into(), done: false };
 /// assert!(!mark_chunk_done(&mut full, 50));
+/// // Exactly the room for the mark is enough, and the marked frame fills it.
+/// let mut exact = Frame::Chunk { turn: "t".into(), seq: 4, text: "end".into(), done: false };
+/// let limit = exact.to_json().len() + r#","done":true"#.len();
+/// assert!(mark_chunk_done(&mut exact, limit) && exact.to_json().len() == limit);
 /// ```
 pub fn mark_chunk_done(frame: &mut Frame, max_frame_bytes: usize) -> bool {
-    let Frame::Chunk { done, .. } = frame else { return false };
-    *done = true;
-    if frame.to_json().len() <= max_frame_bytes {
-        return true;
+    /// What the mark adds to a chunk's JSON.
+    const DONE_FIELD: &str = r#","done":true"#;
+    let fits = frame.to_json().len() + DONE_FIELD.len() <= max_frame_bytes;
+    match frame {
+        Frame::Chunk { done, .. } if fits => {
+            *done = true;
+            true
+        }
+        _ => false,
     }
-    if let Frame::Chunk { done, .. } = frame {
-        *done = false;
-    }
-    false
 }
 
 /// Like [`snapshot_frames`], numbered so that the last frame has `last_seq`: the frames for a

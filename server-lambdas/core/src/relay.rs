@@ -334,7 +334,7 @@ impl<S: ConnectionStore, P: ConnectionPusher> Poster<'_, S, P> {
                 return false;
             }
         };
-        let carries_end = finished.is_some_and(GenerationEnd::ends_with_done)
+        let carries_end = finished.is_some_and(|end| end.error_message().is_none())
             && frames.last_mut().is_some_and(|last| mark_chunk_done(last, self.max_frame_bytes));
         let count = frames.len();
         for (index, frame) in frames.into_iter().enumerate() {
@@ -497,22 +497,22 @@ impl<S: ConnectionStore, P: ConnectionPusher> Poster<'_, S, P> {
 }
 
 impl GenerationEnd {
-    /// Whether the stream's end frame is `done` (else `error`).
-    fn ends_with_done(&self) -> bool {
-        matches!(self, GenerationEnd::Complete | GenerationEnd::StoppedByVisitor)
+    /// What the visitor reads when the stream ends with an `error` frame; `None` when it ends
+    /// with `done`.
+    fn error_message(&self) -> Option<&str> {
+        match self {
+            GenerationEnd::Complete | GenerationEnd::StoppedByVisitor => None,
+            GenerationEnd::ModelFailed(error) => Some(error.visitor_message()),
+            GenerationEnd::DeadlineReached => Some("The answer took too long and was cut short."),
+        }
     }
 }
 
 fn end_frame(end: &GenerationEnd, turn: &str, seq: u64) -> Frame {
     let turn = turn.to_owned();
-    match end {
-        GenerationEnd::Complete | GenerationEnd::StoppedByVisitor => Frame::Done { turn, seq },
-        GenerationEnd::ModelFailed(error) => {
-            Frame::Error { turn, seq, message: error.visitor_message().to_owned() }
-        }
-        GenerationEnd::DeadlineReached => {
-            Frame::Error { turn, seq, message: "The answer took too long and was cut short.".to_owned() }
-        }
+    match end.error_message() {
+        None => Frame::Done { turn, seq },
+        Some(message) => Frame::Error { turn, seq, message: message.to_owned() },
     }
 }
 
