@@ -42,6 +42,8 @@ const config = pageConfig();
 // A setting from this script tag's data-* attribute, else from the JSON config.
 const setting = (attribute, read) => (script && script.dataset[attribute]) || read(config);
 const loadMode = () => setting('load', (json) => json.load) || 'intent';
+// One of the widget's texts (client/src/strings.rs): the page's ui.strings, else English.
+const text = (name, english) => (config.ui && config.ui.strings && config.ui.strings[name]) || english;
 
 // Whether this tab holds a conversation to continue at once: the panel was open, or a reply
 // was under way (client/src/persistence.rs writes these keys).
@@ -61,6 +63,8 @@ function createLauncher() {
   host.setAttribute('data-lexstream-loader', '');
   // ui.position: the corner the launcher sits in (client/src/launcher.css follows it).
   host.setAttribute('data-position', setting('position', (json) => json.ui && json.ui.position) || 'right');
+  const lang = setting('lang', (json) => json.ui && json.ui.lang);
+  if (lang) host.setAttribute('lang', lang);
   // Where the widget finds its streaming socket's worker (client/src/transport/socket.rs): only
   // from the page's origin, as a worker script must be.
   if (here.origin === location.origin) {
@@ -77,7 +81,7 @@ function createLauncher() {
   button.type = 'button';
   button.className = 'lxs-launcher';
   button.setAttribute('data-testid', 'launcher');
-  button.setAttribute('aria-label', 'Open chat');
+  button.setAttribute('aria-label', text('openChat', 'Open chat'));
   button.setAttribute('aria-expanded', 'false');
   button.setAttribute('aria-controls', 'lexstream-panel');
   const icon = document.createElement('span');
@@ -118,7 +122,7 @@ function mount(open) {
   host.dispatchEvent(new Event(MOUNT_EVENT));
   if (open) {
     button.setAttribute('aria-busy', 'true');
-    button.setAttribute('aria-label', 'Opening chat…');
+    button.setAttribute('aria-label', text('openingChat', 'Opening chat…'));
   }
   load().catch(() => {});
 }
@@ -127,14 +131,14 @@ function showFailure(error) {
   const { root, button } = launcher;
   console.error('Lexstream: the chat could not be loaded', error);
   button.removeAttribute('aria-busy');
-  button.setAttribute('aria-label', 'Open chat');
+  button.setAttribute('aria-label', text('openChat', 'Open chat'));
   if (root.querySelector('.lxs-load-failed')) return;
   const message = document.createElement('p');
   message.className = 'lxs-load-failed';
   message.id = 'lexstream-load-failed';
   message.setAttribute('role', 'alert');
   message.setAttribute('data-testid', 'load-failed');
-  message.textContent = 'The chat could not be loaded. Please check your connection and try again.';
+  message.textContent = text('loadFailed', 'The chat could not be loaded. Please check your connection and try again.');
   root.prepend(message);
   button.setAttribute('aria-describedby', message.id);
 }

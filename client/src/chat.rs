@@ -23,7 +23,8 @@ use crate::debug_log;
 use crate::persistence;
 use crate::resume_plan::{ResumeAction, ResumePlan};
 use crate::sleep::sleep_ms;
-use crate::transcript::{INTERRUPTED, Transcript, new_turn_id};
+use crate::strings::Text;
+use crate::transcript::{Transcript, new_turn_id};
 use crate::transport::appsync_events::{self, EventsSocket};
 use crate::transport::websocket::{self, StreamSocket};
 
@@ -88,8 +89,9 @@ pub(crate) struct Chat {
 }
 
 /// The conversation to show when the widget starts: the tab's saved one, or the greeting.
-pub(crate) fn initial_transcript(greeting: &str) -> Transcript {
-    persistence::load_transcript().map_or_else(|| Transcript::with_greeting(greeting), Transcript::restored)
+pub(crate) fn initial_transcript(greeting: &str, interrupted: &str) -> Transcript {
+    persistence::load_transcript()
+        .map_or_else(|| Transcript::with_greeting(greeting), |saved| Transcript::restored(saved, interrupted))
 }
 
 /// Starts the chat for `conversation` with `config`: keeps a reply under way across a reload
@@ -189,7 +191,9 @@ impl Chat {
         }
         let config = self.config();
         if !can_resume(&config) {
-            transcript.update(|t| pending.iter().for_each(|p| t.fail(&p.turn, INTERRUPTED)));
+            transcript.update(|t| {
+                pending.iter().for_each(|p| t.fail(&p.turn, config.strings.get(Text::Interrupted)));
+            });
             self.save_transcript();
             return;
         }
@@ -261,7 +265,8 @@ impl Chat {
                 }
                 ResumeAction::GiveUp { turn } => {
                     debug_log::record("connection", format!("{turn}: no answer; given up"));
-                    self.transcript().try_update(|t| t.fail(&turn, INTERRUPTED));
+                    let interrupted = self.config().strings.get(Text::Interrupted);
+                    self.transcript().try_update(|t| t.fail(&turn, interrupted));
                     gave_up = true;
                 }
             }
@@ -416,7 +421,7 @@ impl Chat {
         // A question Lex (or `/chat`) would refuse is refused here, saying what fits.
         if let Err(refusal) = check_question(&text) {
             self.update_session((), |session| session.awaited.retain(|awaited| *awaited != turn));
-            transcript.update(|t| t.fail(&turn, &refusal.to_string()));
+            transcript.update(|t| t.fail(&turn, &config.strings.input_refusal(&refusal)));
             self.save_transcript();
             return;
         }
@@ -446,7 +451,7 @@ impl Chat {
             }
             Err(error) => {
                 web_sys::console::error_1(&format!("Lexstream: {error}").into());
-                transcript.try_update(|t| t.fail(&turn, &error.visitor_message()));
+                transcript.try_update(|t| t.fail(&turn, &error.visitor_message(config.strings)));
             }
         }
         self.save_transcript();

@@ -48,6 +48,8 @@ pub struct WidgetConfig {
     /// `ui.position`: the page corner the launcher and the panel sit in, `"right"` (default) or
     /// `"left"`.
     pub position: Position,
+    /// `ui.strings`: the widget's texts (English unless the page replaces them).
+    pub strings: crate::strings::Strings,
     /// `ui.lang`: the language of the widget's own texts (a BCP 47 tag such as `ar` or
     /// `pt-BR`), given to the page as `lang`, with right-to-left layout for a language written
     /// that way. None: the page's.
@@ -229,7 +231,7 @@ pub fn merge(layers: impl IntoIterator<Item = Value>) -> Value {
 }
 
 /// An object of string values (absent: empty).
-fn string_map(config: &Value, key: &'static str) -> Result<BTreeMap<String, String>, ConfigError> {
+pub(crate) fn string_map(config: &Value, key: &'static str) -> Result<BTreeMap<String, String>, ConfigError> {
     let mut map = BTreeMap::new();
     match lookup(config, key) {
         None | Some(Value::Null) => {}
@@ -237,7 +239,7 @@ fn string_map(config: &Value, key: &'static str) -> Result<BTreeMap<String, Stri
             for (name, value) in entries {
                 let Value::String(text) = value else {
                     let problem =
-                        format!("must hold strings (as Lex session attributes are), not {name}: {value}");
+                        format!("must hold strings, not {name}: {value}");
                     return Err(ConfigError::Invalid { key, problem });
                 };
                 map.insert(name.clone(), text.clone());
@@ -385,6 +387,7 @@ impl WidgetConfig {
             image_origins: image_origins(config)?,
             session_attributes: string_map(config, "lex.sessionAttributes")?,
             lang: crate::language::language_tag(text(config, "ui.lang")?)?,
+            strings: crate::strings::Strings::from_json(config)?,
             position: match text(config, "ui.position")?.as_deref() {
                 None | Some("right") => Position::Right,
                 Some("left") => Position::Left,
@@ -572,7 +575,7 @@ mod tests {
             (json!(["sku-42"]), "must be an object"),
             (
                 json!({ "productId": 42 }),
-                "must hold strings (as Lex session attributes are), not productId: 42",
+                "must hold strings, not productId: 42",
             ),
         ] {
             let mut json = lex_web_ui_config();

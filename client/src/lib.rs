@@ -21,5 +21,6 @@ pub mod resume_plan;
 pub mod sanitize;
 mod sleep;
 mod stream_painter;
+pub mod strings;
 pub mod transcript;
 pub mod transport;

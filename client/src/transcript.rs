@@ -14,7 +14,8 @@ use lexstream_protocol::{Accepted, Frame, Incoming, StreamAssembler, check_turn_
 
 /// Shown when a pending reply can no longer be completed (restored after a reload where the
 /// answer cannot be resumed, or the server never answered the resume requests).
-pub const INTERRUPTED: &str = "The answer was interrupted. Please ask again.";
+#[cfg(test)]
+const INTERRUPTED: &str = "The answer was interrupted. Please ask again.";
 
 /// One piece of a final bot answer, ready to show.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -209,8 +210,9 @@ impl Transcript {
             .collect()
     }
 
-    /// A conversation restored from saved entries; a reply that was under way is pending again.
-    pub fn restored(saved: Vec<SavedEntry>) -> Self {
+    /// A conversation restored from saved entries; a reply that was under way is pending again
+    /// (or, if it cannot be resumed, failed with `interrupted`).
+    pub fn restored(saved: Vec<SavedEntry>, interrupted: &str) -> Self {
         let mut transcript = Self::default();
         for (index, entry) in saved.into_iter().enumerate() {
             let restored = |reply| Entry::Bot { turn: format!("restored-{index}"), reply };
@@ -219,7 +221,7 @@ impl Transcript {
                 SavedEntry::Answer(parts) => restored(Reply::Final { parts, streamed: None }),
                 SavedEntry::Failed(message, partial) => restored(Reply::Failed { message, partial }),
                 SavedEntry::Pending { turn, text, seq } => {
-                    transcript.restore_pending(turn, text, seq);
+                    transcript.restore_pending(turn, text, seq, interrupted);
                     continue;
                 }
             };
@@ -231,9 +233,9 @@ impl Transcript {
     /// Restores a reply that was under way: streaming from a snapshot of its text (so the next
     /// frame, or the server's snapshot, continues after `seq`), or waiting if nothing had arrived.
     /// A turn id that breaks the rule cannot be resumed: the reply is shown as interrupted.
-    fn restore_pending(&mut self, turn: String, text: String, seq: Option<u64>) {
+    fn restore_pending(&mut self, turn: String, text: String, seq: Option<u64>, interrupted: &str) {
         let reply = if check_turn_id(&turn).is_err() {
-            Reply::Failed { message: INTERRUPTED.to_owned(), partial: text.clone() }
+            Reply::Failed { message: interrupted.to_owned(), partial: text.clone() }
         } else if seq.is_none() && !text.is_empty() {
             // Raw text from a legacy fulfillment has no `seq`.
             let mut assembler = StreamAssembler::new(turn.clone());
@@ -520,7 +522,7 @@ mod tests {
 
     fn save_and_restore(transcript: &Transcript) -> Transcript {
         let json = serde_json::to_string(&transcript.saved()).unwrap();
-        Transcript::restored(serde_json::from_str(&json).unwrap())
+        Transcript::restored(serde_json::from_str(&json).unwrap(), INTERRUPTED)
     }
 
     fn last_reply(transcript: &Transcript) -> &Reply {
@@ -597,7 +599,7 @@ mod tests {
             SavedEntry::Visitor("q".into()),
             SavedEntry::Pending { turn: "a#b".into(), text: "so far".into(), seq: Some(2) },
         ];
-        let restored = Transcript::restored(saved);
+        let restored = Transcript::restored(saved, INTERRUPTED);
         assert!(restored.pending_turns().is_empty());
         assert!(matches!(
             last_reply(&restored),

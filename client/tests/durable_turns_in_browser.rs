@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use lexstream_client::config::WidgetConfig;
 use lexstream_client::embed::{MountedWidget, WidgetOptions, mount_widget};
-use lexstream_client::transcript::{AnswerPart, INTERRUPTED, SavedEntry};
+use lexstream_client::strings::{Strings, Text};
+use lexstream_client::transcript::{AnswerPart, SavedEntry};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
@@ -96,7 +97,10 @@ async fn without_a_stream_to_resume_on_a_restored_reply_is_shown_interrupted() {
     let reply = &bubbles[1];
     assert_eq!(reply.get_attribute("data-state").as_deref(), Some("failed"));
     let text = reply.text_content().unwrap();
-    assert!(text.contains("Once upon a time") && text.contains(INTERRUPTED), "{text}");
+    assert!(
+        text.contains("Once upon a time") && text.contains(Strings::default().get(Text::Interrupted)),
+        "{text}"
+    );
     let saved = storage().get_item(TRANSCRIPT_KEY).unwrap().unwrap();
     assert!(!saved.contains("Pending"), "the interrupted reply is saved as failed: {saved}");
     widget.remove();

@@ -1,5 +1,7 @@
 //! End to end: `ui.lang` gives the widget its language, and a language written right to left
-//! mirrors the conversation — the visitor's messages on the left, the bot's on the right.
+//! mirrors the conversation — the visitor's messages on the left, the bot's on the right; with
+//! `ui.strings`, the title and the greeting in that language, no English is left in the widget
+//! (its text, accessible names, tooltips, placeholder) but the bot's own answer.
 
 use std::time::Duration;
 
@@ -8,13 +10,64 @@ use serde_json::{Value, json};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Sets `ui.lang` in the page's JSON config before the widget's code loads (it reads the config
-/// when it mounts).
+/// Sets `ui.lang`, every one of `ui.strings` (`client/src/strings.rs`), the title and the greeting
+/// in the page's JSON config before the widget's code loads (it reads the config when it mounts).
 const SET_LANGUAGE: &str = "const config = document.getElementById('lexstream-config');
     const json = JSON.parse(config.textContent);
     json.ui.lang = arguments[0];
+    json.ui.strings = Object.fromEntries(arguments[1].map((name, i) => [name, 'نص ' + (i + 1)]));
+    json.ui.toolbarTitle = 'المساعد';
+    json.lex.initialText = 'أهلاً! كيف أساعدك؟';
     config.textContent = JSON.stringify(json);
     return true;";
+
+/// The widget's texts by their `ui.strings` names.
+const STRING_NAMES: [&str; 27] = [
+    "openChat",
+    "openChatNewReply",
+    "hideChat",
+    "openingChat",
+    "loadFailed",
+    "newConversation",
+    "newConversationTooltip",
+    "minimize",
+    "minimizeTooltip",
+    "close",
+    "closeTooltip",
+    "stop",
+    "stopButton",
+    "message",
+    "placeholder",
+    "notConfigured",
+    "send",
+    "answering",
+    "answerComplete",
+    "answerFailed",
+    "interrupted",
+    "emptyQuestion",
+    "questionTooLong",
+    "busy",
+    "unreachable",
+    "couldNotAnswer",
+    "refused",
+];
+
+/// Every text of the widget outside the bot's answers and the visitor's messages, and every
+/// accessible name, tooltip and placeholder, that has a Latin letter in it.
+const ENGLISH_LEFT: &str = "const root = document.querySelector('[data-lexstream-host]').shadowRoot;
+    const found = [];
+    const conversation = '[data-testid=\"bot-message\"], [data-testid=\"visitor-message\"]';
+    for (const element of root.querySelectorAll('*')) {
+        if (element.closest(conversation)) continue;
+        for (const name of ['aria-label', 'title', 'placeholder', 'alt']) {
+            const value = element.getAttribute(name);
+            if (value && /[A-Za-z]/.test(value)) found.push(name + '=' + value);
+        }
+        for (const node of element.childNodes) {
+            if (node.nodeType === 3 && /[A-Za-z]/.test(node.textContent)) found.push(node.textContent);
+        }
+    }
+    return found;";
 
 /// The host's `lang` and `dir`, the panel's computed direction, and the left edges of the
 /// visitor's first message and the bot's last one.
@@ -30,12 +83,16 @@ const LAYOUT: &str = "const host = document.querySelector('[data-lexstream-host]
         bot: bots[bots.length - 1].getBoundingClientRect().left,
     };";
 
+/// The first bot message: the greeting.
+const GREETING: &str = "return document.querySelector('[data-lexstream-host]').shadowRoot
+    .querySelector('[data-testid=\"bot-message\"]').textContent.trim();";
+
 #[tokio::test]
 async fn a_right_to_left_language_mirrors_the_conversation() -> anyhow::Result<()> {
     let devstack = start_devstack().await?;
     in_browser(devstack, async |browser, devstack| {
         let page = WidgetPage::open(browser, &devstack.url(), TIMEOUT).await?;
-        let set = browser.client.execute(SET_LANGUAGE, vec![json!("ar")]).await?;
+        let set = browser.client.execute(SET_LANGUAGE, vec![json!("ar"), json!(STRING_NAMES)]).await?;
         assert_eq!(set, Value::Bool(true));
         page.wait_for("launcher", TIMEOUT).await?.click().await?;
         page.ask("hello").await?;
@@ -47,6 +104,10 @@ async fn a_right_to_left_language_mirrors_the_conversation() -> anyhow::Result<(
         let (visitor, bot) = (layout["visitor"].as_f64(), layout["bot"].as_f64());
         let (Some(visitor), Some(bot)) = (visitor, bot) else { anyhow::bail!("no layout: {layout}") };
         assert!(visitor < bot, "the visitor's message is on the left, the bot's on the right: {layout}");
+        let english = page.run_script(ENGLISH_LEFT).await?;
+        assert_eq!(english, json!([]), "English left in the widget");
+        let greeting = page.run_script(GREETING).await?;
+        assert_eq!(greeting, json!("أهلاً! كيف أساعدك؟"));
         Ok(())
     })
     .await

@@ -1,5 +1,7 @@
 //! What can go wrong calling a service from the browser, and what the visitor reads about it.
 
+use crate::strings::{Strings, Text};
+
 /// The services the widget calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
@@ -57,21 +59,14 @@ impl ServiceError {
     /// What the visitor reads: the chat API's own message (it is written for them), a request
     /// to wait when throttled, otherwise a plain apology that says whether the network is to
     /// blame.
-    pub fn visitor_message(&self) -> String {
+    pub fn visitor_message(&self, strings: Strings) -> String {
         match self {
-            Self::Refused { status: 429, .. } => {
-                "The assistant is busy right now. Please try again in a moment.".to_owned()
-            }
+            Self::Refused { status: 429, .. } => strings.get(Text::Busy).to_owned(),
             Self::Refused { service: Service::ChatApi, message, .. } if !message.trim().is_empty() => {
-                format!("Sorry — {}", message.trim())
+                strings.get(Text::Refused).replace("{message}", message.trim())
             }
-            Self::Unreachable { .. } => {
-                "Sorry — the assistant could not be reached. Please check your connection and try again."
-                    .to_owned()
-            }
-            Self::Refused { .. } | Self::Unreadable { .. } => {
-                "Sorry — the assistant could not answer. Please try again.".to_owned()
-            }
+            Self::Unreachable { .. } => strings.get(Text::Unreachable).to_owned(),
+            Self::Refused { .. } | Self::Unreadable { .. } => strings.get(Text::CouldNotAnswer).to_owned(),
         }
     }
 
@@ -92,17 +87,17 @@ mod tests {
     #[test]
     fn the_chat_apis_own_message_reaches_the_visitor() {
         let error = ServiceError::refused(Service::ChatApi, 400, r#"{"message":"the prompt is too long"}"#);
-        assert_eq!(error.visitor_message(), "Sorry — the prompt is too long");
+        assert_eq!(error.visitor_message(Strings::default()), "Sorry — the prompt is too long");
         assert_eq!(error.to_string(), "the chat API refused (400): the prompt is too long");
     }
 
     #[test]
     fn lex_internals_are_not_shown_but_throttling_and_the_network_are_named() {
         let lex = ServiceError::refused(Service::Lex, 400, r#"{"message":"Invalid bot alias ARN x"}"#);
-        assert!(!lex.visitor_message().contains("ARN"));
+        assert!(!lex.visitor_message(Strings::default()).contains("ARN"));
         let busy = ServiceError::refused(Service::ChatApi, 429, "Too Many Requests");
-        assert!(busy.visitor_message().contains("busy"));
+        assert!(busy.visitor_message(Strings::default()).contains("busy"));
         let offline = ServiceError::Unreachable { service: Service::Lex, detail: "TypeError".into() };
-        assert!(offline.visitor_message().contains("connection"));
+        assert!(offline.visitor_message(Strings::default()).contains("connection"));
     }
 }

@@ -9,6 +9,7 @@ use super::{Composer, DebugView, PANEL_ID, TranscriptView};
 use crate::config::StreamingFormat;
 use crate::conversation::Conversation;
 use crate::debug_log::DebugEntry;
+use crate::strings::{Strings, Text};
 use crate::transcript::Transcript;
 
 /// The open chat. Focus moves to the message box when it opens; Escape minimizes it.
@@ -32,6 +33,9 @@ pub fn ChatPanel(
     on_minimize: impl Fn() + Clone + Send + Sync + 'static,
     /// Hides the panel and ends the stream; the conversation is kept for the next visit.
     on_close: impl Fn() + Send + Sync + 'static,
+    /// The widget's texts (English unless given).
+    #[prop(optional)]
+    strings: Strings,
 ) -> impl IntoView {
     let transcript = conversation.transcript;
     let input_ref = NodeRef::<html::Textarea>::new();
@@ -73,8 +77,8 @@ pub fn ChatPanel(
                         type="button"
                         class="lxs-new"
                         data-testid="new-conversation"
-                        aria-label="Start a new conversation"
-                        title="New conversation"
+                        aria-label=strings.get(Text::NewConversation)
+                        title=strings.get(Text::NewConversationTooltip)
                         on:click=move |_| start.run(())
                     >
                         "↺"
@@ -84,8 +88,8 @@ pub fn ChatPanel(
                     type="button"
                     class="lxs-close"
                     data-testid="minimize"
-                    aria-label="Minimize chat"
-                    title="Minimize"
+                    aria-label=strings.get(Text::Minimize)
+                    title=strings.get(Text::MinimizeTooltip)
                     on:click=move |_| on_minimize()
                 >
                     "–"
@@ -94,33 +98,34 @@ pub fn ChatPanel(
                     type="button"
                     class="lxs-close"
                     data-testid="close"
-                    title="Close"
-                    aria-label="Close chat"
+                    title=strings.get(Text::CloseTooltip)
+                    aria-label=strings.get(Text::Close)
                     node_ref=close_ref
                     on:click=move |_| on_close()
                 >
                     "×"
                 </button>
             </header>
-            <TranscriptView conversation=conversation format=format on_choose=send />
+            <TranscriptView conversation=conversation format=format on_choose=send strings=strings />
             {on_stop.map(|stop| {
                 let answering = move || transcript.with(Transcript::answering_turn);
+                let (label, text) = (strings.get(Text::Stop), strings.get(Text::StopButton));
                 view! {
                     <Show when=move || answering().is_some()>
                         <button
                             type="button"
                             class="lxs-stop"
                             data-testid="stop"
-                            aria-label="Stop the answer"
+                            aria-label=label
                             on:click=move |_| if let Some(turn) = answering() { stop.run(turn) }
                         >
-                            "■ Stop"
+                            {text}
                         </button>
                     </Show>
                 }
             })}
             {debug.map(|log| view! { <DebugView log=log /> })}
-            <Composer on_send=send enabled=enabled node_ref=input_ref />
+            <Composer on_send=send enabled=enabled node_ref=input_ref strings=strings />
         </section>
     }
 }

@@ -1,6 +1,7 @@
 //! Where the visitor types: Enter sends, Shift+Enter makes a new line; a question is at most
 //! `MAX_QUESTION_CHARS` long, counted as Lex counts it.
 
+use crate::strings::{Strings, Text};
 use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
@@ -15,6 +16,9 @@ pub fn Composer(
     enabled: bool,
     /// Focused when the panel opens.
     node_ref: NodeRef<html::Textarea>,
+    /// The widget's texts (English unless given).
+    #[prop(optional)]
+    strings: Strings,
 ) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let send = move || {
@@ -30,6 +34,7 @@ pub fn Composer(
             send();
         }
     };
+    let placeholder = if enabled { strings.get(Text::Placeholder) } else { strings.get(Text::NotConfigured) };
     view! {
         <form class="lxs-composer" on:submit=move |event| { event.prevent_default(); send(); }>
             <textarea
@@ -37,8 +42,8 @@ pub fn Composer(
                 data-testid="input"
                 rows="1"
                 maxlength=MAX_QUESTION_CHARS.to_string()
-                aria-label="Message"
-                placeholder=if enabled { "Type a message…" } else { "Chat is not configured" }
+                aria-label=strings.get(Text::Message)
+                placeholder=placeholder
                 disabled=!enabled
                 node_ref=node_ref
                 prop:value=move || draft.get()
@@ -49,7 +54,7 @@ pub fn Composer(
                 type="submit"
                 class="lxs-send"
                 data-testid="send"
-                aria-label="Send"
+                aria-label=strings.get(Text::Send)
                 disabled=move || !enabled || draft.with(|text| text.trim().is_empty())
             >
                 "➤"

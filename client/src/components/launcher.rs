@@ -4,6 +4,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::PANEL_ID;
+use crate::strings::{Strings, Text};
 
 /// Toggles the chat panel; tells assistive technology whether the panel is expanded.
 #[component]
@@ -15,11 +16,14 @@ pub fn Launcher(
     unread: Signal<bool>,
     /// Lets the widget move focus back here when the panel closes.
     node_ref: NodeRef<html::Button>,
+    /// The widget's texts (English unless given).
+    #[prop(optional)]
+    strings: Strings,
 ) -> impl IntoView {
     let label = move || match (open.get(), unread.get()) {
-        (true, _) => "Hide chat",
-        (false, true) => "Open chat (new reply)",
-        (false, false) => "Open chat",
+        (true, _) => strings.get(Text::HideChat),
+        (false, true) => strings.get(Text::OpenChatNewReply),
+        (false, false) => strings.get(Text::OpenChat),
     };
     view! {
         <button

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use super::BotReply;
 use crate::config::StreamingFormat;
 use crate::conversation::Conversation;
+use crate::strings::{Strings, Text};
 use crate::transcript::{Entry, Reply};
 
 /// Shows the conversation; a card button sends its value through `on_choose`. Only a reply's
@@ -21,16 +22,19 @@ pub fn TranscriptView(
     format: StreamingFormat,
     /// Sends a card button's value as the visitor's next message.
     on_choose: Callback<String>,
+    /// The widget's texts (English unless given).
+    #[prop(optional)]
+    strings: Strings,
 ) -> impl IntoView {
     let transcript = conversation.transcript;
     let status = move || {
         transcript.with(|t| match t.entries().last() {
             Some(Entry::Bot { reply: Reply::Final { .. }, .. }) if t.entries().len() > 1 => {
-                "The answer is complete."
+                strings.get(Text::AnswerComplete)
             }
-            Some(Entry::Bot { reply: Reply::Failed { .. }, .. }) => "The answer failed.",
+            Some(Entry::Bot { reply: Reply::Failed { .. }, .. }) => strings.get(Text::AnswerFailed),
             Some(Entry::Bot { reply: Reply::Waiting | Reply::Streaming(_), .. }) => {
-                "The assistant is answering…"
+                strings.get(Text::Answering)
             }
             _ => "",
         })

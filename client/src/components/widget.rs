@@ -9,6 +9,7 @@ use super::{ChatPanel, Launcher};
 use crate::chat::{initial_transcript, use_chat};
 use crate::config::WidgetConfig;
 use crate::conversation::Conversation;
+use crate::strings::Text;
 use crate::transcript::{Entry, Reply, Transcript};
 
 /// The widget root. Owns the open/closed state and the conversation, and returns focus to the
@@ -31,8 +32,10 @@ pub fn Widget(
     open: bool,
 ) -> impl IntoView {
     let open = RwSignal::new(open);
+    let strings = config.as_ref().map(|config| config.strings).unwrap_or_default();
     let conversation = Conversation::new(match &config {
-        Some(config) => initial_transcript(&greeting).allowing_images_from(config.image_origins.clone()),
+        Some(config) => initial_transcript(&greeting, strings.get(Text::Interrupted))
+            .allowing_images_from(config.image_origins.clone()),
         None => Transcript::with_greeting(&greeting),
     });
     let transcript = conversation.transcript;
@@ -86,9 +89,10 @@ pub fn Widget(
                     on_stop=on_stop
                     on_minimize=minimize
                     on_close=close
+                    strings=strings
                 />
             </Show>
-            <Launcher open=open unread=unread node_ref=launcher_ref />
+            <Launcher open=open unread=unread node_ref=launcher_ref strings=strings />
         </div>
     }
 }
