@@ -1,5 +1,5 @@
 //! The composer in a real Chromium: Enter sends the trimmed text, Shift+Enter does not, an empty
-//! message is never sent.
+//! message is never sent; sending with the Send button leaves the focus in the message box.
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use lexstream_client::components::Composer;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Event, HtmlTextAreaElement, KeyboardEvent, KeyboardEventInit};
+use web_sys::{Event, HtmlButtonElement, HtmlTextAreaElement, KeyboardEvent, KeyboardEventInit};
 
 mod common;
 
@@ -63,6 +63,41 @@ async fn enter_sends_and_shift_enter_does_not() {
     tick().await;
     assert_eq!(*sent.lock().unwrap(), vec!["Where is my order?".to_owned()]);
     assert_eq!(input.value(), "", "the box empties after sending");
+    drop(handle);
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_send_button_sends_and_gives_the_focus_back_to_the_message_box() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    let sent: Arc<Mutex<Vec<String>>> = Arc::default();
+    let record = Arc::clone(&sent);
+    let on_send = Callback::new(move |text: String| record.lock().unwrap().push(text));
+    let input_ref = NodeRef::new();
+    let handle = leptos::mount::mount_to(host.clone().unchecked_into(), move || {
+        view! { <Composer on_send=on_send enabled=true node_ref=input_ref /> }
+    });
+    tick().await;
+    let input: HtmlTextAreaElement =
+        host.query_selector("[data-testid='input']").unwrap().unwrap().unchecked_into();
+    let send: HtmlButtonElement =
+        host.query_selector("[data-testid='send']").unwrap().unwrap().unchecked_into();
+
+    type_into(&input, "Where is my order?");
+    tick().await;
+    send.focus().unwrap();
+    send.click();
+    tick().await;
+    assert_eq!(*sent.lock().unwrap(), vec!["Where is my order?".to_owned()]);
+    assert!(send.disabled(), "nothing left to send");
+    let focused = document.active_element().unwrap();
+    assert_eq!(
+        focused.get_attribute("data-testid").as_deref(),
+        Some("input"),
+        "the focus is in the message box"
+    );
     drop(handle);
     host.remove();
 }

@@ -34,9 +34,19 @@ pub(crate) fn binaryen_bin() -> PathBuf {
     binaryen_dir().join("node_modules/.bin")
 }
 
+/// Where terser (npm), which minifies the widget's scripts in a release build, is installed.
+pub(crate) fn terser_dir() -> PathBuf {
+    cache_dir().join("tools/terser")
+}
+
 /// Where the Amplify JavaScript library (npm) is installed for the AppSync client test.
 pub(crate) fn amplify_dir() -> PathBuf {
     cache_dir().join("tools/amplify")
+}
+
+/// Where axe-core (npm) is installed for the widget's accessibility audit.
+pub(crate) fn axe_core_dir() -> PathBuf {
+    cache_dir().join("tools/axe-core")
 }
 
 /// The project-local Python virtualenv for test tools (moto, cfn-lint, cargo-lambda).

@@ -13,8 +13,14 @@ const WASM_BINDGEN_VERSION: &str = "0.2.130";
 const BINARYEN_VERSION: &str = "132.0.0";
 const DEBIAN_BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver"];
 
+/// The terser release that minifies the widget's scripts (`xtask/src/widget_build.rs`).
+const TERSER_VERSION: &str = "5.51.4";
+
 /// The Amplify JS release the AppSync Events client test uses.
 const AMPLIFY_VERSION: &str = "6.22.1";
+
+/// The axe-core release the widget's accessibility audit runs (`tests/tests/widget_accessibility.rs`).
+const AXE_CORE_VERSION: &str = "4.14.1";
 
 /// Python test tools: DynamoDB-compatible server (it brings boto3), template linter, Lambda
 /// builder, and AWS's Lambda runtime client for Python (runs the Python fulfillment example under
@@ -33,9 +39,11 @@ const CHECKOV_TOOLS: &[&str] = &["checkov==3.3.30"];
 pub(crate) fn run() -> Result<(), String> {
     let downloads = std::thread::spawn(|| -> Result<(), String> {
         binaryen()?;
+        npm_package(&paths::terser_dir(), "terser", TERSER_VERSION)?;
         browser()?;
         brotli()?;
         amplify()?;
+        axe_core()?;
         python_venv(&paths::venv_dir(), PYTHON_TOOLS)?;
         python_venv(&paths::sam_venv_dir(), SAM_TOOLS)?;
         python_venv(&paths::checkov_venv_dir(), CHECKOV_TOOLS)
@@ -122,16 +130,26 @@ fn browser() -> Result<(), String> {
 /// The Amplify JavaScript library, a third-party AppSync Events client the devstack is tested
 /// against (`tests/tests/devstack_appsync_amplify.rs`).
 fn amplify() -> Result<(), String> {
-    let dir = paths::amplify_dir();
-    let package = format!("aws-amplify@{AMPLIFY_VERSION}");
-    let installed = dir.join("node_modules/aws-amplify/package.json");
+    npm_package(&paths::amplify_dir(), "aws-amplify", AMPLIFY_VERSION)
+}
+
+/// axe-core, the accessibility checker the end-to-end audit injects into the open widget
+/// (`tests/tests/widget_accessibility.rs`).
+fn axe_core() -> Result<(), String> {
+    npm_package(&paths::axe_core_dir(), "axe-core", AXE_CORE_VERSION)
+}
+
+/// `npm install`s `name` at `version` under `dir` unless that version is already there.
+fn npm_package(dir: &Path, name: &str, version: &str) -> Result<(), String> {
+    let package = format!("{name}@{version}");
+    let installed = dir.join("node_modules").join(name).join("package.json");
     if std::fs::read_to_string(&installed)
-        .is_ok_and(|manifest| manifest.contains(&format!("\"version\": \"{AMPLIFY_VERSION}\"")))
+        .is_ok_and(|manifest| manifest.contains(&format!("\"version\": \"{version}\"")))
     {
         present(&format!("{package} (npm)"));
         return Ok(());
     }
-    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let prefix = dir.to_string_lossy().into_owned();
     run_command(command(
         "npm",

@@ -65,6 +65,7 @@ pub(crate) fn run() -> Result<(), String> {
         .env("CHROME", &chromium)
         .env("MOTO_SERVER", &moto)
         .env("AMPLIFY_DIR", paths::amplify_dir())
+        .env("AXE_CORE_DIR", paths::axe_core_dir())
         .env("LEXSTREAM_VENV", paths::venv_dir())
         .env("LEX_FULFILLMENT_BIN", &lex_fulfillment)
         .env("LEXSTREAM_SAM_VENV", paths::sam_venv_dir())

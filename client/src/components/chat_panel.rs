@@ -117,7 +117,16 @@ pub fn ChatPanel(
                             class="lxs-stop"
                             data-testid="stop"
                             aria-label=label
-                            on:click=move |_| if let Some(turn) = answering() { stop.run(turn) }
+                            on:click=move |_| {
+                                if let Some(turn) = answering() {
+                                    stop.run(turn);
+                                }
+                                // The button goes with the answer: the focus goes to the message
+                                // box rather than drop to the page.
+                                if let Some(input) = input_ref.get_untracked() {
+                                    let _ = input.focus();
+                                }
+                            }
                         >
                             {text}
                         </button>

@@ -26,6 +26,11 @@ pub fn Composer(
         if !text.is_empty() {
             draft.set(String::new());
             on_send.run(text);
+            // Sent with the Send button, the focus would drop to the page when the emptied box
+            // disables it: it goes back to the message box, ready for the next question.
+            if let Some(input) = node_ref.get_untracked() {
+                let _ = input.focus();
+            }
         }
     };
     let on_keydown = move |event: KeyboardEvent| {
