@@ -1,11 +1,12 @@
-//! Build script: the widget's stylesheet (`launcher.css` then `widget.css`) without comments and
-//! runs of whitespace, written to `OUT_DIR` for `embed.rs`: its bytes are in every download of
-//! the widget, the comments are for the people editing it (~0.5 KB gzip).
+//! Build script: the panel's stylesheet (`widget.css`) without comments and runs of whitespace,
+//! written to `OUT_DIR` for `embed.rs`: its bytes are in every download of the widget, the
+//! comments are for the people editing it (~0.5 KB gzip). The launcher's (`launcher.css`) is the
+//! loader's to carry: the widget adds its sheet after the one the loader adopted.
 
 use std::path::PathBuf;
 
 /// The stylesheets, in the order they apply.
-const STYLESHEETS: [&str; 2] = ["src/launcher.css", "src/widget.css"];
+const STYLESHEETS: [&str; 1] = ["src/widget.css"];
 
 fn main() {
     let mut css = String::new();

@@ -2,68 +2,149 @@
 //
 //   <script type="module" src="https://your-cdn.example/lexstream/lexstream.js"></script>
 //
-// A page view costs this file only. It draws the launcher button itself (in the widget's own
-// shadow root, with the widget's launcher styles) and fetches the widget's code — the
-// wasm-bindgen glue and the WebAssembly, from the folder this file was served from — when the
+// A page view costs this file only. It draws each widget's launcher button itself (in the
+// widget's own shadow root, with the widget's launcher styles) and fetches the widget's code —
+// the wasm-bindgen glue and the WebAssembly, from the folder this file was served from — when the
 // visitor shows intent: the pointer over the button, focus on it, a touch. The click mounts the
 // widget, which opens at once (or as soon as the code arrives: the button shows it is busy).
 // If the code cannot load, the button's panel says so.
 //
-// `data-load` on this script tag (or "load" in the page's JSON config) changes when the code is
+// `data-load` on the script tag (or "load" in the page's JSON config) changes when the code is
 // fetched: "intent" (default), "idle" (once the page is idle) or "eager" (at once, mounted at
 // once). A conversation saved in this tab (the panel was open, or an answer was under way)
 // loads and mounts at once, so a reload resumes it.
 //
+// The page drives a widget with its JS API (`window.lexstream`, typed in lexstream.d.ts): calls
+// made before the code is there wait for it (and fetch it). Each script tag with this file is a
+// widget (several tags with the same src: several widgets, one download); `data-id` names it.
+//
 // It works under a strict CSP: script-src <this origin> 'wasm-unsafe-eval', no inline scripts, no
-// eval; styles are constructable stylesheets. The page gives the widget's configuration in
-// <script type="application/json" id="lexstream-config">…</script>, a data-config-url file or
-// data-* attributes on this script tag.
+// eval; styles are constructable stylesheets. A widget's configuration comes from a
+// data-config-url file, then the page's <script type="application/json" id="lexstream-config">
+// (or the id in data-config-id), then data-* attributes on its script tag, later ones winning key
+// by key; the widget checks it and names any key that is wrong.
 
 // client/src/launcher.css, inlined by `cargo xtask` when it builds the widget.
 const LAUNCHER_CSS = '/* launcher.css */';
 
 const here = new URL('.', import.meta.url);
-const script = document.querySelector("script[src$='lexstream.js']");
-// Shared with the widget (client/src/embed.rs): how the loader hands the page over to it.
+// Shared with the widget (client/src/embed.rs, client/src/page_api.rs).
 const HOST_ATTRIBUTE = 'data-lexstream-host';
-const MOUNT_EVENT = 'lexstream-mount';
+const COMMAND_EVENT = 'lexstream-command';
+const EVENTS = ['ready', 'open', 'close', 'question', 'answer', 'error'];
 
-// The page's JSON config, for what the launcher needs before the widget's code is there.
-function pageConfig() {
+// The script tag's data-* attributes (dataset names) and the config keys they set.
+const DATA_ATTRIBUTES = {
+  id: 'id',
+  region: 'region',
+  cognitoPoolId: 'cognito.poolId',
+  botId: 'lex.v2BotId',
+  botAliasId: 'lex.v2BotAliasId',
+  localeId: 'lex.v2BotLocaleId',
+  websocketEndpoint: 'lex.streamingWebSocketEndpoint',
+  streamingTable: 'lex.streamingDynamoDbTable',
+  initialText: 'lex.initialText',
+  title: 'ui.toolbarTitle',
+  streamingFormat: 'ui.streamingFormat',
+  position: 'ui.position',
+  lang: 'ui.lang',
+  allowedImageOrigins: 'ui.allowedImageOrigins',
+  cognitoEndpoint: 'endpoints.cognito',
+  lexEndpoint: 'endpoints.lex',
+  load: 'load',
+};
+
+const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+// `layers` merged: later ones win key by key.
+function merge(...layers) {
+  const merged = {};
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      merged[key] = isObject(value) && isObject(merged[key]) ? merge(merged[key], value) : value;
+    }
+  }
+  return merged;
+}
+
+// The config the script tag's data-* attributes set.
+function tagConfig(script) {
+  const config = {};
+  for (const [name, key] of Object.entries(DATA_ATTRIBUTES)) {
+    const value = script.dataset[name];
+    if (value === undefined) continue;
+    const path = key.split('.');
+    const last = path.pop();
+    let node = config;
+    for (const part of path) node = node[part] = node[part] || {};
+    node[last] = value;
+  }
+  return config;
+}
+
+// The page's JSON config for `script`, or why it cannot be read.
+function pageConfig(script) {
+  const id = script.dataset.configId || 'lexstream-config';
+  const element = document.getElementById(id);
+  if (!element) return { config: {} };
   try {
-    const json = document.getElementById('lexstream-config');
-    return (json && JSON.parse(json.textContent)) || {};
-  } catch {
-    return {}; // the widget reports a broken config itself
+    return { config: JSON.parse(element.textContent) || {} };
+  } catch (error) {
+    return { config: {}, problem: `#${id} is not valid JSON: ${error.message}` };
   }
 }
 
-const config = pageConfig();
-// A setting from this script tag's data-* attribute, else from the JSON config.
-const setting = (attribute, read) => (script && script.dataset[attribute]) || read(config);
-const loadMode = () => setting('load', (json) => json.load) || 'intent';
-// One of the widget's texts (client/src/strings.rs): the page's ui.strings, else English.
-const text = (name, english) => (config.ui && config.ui.strings && config.ui.strings[name]) || english;
+async function fileConfig(url) {
+  const failed = (why) => new Error(`data-config-url ${JSON.stringify(url)} ${why}`);
+  const response = await fetch(url).catch(() => { throw failed('could not be fetched'); });
+  if (!response.ok) throw failed(`answered ${response.status}`);
+  return response.json().catch((error) => { throw failed(`is not valid JSON: ${error.message}`); });
+}
 
-// Whether this tab holds a conversation to continue at once: the panel was open, or a reply
-// was under way (client/src/persistence.rs writes these keys).
-function savedConversationIsLive() {
+// The whole config of `widget` as JSON text for the widget's code, or undefined (after saying
+// why on the console) when it cannot be assembled.
+async function widgetConfig(widget) {
+  const { script } = widget;
   try {
-    const storage = window.sessionStorage;
-    return storage.getItem('lexstream.open') === 'true' ||
-      (storage.getItem('lexstream.transcript') || '').includes('"Pending"');
-  } catch {
-    return false;
+    const page = pageConfig(script);
+    if (page.problem) throw new Error(page.problem);
+    const file = script.dataset.configUrl ? await fileConfig(script.dataset.configUrl) : {};
+    const tag = tagConfig(script);
+    if (!script.dataset.configUrl && !Object.keys(page.config).length && !Object.keys(tag).length) {
+      throw new Error('none found; add data-* attributes or data-config-url to the widget\'s script ' +
+        'tag, or a <script type="application/json" id="lexstream-config">');
+    }
+    const config = merge(file, page.config, tag);
+    delete config.load;
+    if (widget.id) config.id = widget.id;
+    else delete config.id;
+    return JSON.stringify(config);
+  } catch (error) {
+    console.error(`Lexstream config: ${error.message}`);
+    return undefined;
   }
 }
 
-function createLauncher() {
+// What a widget's storage key is called (client/src/persistence.rs, TabStorage).
+const storageKey = (widget, name) => `lexstream.${widget.id ? `${widget.id}.` : ''}${name}`;
+
+function saved(widget, name) {
+  try {
+    return window.sessionStorage.getItem(storageKey(widget, name)) || '';
+  } catch {
+    return '';
+  }
+}
+
+function createLauncher(widget) {
+  const { settings } = widget;
+  const text = (name, english) => (settings.ui && settings.ui.strings && settings.ui.strings[name]) || english;
   const host = document.createElement('div');
   host.setAttribute(HOST_ATTRIBUTE, '');
-  host.setAttribute('data-lexstream-loader', '');
+  if (widget.id) host.setAttribute('data-lexstream-id', widget.id);
   // ui.position: the corner the launcher sits in (client/src/launcher.css follows it).
-  host.setAttribute('data-position', setting('position', (json) => json.ui && json.ui.position) || 'right');
-  const lang = setting('lang', (json) => json.ui && json.ui.lang);
+  host.setAttribute('data-position', (settings.ui && settings.ui.position) || 'right');
+  const lang = settings.ui && settings.ui.lang;
   if (lang) host.setAttribute('lang', lang);
   // Where the widget finds its streaming socket's worker (client/src/transport/socket.rs): only
   // from the page's origin, as a worker script must be.
@@ -92,44 +173,62 @@ function createLauncher() {
   root.append(button);
   shadow.append(root);
   document.body.append(host);
-  return { host, root, button };
+  Object.assign(widget, { host, root, button, text });
 }
 
-const launcher = createLauncher();
-let loading = null;
+let code = null;
 
-// Fetches the glue and the wasm side by side, then runs the widget (which waits for the mount
-// event unless the host already asks it to mount).
-function load() {
-  if (!loading) {
+// Fetches the glue and the wasm side by side and starts the code, once for every widget.
+function loadCode() {
+  if (!code) {
     const wasm = fetch(new URL('lexstream-widget_bg.wasm', here));
-    loading = import(new URL('lexstream-widget.js', here).href)
-      .then(({ default: init }) => init({ module_or_path: wasm }))
+    code = import(new URL('lexstream-widget.js', here).href)
+      .then((glue) => glue.default({ module_or_path: wasm }).then(() => glue))
       .catch((error) => {
-        loading = null;
-        showFailure(error);
+        code = null;
         throw error;
       });
   }
-  return loading;
+  return code;
 }
 
-// Asks the widget to mount (opening its panel when `open`), loading it first if needed.
-function mount(open) {
-  const { host, button } = launcher;
-  host.dataset.mount = 'now';
-  if (open) host.dataset.open = 'true';
-  host.dispatchEvent(new Event(MOUNT_EVENT));
-  if (open) {
-    button.setAttribute('aria-busy', 'true');
-    button.setAttribute('aria-label', text('openingChat', 'Opening chat…'));
+const emit = (widget, name, detail) =>
+  widget.host.dispatchEvent(new CustomEvent(`lexstream:${name}`, { bubbles: true, detail }));
+
+// Mounts `widget` once its code and config are there (opening it if the visitor or the page
+// asked by then), then runs the page's waiting commands.
+function mount(widget) {
+  if (!widget.mounting) {
+    widget.mounting = Promise.all([loadCode(), widgetConfig(widget)]).then(
+      ([glue, config]) => {
+        glue.attach(widget.host, config, widget.open);
+        widget.attached = true;
+        for (const [name, argument] of widget.waiting.splice(0)) run(widget, name, argument);
+        emit(widget, 'ready', { id: widget.id });
+      },
+      (error) => {
+        widget.mounting = null;
+        showFailure(widget, error);
+      },
+    );
   }
-  load().catch(() => {});
+  return widget.mounting;
 }
 
-function showFailure(error) {
-  const { root, button } = launcher;
+// Mounts `widget` with its panel open (the launcher shows it is busy until then).
+function mountOpen(widget) {
+  widget.open = true;
+  if (!widget.attached) {
+    widget.button.setAttribute('aria-busy', 'true');
+    widget.button.setAttribute('aria-label', widget.text('openingChat', 'Opening chat…'));
+  }
+  mount(widget);
+}
+
+function showFailure(widget, error) {
+  const { root, button, text } = widget;
   console.error('Lexstream: the chat could not be loaded', error);
+  emit(widget, 'error', { message: 'The chat could not be loaded.' });
   button.removeAttribute('aria-busy');
   button.setAttribute('aria-label', text('openChat', 'Open chat'));
   if (root.querySelector('.lxs-load-failed')) return;
@@ -143,25 +242,119 @@ function showFailure(error) {
   button.setAttribute('aria-describedby', message.id);
 }
 
-function clearFailure() {
-  const failed = launcher.root.querySelector('.lxs-load-failed');
+function clearFailure(widget) {
+  const failed = widget.root.querySelector('.lxs-load-failed');
   if (failed) failed.remove();
-  launcher.button.removeAttribute('aria-describedby');
+  widget.button.removeAttribute('aria-describedby');
 }
 
-const intent = () => load().catch(() => {});
-launcher.button.addEventListener('pointerenter', intent, { once: true });
-launcher.button.addEventListener('focus', intent, { once: true });
-launcher.button.addEventListener('touchstart', intent, { once: true, passive: true });
-launcher.button.addEventListener('click', () => {
-  clearFailure();
-  mount(true);
+// Runs the page's command now, or when the widget is mounted (fetching it if the command needs
+// it: showing, or asking).
+function run(widget, name, argument) {
+  if (widget.attached) {
+    widget.host.dispatchEvent(new CustomEvent(COMMAND_EVENT, { detail: { name, argument } }));
+  } else if (name === 'open' || name === 'toggle') {
+    mountOpen(widget);
+  } else if (name === 'close' || name === 'minimize') {
+    widget.open = false;
+  } else {
+    widget.waiting.push([name, argument]);
+    mount(widget);
+  }
+}
+
+// The page's handle on one widget (lexstream.d.ts).
+function widgetApi(widget) {
+  const listeners = new Map();
+  const eventName = (name) => {
+    if (!EVENTS.includes(name)) {
+      throw new TypeError(`Lexstream: no event called ${JSON.stringify(name)}; the widget's are ${EVENTS.join(', ')}`);
+    }
+    return `lexstream:${name}`;
+  };
+  return {
+    id: widget.id,
+    element: widget.host,
+    open: () => run(widget, 'open'),
+    close: () => run(widget, 'close'),
+    minimize: () => run(widget, 'minimize'),
+    toggle: () => run(widget, 'toggle'),
+    newConversation: () => run(widget, 'newConversation'),
+    send(text) {
+      if (typeof text !== 'string' || !text.trim()) {
+        throw new TypeError('Lexstream: send() takes the question as a non-empty string');
+      }
+      run(widget, 'send', text);
+    },
+    setSessionAttributes(attributes) {
+      const wrong = !isObject(attributes)
+        ? 'an object'
+        : Object.entries(attributes).find(([, value]) => value !== null && typeof value !== 'string');
+      if (wrong) {
+        const what = wrong === 'an object' ? 'an object' : `strings or null, not ${wrong[0]}: ${JSON.stringify(wrong[1])}`;
+        throw new TypeError(`Lexstream: setSessionAttributes() takes ${what} (Lex session attributes are strings)`);
+      }
+      run(widget, 'setSessionAttributes', JSON.stringify(attributes));
+    },
+    on(name, listener) {
+      const call = (event) => listener(event.detail, event);
+      listeners.set(listener, call);
+      widget.host.addEventListener(eventName(name), call);
+    },
+    off(name, listener) {
+      const call = listeners.get(listener);
+      if (call) widget.host.removeEventListener(eventName(name), call);
+    },
+    widget: (id) => byId.get(id || ''),
+    // The queue form (`(window.lexstream = window.lexstream || []).push(fn)`) once loaded.
+    push: (callback) => callback(widget.api),
+  };
+}
+
+const byId = new Map();
+const scripts = [...document.querySelectorAll("script[src$='lexstream.js']")];
+const widgets = scripts.map((script, index) => {
+  const page = pageConfig(script);
+  const settings = merge(page.config, tagConfig(script));
+  let id = typeof settings.id === 'string' ? settings.id : '';
+  if (byId.has(id)) {
+    id = `widget-${index + 1}`;
+    console.error(`Lexstream: two widgets share an id; give each script tag its own data-id (this one is ${id})`);
+  }
+  const widget = { script, settings, id, open: false, attached: false, mounting: null, waiting: [] };
+  createLauncher(widget);
+  widget.api = widgetApi(widget);
+  widget.host.lexstream = widget.api;
+  byId.set(id, widget.api);
+  return widget;
 });
 
-const mode = loadMode();
-if (mode === 'eager' || savedConversationIsLive()) {
-  mount(false);
-} else if (mode === 'idle') {
-  const whenIdle = window.requestIdleCallback || ((run) => setTimeout(run, 1500));
-  whenIdle(intent);
+for (const widget of widgets) {
+  const { button } = widget;
+  const intent = () => loadCode().catch(() => {});
+  button.addEventListener('pointerenter', intent, { once: true });
+  button.addEventListener('focus', intent, { once: true });
+  button.addEventListener('touchstart', intent, { once: true, passive: true });
+  button.addEventListener('click', () => {
+    clearFailure(widget);
+    mountOpen(widget);
+  });
+  // Whether this tab holds a conversation to continue at once: the panel was open, or a reply
+  // was under way (client/src/persistence.rs writes these keys).
+  const panelWasOpen = saved(widget, 'open') === 'true';
+  const mode = widget.settings.load || 'intent';
+  if (mode === 'eager' || panelWasOpen || saved(widget, 'transcript').includes('"Pending"')) {
+    widget.open = panelWasOpen;
+    mount(widget);
+  } else if (mode === 'idle') {
+    (window.requestIdleCallback || ((then) => setTimeout(then, 1500)))(intent);
+  }
+}
+
+// window.lexstream: the first widget's API. A page that queued functions before this file ran
+// (`(window.lexstream = window.lexstream || []).push((chat) => …)`) has them called now.
+if (widgets.length) {
+  const queued = Array.isArray(window.lexstream) ? window.lexstream : [];
+  window.lexstream = widgets[0].api;
+  for (const callback of queued) callback(widgets[0].api);
 }

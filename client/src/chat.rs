@@ -49,7 +49,11 @@ impl Stream {
 struct Session {
     visitor: Option<Visitor>,
     socket: Option<Stream>,
+    /// The Lex session's attributes: those of the last answer, with the page's later changes.
     session_attributes: BTreeMap<String, String>,
+    /// The page's context for every conversation: `lex.sessionAttributes`, changed by the JS
+    /// API's `setSessionAttributes`.
+    page_attributes: BTreeMap<String, String>,
     conversation: u32,
     turns: u64,
     /// When to ask for pending turns again.
@@ -64,12 +68,13 @@ struct Session {
 }
 
 impl Session {
-    fn new() -> Self {
+    fn new(config: &WidgetConfig) -> Self {
         Self {
             visitor: None,
             socket: None,
-            session_attributes: persistence::load_session_attributes(),
-            conversation: persistence::load_conversation(),
+            session_attributes: config.storage.load_session_attributes(),
+            page_attributes: config.session_attributes.clone(),
+            conversation: config.storage.load_conversation(),
             turns: 0,
             resume_plan: ResumePlan::default(),
             awaited: Vec::new(),
@@ -89,8 +94,11 @@ pub(crate) struct Chat {
 }
 
 /// The conversation to show when the widget starts: the tab's saved one, or the greeting.
-pub(crate) fn initial_transcript(greeting: &str, interrupted: &str) -> Transcript {
-    persistence::load_transcript()
+pub(crate) fn initial_transcript(config: &WidgetConfig, greeting: &str) -> Transcript {
+    let interrupted = config.strings.get(Text::Interrupted);
+    config
+        .storage
+        .load_transcript()
         .map_or_else(|| Transcript::with_greeting(greeting), |saved| Transcript::restored(saved, interrupted))
 }
 
@@ -99,7 +107,7 @@ pub(crate) fn initial_transcript(greeting: &str, interrupted: &str) -> Transcrip
 /// the stream opens without waiting for the visitor to type).
 pub(crate) fn use_chat(config: Arc<WidgetConfig>, conversation: Conversation) -> Chat {
     let chat = Chat {
-        session: StoredValue::new_local(Session::new()),
+        session: StoredValue::new_local(Session::new(&config)),
         config: StoredValue::new(config),
         conversation,
     };
@@ -160,7 +168,7 @@ impl Chat {
             session.resume_plan = ResumePlan::default();
             session.conversation
         });
-        persistence::start_conversation(number);
+        self.config().storage.start_conversation(number);
         let images = self.config().image_origins.clone();
         self.transcript().set(Transcript::with_greeting(greeting).allowing_images_from(images));
     }
@@ -176,6 +184,31 @@ impl Chat {
             "connection",
             if sent { format!("stop {turn}") } else { format!("stop {turn}: no stream") },
         );
+    }
+
+    /// The page's context changes (the JS API's `setSessionAttributes`): each named attribute is
+    /// set, or removed when `None`, for this conversation from the next question on (over the
+    /// bot's last values) and for every new one.
+    pub(crate) fn set_page_attributes(self, changes: Vec<(String, Option<String>)>) {
+        let storage = self.config().storage;
+        self.update_session((), |session| {
+            for (name, value) in changes {
+                for attributes in [&mut session.page_attributes, &mut session.session_attributes] {
+                    match &value {
+                        Some(value) => {
+                            attributes.insert(name.clone(), value.clone());
+                        }
+                        // Rebuilt rather than `remove`d: B-tree removal would add ~2 KB of gzip.
+                        None => {
+                            let kept =
+                                std::mem::take(attributes).into_iter().filter(|(kept, _)| *kept != name);
+                            attributes.extend(kept);
+                        }
+                    }
+                }
+            }
+            storage.save_session_attributes(&session.session_attributes);
+        });
     }
 
     /// Ends the stream (the visitor closed the chat); the next question opens a new one.
@@ -239,7 +272,8 @@ impl Chat {
 
     /// Saves the transcript in the tab's storage (if the widget is still mounted).
     fn save_transcript(self) {
-        self.transcript().try_with_untracked(|t| persistence::save_transcript(&t.saved()));
+        let storage = self.config().storage;
+        self.transcript().try_with_untracked(|t| storage.save_transcript(&t.saved()));
     }
 
     /// Sends `resume_request(turn, after)` on the API Gateway socket; `false` if there is none.
@@ -442,7 +476,7 @@ impl Chat {
                     .is_some_and(|pending| *pending == turn);
                 if let Some(attributes) = attributes {
                     let attributes = persistence::without_server_owned(attributes);
-                    persistence::save_session_attributes(&attributes);
+                    config.storage.save_session_attributes(&attributes);
                     self.update_session((), |session| session.session_attributes = attributes);
                 }
                 if !follows_on_stream {
@@ -472,8 +506,10 @@ impl Chat {
             let answer = chat_api::ask(config, &appsync.chat_endpoint, &visitor, user, text, turn).await?;
             return Ok((Vec::from([Message::text(MessageContentType::CustomPayload, answer.text)]), None));
         }
-        let saved = self.with_session(BTreeMap::new(), |session| session.session_attributes.clone());
-        let session_attributes = persistence::without_server_owned(config.question_attributes(&saved));
+        let (page, saved) = self.with_session(Default::default(), |session| {
+            (session.page_attributes.clone(), session.session_attributes.clone())
+        });
+        let session_attributes = persistence::without_server_owned(config.question_attributes(&page, &saved));
         let request_attributes = BTreeMap::from([(ATTR_STREAMING_TURN_ID.to_owned(), turn.to_owned())]);
         let question =
             Question { session_id: self.session_id(&visitor), text, session_attributes, request_attributes };

@@ -57,6 +57,9 @@ pub struct WidgetConfig {
     /// `ui.allowedImageOrigins`: the origins images in answers may load from (default none:
     /// every image shows as its alt text).
     pub image_origins: ImageOrigins,
+    /// `id` (the script tag's `data-id`): names a widget when a page has several; each keeps
+    /// its conversation under its own keys in the tab's storage.
+    pub storage: crate::persistence::TabStorage,
 }
 
 /// How streamed text shows while it arrives (`ui.streamingFormat`). Raw text from a legacy
@@ -164,72 +167,6 @@ pub fn resolve_url(url: &str, page_origin: &str, websocket: bool) -> String {
     }
 }
 
-/// The `data-*` attributes of the widget's script tag, and the config keys they set.
-pub const DATA_ATTRIBUTES: &[(&str, &str)] = &[
-    ("data-region", "region"),
-    ("data-cognito-pool-id", "cognito.poolId"),
-    ("data-bot-id", "lex.v2BotId"),
-    ("data-bot-alias-id", "lex.v2BotAliasId"),
-    ("data-locale-id", "lex.v2BotLocaleId"),
-    ("data-websocket-endpoint", "lex.streamingWebSocketEndpoint"),
-    ("data-streaming-table", "lex.streamingDynamoDbTable"),
-    ("data-initial-text", "lex.initialText"),
-    ("data-title", "ui.toolbarTitle"),
-    ("data-streaming-format", "ui.streamingFormat"),
-    ("data-position", "ui.position"),
-    ("data-lang", "ui.lang"),
-    ("data-allowed-image-origins", "ui.allowedImageOrigins"),
-    ("data-cognito-endpoint", "endpoints.cognito"),
-    ("data-lex-endpoint", "endpoints.lex"),
-];
-
-/// A config object from the script tag's `data-*` attributes (`(name, value)` pairs).
-pub fn from_data_attributes(attributes: &[(String, String)]) -> Value {
-    let mut config = Value::Object(serde_json::Map::new());
-    for (name, value) in attributes {
-        if let Some((_, key)) = DATA_ATTRIBUTES.iter().find(|(attribute, _)| attribute == name) {
-            set(&mut config, key, Value::String(value.clone()));
-        }
-    }
-    config
-}
-
-fn set(config: &mut Value, key: &str, value: Value) {
-    let mut node = config;
-    let mut parts = key.split('.').peekable();
-    while let Some(part) = parts.next() {
-        if !node.is_object() {
-            *node = Value::Object(serde_json::Map::new());
-        }
-        let Value::Object(map) = node else { return };
-        if parts.peek().is_none() {
-            map.insert(part.to_owned(), value);
-            return;
-        }
-        node = map.entry(part.to_owned()).or_insert_with(|| Value::Object(serde_json::Map::new()));
-    }
-}
-
-/// Merges config objects; later ones win key by key (a JSON config file, then the page's inline
-/// JSON, then the script tag's attributes).
-pub fn merge(layers: impl IntoIterator<Item = Value>) -> Value {
-    fn merge_into(base: &mut Value, overlay: Value) {
-        match (base, overlay) {
-            (Value::Object(base), Value::Object(overlay)) => {
-                for (key, value) in overlay {
-                    merge_into(base.entry(key).or_insert(Value::Null), value);
-                }
-            }
-            (base, overlay) => *base = overlay,
-        }
-    }
-    let mut merged = Value::Object(serde_json::Map::new());
-    for layer in layers {
-        merge_into(&mut merged, layer);
-    }
-    merged
-}
-
 /// An object of string values (absent: empty).
 pub(crate) fn string_map(config: &Value, key: &'static str) -> Result<BTreeMap<String, String>, ConfigError> {
     let mut map = BTreeMap::new();
@@ -238,8 +175,7 @@ pub(crate) fn string_map(config: &Value, key: &'static str) -> Result<BTreeMap<S
         Some(Value::Object(entries)) => {
             for (name, value) in entries {
                 let Value::String(text) = value else {
-                    let problem =
-                        format!("must hold strings, not {name}: {value}");
+                    let problem = format!("must hold strings, not {name}: {value}");
                     return Err(ConfigError::Invalid { key, problem });
                 };
                 map.insert(name.clone(), text.clone());
@@ -406,17 +342,35 @@ impl WidgetConfig {
                     });
                 }
             },
+            storage: crate::persistence::TabStorage::for_widget(widget_id(config)?.as_deref()),
             region,
         })
     }
 }
 
+/// `id`: letters, digits, `-` and `_`, at most 40 (it becomes part of storage keys).
+fn widget_id(config: &Value) -> Result<Option<String>, ConfigError> {
+    let id = text(config, "id")?;
+    if let Some(id) = &id
+        && (id.len() > 40 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    {
+        let problem = format!("must be at most 40 letters, digits, - or _, not {id:?}");
+        return Err(ConfigError::Invalid { key: "id", problem });
+    }
+    Ok(id)
+}
+
 impl WidgetConfig {
     /// The session attributes a question carries, before the server-owned ones are taken out:
-    /// the page's `lex.sessionAttributes`, then those of the last answer (`saved`: the bot's
-    /// values win), then the streaming attributes (nothing overrides them).
-    pub fn question_attributes(&self, saved: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-        let mut attributes = self.session_attributes.clone();
+    /// the page's (`page`: `lex.sessionAttributes` as the JS API left them), then those of the
+    /// last answer (`saved`: the bot's values win), then the streaming attributes (nothing
+    /// overrides them).
+    pub fn question_attributes(
+        &self,
+        page: &BTreeMap<String, String>,
+        saved: &BTreeMap<String, String>,
+    ) -> BTreeMap<String, String> {
+        let mut attributes = page.clone();
         attributes.extend(saved.iter().map(|(name, value)| (name.clone(), value.clone())));
         self.with_streaming_attributes(attributes)
     }
@@ -471,20 +425,20 @@ mod tests {
     #[test]
     fn the_streaming_endpoint_attribute_is_the_https_form_of_the_stage_as_the_lex_web_ui_sends_it() {
         let config = WidgetConfig::from_json(&lex_web_ui_config(), "https://shop.example").unwrap();
-        let attributes = config.question_attributes(&BTreeMap::new());
+        let attributes = config.question_attributes(&config.session_attributes, &BTreeMap::new());
         assert_eq!(attributes["streamingEndpoint"], "https://abc.execute-api.us-east-1.amazonaws.com/Prod");
         assert_eq!(attributes["streamingDynamoDbTable"], "streaming-table");
         let mut local = lex_web_ui_config();
         local["lex"]["streamingWebSocketEndpoint"] = "/Prod".into();
         let config = WidgetConfig::from_json(&local, "http://127.0.0.1:8080").unwrap();
         assert_eq!(
-            config.question_attributes(&BTreeMap::new())["streamingEndpoint"],
+            config.question_attributes(&config.session_attributes, &BTreeMap::new())["streamingEndpoint"],
             "http://127.0.0.1:8080/Prod"
         );
         let mut off = lex_web_ui_config();
         off["lex"]["allowStreamingResponses"] = false.into();
         let config = WidgetConfig::from_json(&off, "https://shop.example").unwrap();
-        assert!(config.question_attributes(&BTreeMap::new()).is_empty());
+        assert!(config.question_attributes(&config.session_attributes, &BTreeMap::new()).is_empty());
     }
 
     #[test]
@@ -498,34 +452,28 @@ mod tests {
     }
 
     #[test]
-    fn data_attributes_override_the_json_key_by_key() {
-        let attributes = vec![
-            ("data-title".to_owned(), "From the tag".to_owned()),
-            ("data-bot-id".to_owned(), "OTHERBOT01".to_owned()),
-            ("data-unknown".to_owned(), "ignored".to_owned()),
-        ];
-        let merged = merge([lex_web_ui_config(), from_data_attributes(&attributes)]);
-        let config = WidgetConfig::from_json(&merged, "https://shop.example").unwrap();
-        assert_eq!(config.title, "From the tag");
-        assert_eq!(config.bot_id, "OTHERBOT01");
-        assert_eq!(config.bot_alias_id, "TSTALIASID", "keys the tag does not set stay");
+    fn four_keys_are_a_whole_config() {
+        let json = json!({
+            "region": "eu-west-1",
+            "cognito": { "poolId": "eu-west-1:abc" },
+            "lex": { "v2BotId": "B", "v2BotAliasId": "A" }
+        });
+        let config = WidgetConfig::from_json(&json, "https://x.example").unwrap();
+        assert!(!config.streaming, "no WebSocket endpoint: answers arrive without streaming");
+        assert_eq!(config.lex_endpoint, "https://runtime-v2-lex.eu-west-1.amazonaws.com");
     }
 
     #[test]
-    fn attributes_alone_are_a_whole_config() {
-        let attributes: Vec<(String, String)> = [
-            ("data-region", "eu-west-1"),
-            ("data-cognito-pool-id", "eu-west-1:abc"),
-            ("data-bot-id", "B"),
-            ("data-bot-alias-id", "A"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        let config =
-            WidgetConfig::from_json(&from_data_attributes(&attributes), "https://x.example").unwrap();
-        assert!(!config.streaming, "no WebSocket endpoint: answers arrive without streaming");
-        assert_eq!(config.lex_endpoint, "https://runtime-v2-lex.eu-west-1.amazonaws.com");
+    fn a_named_widget_keeps_its_own_storage_and_a_bad_name_names_its_key() {
+        let config = WidgetConfig::from_json(&lex_web_ui_config(), "").unwrap();
+        assert_eq!(config.storage.key("open"), "lexstream.open");
+        let mut json = lex_web_ui_config();
+        json["id"] = "sales-2".into();
+        let config = WidgetConfig::from_json(&json, "").unwrap();
+        assert_eq!(config.storage.key("open"), "lexstream.sales-2.open");
+        json["id"] = "a.b".into();
+        let error = WidgetConfig::from_json(&json, "").unwrap_err().to_string();
+        assert!(error.contains("`id` must be at most 40 letters"), "{error}");
     }
 
     #[test]
@@ -535,12 +483,12 @@ mod tests {
             json!({ "productId": "sku-42", "plan": "trial", "streamingEndpoint": "https://evil.example" });
         let config = WidgetConfig::from_json(&json, "https://shop.example").unwrap();
         assert_eq!(config.session_attributes["productId"], "sku-42");
-        let first = config.question_attributes(&BTreeMap::new());
+        let first = config.question_attributes(&config.session_attributes, &BTreeMap::new());
         assert_eq!((first["productId"].as_str(), first["plan"].as_str()), ("sku-42", "trial"));
         assert_eq!(first["streamingEndpoint"], "https://abc.execute-api.us-east-1.amazonaws.com/Prod");
         // The bot's value from the last answer wins over the page's initial one.
         let saved = BTreeMap::from([("plan".to_owned(), "pro".to_owned())]);
-        assert_eq!(config.question_attributes(&saved)["plan"], "pro");
+        assert_eq!(config.question_attributes(&config.session_attributes, &saved)["plan"], "pro");
         assert!(WidgetConfig::from_json(&lex_web_ui_config(), "").unwrap().session_attributes.is_empty());
     }
 
@@ -573,10 +521,7 @@ mod tests {
     fn session_attributes_must_be_an_object_of_strings() {
         for (value, needle) in [
             (json!(["sku-42"]), "must be an object"),
-            (
-                json!({ "productId": 42 }),
-                "must hold strings, not productId: 42",
-            ),
+            (json!({ "productId": 42 }), "must hold strings, not productId: 42"),
         ] {
             let mut json = lex_web_ui_config();
             json["lex"]["sessionAttributes"] = value;
@@ -637,12 +582,9 @@ mod tests {
 
     #[test]
     fn a_data_attribute_lists_image_origins_separated_by_spaces_or_commas() {
-        let attributes = vec![(
-            "data-allowed-image-origins".to_owned(),
-            "https://a.example, https://b.example".to_owned(),
-        )];
-        let merged = merge([lex_web_ui_config(), from_data_attributes(&attributes)]);
-        let config = WidgetConfig::from_json(&merged, "").unwrap();
+        let mut json = lex_web_ui_config();
+        json["ui"]["allowedImageOrigins"] = "https://a.example, https://b.example".into();
+        let config = WidgetConfig::from_json(&json, "").unwrap();
         assert_eq!(config.image_origins.origins(), ["https://a.example", "https://b.example"]);
     }
 

@@ -1,5 +1,7 @@
-//! Entry point of the widget bundle: mounts the widget on the page that loaded it.
+//! The widget bundle. Nothing runs when it loads: the loader (`client/loader/lexstream.js`) calls
+//! its `attach` export (`lexstream_client::embed::attach`) for each widget on the page.
 
-fn main() {
-    lexstream_client::embed::start();
-}
+// Linked for its `#[wasm_bindgen]` exports.
+use lexstream_client as _;
+
+fn main() {}

@@ -1,6 +1,6 @@
 //! What the widget keeps in the tab's `sessionStorage` so a reload continues the conversation:
-//! the transcript (a reply under way with its text so far), the Lex session attributes, and which
-//! conversation this is.
+//! the transcript (a reply under way with its text so far), the Lex session attributes, which
+//! conversation this is, the visitor's identity and whether the panel is open.
 
 mod json;
 
@@ -10,9 +10,12 @@ use serde_json::Value;
 
 use crate::transcript::SavedEntry;
 
-const TRANSCRIPT_KEY: &str = "lexstream.transcript";
-const ATTRIBUTES_KEY: &str = "lexstream.sessionAttributes";
-const CONVERSATION_KEY: &str = "lexstream.conversation";
+/// Names of what is kept, after the widget's key prefix ([`TabStorage`]).
+const TRANSCRIPT: &str = "transcript";
+const ATTRIBUTES: &str = "sessionAttributes";
+const CONVERSATION: &str = "conversation";
+const IDENTITY: &str = "identityId";
+const OPEN: &str = "open";
 
 /// Session attributes the server keeps for itself and the widget never round-trips: the
 /// conversation history lives in the server's table, so a visitor cannot forge it or make it
@@ -33,58 +36,123 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok()?
 }
 
-/// The JSON saved under `key`, if any and readable.
-fn load(key: &str) -> Option<Value> {
-    serde_json::from_str(&storage()?.get_item(key).ok()??).ok()
+/// One widget's corner of the tab's `sessionStorage`: its keys start `lexstream.`, then the
+/// widget's `id` and a dot when the page names it (two widgets on one page keep their own
+/// conversations). The loader (`client/loader/lexstream.js`) reads `open` and `transcript` under
+/// the same rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TabStorage {
+    prefix: &'static str,
 }
 
-fn save(key: &str, json: &Value) {
-    if let Some(storage) = storage() {
-        // A full or disabled storage only costs the reload continuity.
-        let _ = storage.set_item(key, &json.to_string());
+impl Default for TabStorage {
+    fn default() -> Self {
+        Self { prefix: "lexstream." }
     }
 }
 
-/// The saved transcript, if any.
-pub(crate) fn load_transcript() -> Option<Vec<SavedEntry>> {
-    json::transcript_from_json(&load(TRANSCRIPT_KEY)?)
-}
+impl TabStorage {
+    /// The storage of the widget called `id` (`None`: the page's only or first widget).
+    pub fn for_widget(id: Option<&str>) -> Self {
+        id.map_or_else(Self::default, |id| Self { prefix: format!("lexstream.{id}.").leak() })
+    }
 
-/// Saves the transcript.
-pub(crate) fn save_transcript(entries: &[SavedEntry]) {
-    save(TRANSCRIPT_KEY, &json::transcript_to_json(entries));
-}
+    /// The full key of `name`.
+    pub fn key(self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
 
-/// The Lex session attributes of the last answer (without server-owned ones an older version
-/// of the widget may have saved).
-pub(crate) fn load_session_attributes() -> BTreeMap<String, String> {
-    without_server_owned(
-        load(ATTRIBUTES_KEY).and_then(|json| json::attributes_from_json(&json)).unwrap_or_default(),
-    )
-}
+    fn read(self, name: &str) -> Option<String> {
+        storage()?.get_item(&self.key(name)).ok()?
+    }
 
-/// Saves the Lex session attributes, without server-owned ones.
-pub(crate) fn save_session_attributes(attributes: &BTreeMap<String, String>) {
-    save(ATTRIBUTES_KEY, &json::attributes_to_json(&without_server_owned(attributes.clone())));
-}
+    fn write(self, name: &str, value: &str) {
+        if let Some(storage) = storage() {
+            // A full or disabled storage only costs the reload continuity.
+            let _ = storage.set_item(&self.key(name), value);
+        }
+    }
 
-/// Which conversation of this visitor is current (0 for the first).
-pub(crate) fn load_conversation() -> u32 {
-    load(CONVERSATION_KEY).and_then(|json| u32::try_from(json.as_u64()?).ok()).unwrap_or(0)
-}
+    fn forget(self, name: &str) {
+        if let Some(storage) = storage() {
+            let _ = storage.remove_item(&self.key(name));
+        }
+    }
 
-/// Starts conversation `number`: forgets the transcript and session attributes.
-pub(crate) fn start_conversation(number: u32) {
-    save(CONVERSATION_KEY, &Value::from(number));
-    if let Some(storage) = storage() {
-        let _ = storage.remove_item(TRANSCRIPT_KEY);
-        let _ = storage.remove_item(ATTRIBUTES_KEY);
+    /// The JSON saved under `name`, if any and readable.
+    fn load(self, name: &str) -> Option<Value> {
+        serde_json::from_str(&self.read(name)?).ok()
+    }
+
+    fn save(self, name: &str, json: &Value) {
+        self.write(name, &json.to_string());
+    }
+
+    /// The saved transcript, if any.
+    pub(crate) fn load_transcript(self) -> Option<Vec<SavedEntry>> {
+        json::transcript_from_json(&self.load(TRANSCRIPT)?)
+    }
+
+    /// Saves the transcript.
+    pub(crate) fn save_transcript(self, entries: &[SavedEntry]) {
+        self.save(TRANSCRIPT, &json::transcript_to_json(entries));
+    }
+
+    /// The Lex session attributes of the last answer (without server-owned ones an older version
+    /// of the widget may have saved).
+    pub(crate) fn load_session_attributes(self) -> BTreeMap<String, String> {
+        without_server_owned(
+            self.load(ATTRIBUTES).and_then(|json| json::attributes_from_json(&json)).unwrap_or_default(),
+        )
+    }
+
+    /// Saves the Lex session attributes, without server-owned ones.
+    pub(crate) fn save_session_attributes(self, attributes: &BTreeMap<String, String>) {
+        self.save(ATTRIBUTES, &json::attributes_to_json(&without_server_owned(attributes.clone())));
+    }
+
+    /// Which conversation of this visitor is current (0 for the first).
+    pub(crate) fn load_conversation(self) -> u32 {
+        self.load(CONVERSATION).and_then(|json| u32::try_from(json.as_u64()?).ok()).unwrap_or(0)
+    }
+
+    /// Starts conversation `number`: forgets the transcript and session attributes.
+    pub(crate) fn start_conversation(self, number: u32) {
+        self.save(CONVERSATION, &Value::from(number));
+        self.forget(TRANSCRIPT);
+        self.forget(ATTRIBUTES);
+    }
+
+    /// The visitor's Cognito identity, so a reload continues the same Lex session.
+    pub(crate) fn identity(self) -> Option<String> {
+        self.read(IDENTITY)
+    }
+
+    /// Remembers the visitor's identity (`None` forgets one the pool no longer knows).
+    pub(crate) fn keep_identity(self, identity_id: Option<&str>) {
+        match identity_id {
+            Some(identity_id) => self.write(IDENTITY, identity_id),
+            None => self.forget(IDENTITY),
+        }
+    }
+
+    /// Remembers whether the panel is open: a reload with the panel open makes the loader load
+    /// the widget at once and open it again.
+    pub(crate) fn remember_open(self, open: bool) {
+        if open { self.write(OPEN, "true") } else { self.forget(OPEN) }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_named_widget_keeps_its_own_keys() {
+        assert_eq!(TabStorage::default().key("transcript"), "lexstream.transcript");
+        assert_eq!(TabStorage::for_widget(None), TabStorage::default());
+        assert_eq!(TabStorage::for_widget(Some("sales")).key("open"), "lexstream.sales.open");
+    }
 
     #[test]
     fn the_history_attribute_is_neither_saved_nor_sent_back() {

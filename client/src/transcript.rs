@@ -49,6 +49,9 @@ pub enum Reply {
         /// answer is that same Markdown, the view keeps the streamed nodes instead of replacing
         /// them. Not saved.
         streamed: Option<String>,
+        /// The answer as the bot wrote it (its messages' contents, a blank line between them),
+        /// for the page's `answer` event. Not saved.
+        text: String,
     },
     /// The turn failed; what streamed before the failure is kept.
     Failed {
@@ -142,8 +145,11 @@ fn streamed_markdown(assembler: &StreamAssembler) -> Option<String> {
 }
 
 /// Renders a Lex answer's messages (those the widget cannot show are left out).
-fn answer_parts(messages: &[Message], images: &ImageOrigins) -> Vec<AnswerPart> {
-    messages.iter().filter_map(|message| answer_part(message, images)).collect()
+/// The final answer made of `messages`, after `streamed` text.
+fn final_reply(messages: &[Message], images: &ImageOrigins, streamed: Option<String>) -> Reply {
+    let parts = messages.iter().filter_map(|message| answer_part(message, images)).collect();
+    let contents: Vec<&str> = messages.iter().filter_map(|message| message.content.as_deref()).collect();
+    Reply::Final { parts, streamed, text: contents.join("\n\n") }
 }
 
 /// Whether a custom payload is HTML rather than Markdown (it starts with a tag).
@@ -218,7 +224,9 @@ impl Transcript {
             let restored = |reply| Entry::Bot { turn: format!("restored-{index}"), reply };
             let entry = match entry {
                 SavedEntry::Visitor(text) => Entry::Visitor(text),
-                SavedEntry::Answer(parts) => restored(Reply::Final { parts, streamed: None }),
+                SavedEntry::Answer(parts) => {
+                    restored(Reply::Final { parts, streamed: None, text: String::new() })
+                }
                 SavedEntry::Failed(message, partial) => restored(Reply::Failed { message, partial }),
                 SavedEntry::Pending { turn, text, seq } => {
                     transcript.restore_pending(turn, text, seq, interrupted);
@@ -257,7 +265,7 @@ impl Transcript {
         Self {
             entries: vec![Entry::Bot {
                 turn: "greeting".into(),
-                reply: Reply::Final { parts: vec![part], streamed: None },
+                reply: Reply::Final { parts: vec![part], streamed: None, text: greeting.to_owned() },
             }],
             ..Self::default()
         }
@@ -357,7 +365,7 @@ impl Transcript {
             // or `error` ended the stream before it.
             (Reply::Streaming(assembler), Some(Frame::Final { messages, .. }), _) => {
                 let streamed = streamed_markdown(assembler);
-                *reply = Reply::Final { parts: answer_parts(&messages, &self.image_origins), streamed };
+                *reply = final_reply(&messages, &self.image_origins, streamed);
                 Change::Finished
             }
             (Reply::Streaming(assembler), Some(frame), _) => match assembler.accept(frame) {
@@ -394,7 +402,7 @@ impl Transcript {
                 Reply::Streaming(assembler) => streamed_markdown(assembler),
                 _ => None,
             };
-            *reply = Reply::Final { parts: answer_parts(messages, &self.image_origins), streamed };
+            *reply = final_reply(messages, &self.image_origins, streamed);
         }
     }
 
@@ -441,8 +449,9 @@ mod tests {
         assert_eq!(streamed_text(&transcript).as_deref(), Some("Hello **world**"));
         transcript.finalize("t1", &[Message::text(MessageContentType::CustomPayload, "Hello **world**")]);
         match transcript.entries().last() {
-            Some(Entry::Bot { reply: Reply::Final { parts, streamed }, .. }) => {
+            Some(Entry::Bot { reply: Reply::Final { parts, streamed, text }, .. }) => {
                 assert_eq!(parts, &[AnswerPart::Markup("<p>Hello <strong>world</strong></p>\n".into())]);
+                assert_eq!(text, "Hello **world**", "the answer as the bot wrote it, for the page");
                 assert_eq!(streamed.as_deref(), Some("Hello **world**"), "kept for the view to compare");
             }
             other => panic!("{other:?}"),

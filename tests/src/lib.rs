@@ -10,6 +10,7 @@
 mod browser;
 mod connection_table;
 mod demo_bot;
+mod host_site;
 pub mod lambda_events;
 mod moto;
 mod process_usage;
@@ -24,6 +25,7 @@ mod widget_page;
 pub use browser::{Browser, ConsoleEntry, in_browser};
 pub use connection_table::create_connection_table;
 pub use demo_bot::{CONNECTION_TABLE, streaming_question, unthrottled_devstack_config};
+pub use host_site::{devstack_widget_config, serve_page, serve_site};
 pub use moto::MotoServer;
 pub use process_usage::{ensure_open_files, peak_rss_kib, reset_peak_rss, thread_cpu_time};
 pub use raw_http::unsigned_post;

@@ -3,13 +3,15 @@
 
 use std::time::Duration;
 
-use lexstream_e2e::{WidgetPage, in_browser, start_devstack};
+use lexstream_e2e::{WidgetPage, devstack_widget_config, in_browser, serve_page, serve_site, start_devstack};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The host site's page: the widget's origin is allowed for scripts and connections only.
 fn host_page(widget_origin: &str) -> String {
     let ws_origin = widget_origin.replace("http://", "ws://");
+    let mut config = devstack_widget_config(widget_origin);
+    config["ui"] = serde_json::json!({ "toolbarTitle": "Another shop" });
     format!(
         r#"<!doctype html>
 <html lang="en">
@@ -17,19 +19,7 @@ fn host_page(widget_origin: &str) -> String {
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src {widget_origin} 'wasm-unsafe-eval'; connect-src {widget_origin} {ws_origin}; style-src 'none'; img-src 'none'; base-uri 'none'">
 <title>Another shop</title>
-<script type="application/json" id="lexstream-config">
-{{
-  "region": "us-east-1",
-  "cognito": {{ "poolId": "us-east-1:00000000-0000-0000-0000-000000000000" }},
-  "lex": {{
-    "v2BotId": "LXSDEMOBOT", "v2BotAliasId": "TSTALIASID", "v2BotLocaleId": "en_US",
-    "streamingWebSocketEndpoint": "{ws_origin}/Prod",
-    "streamingDynamoDbTable": "lexstream-connections"
-  }},
-  "ui": {{ "toolbarTitle": "Another shop" }},
-  "endpoints": {{ "cognito": "{widget_origin}/", "lex": "{widget_origin}/" }}
-}}
-</script>
+<script type="application/json" id="lexstream-config">{config}</script>
 <script type="module" src="{widget_origin}/lexstream.js"></script>
 </head>
 <body><h1>Another shop</h1><p>This page is not served by the devstack.</p></body>
@@ -40,12 +30,7 @@ fn host_page(widget_origin: &str) -> String {
 #[tokio::test]
 async fn the_widget_embedded_from_another_origin_under_a_strict_csp_streams() -> anyhow::Result<()> {
     let devstack = start_devstack().await?;
-    let page_html = host_page(&devstack.url());
-    let app = axum::Router::new()
-        .route("/", axum::routing::get(move || async move { axum::response::Html(page_html) }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let site = format!("http://{}/", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let site = serve_page(host_page(&devstack.url())).await?;
 
     in_browser(devstack, async |browser, _devstack| {
         let page = WidgetPage::open(browser, &site, TIMEOUT).await?;
@@ -69,19 +54,9 @@ const ON_THE_LEFT: &str = "const root = document.querySelector('[data-lexstream-
 
 /// The Lex Web UI-style config file a site serves itself (absolute URLs of the widget's origin).
 fn config_file(widget_origin: &str) -> String {
-    let ws_origin = widget_origin.replace("http://", "ws://");
-    serde_json::json!({
-        "region": "us-east-1",
-        "cognito": { "poolId": "us-east-1:00000000-0000-0000-0000-000000000000" },
-        "lex": {
-            "v2BotId": "LXSDEMOBOT", "v2BotAliasId": "TSTALIASID",
-            "streamingWebSocketEndpoint": format!("{ws_origin}/Prod"),
-            "streamingDynamoDbTable": "lexstream-connections"
-        },
-        "ui": { "toolbarTitle": "From the file" },
-        "endpoints": { "cognito": format!("{widget_origin}/"), "lex": format!("{widget_origin}/") }
-    })
-    .to_string()
+    let mut config = devstack_widget_config(widget_origin);
+    config["ui"] = serde_json::json!({ "toolbarTitle": "From the file" });
+    config.to_string()
 }
 
 #[tokio::test]
@@ -103,9 +78,7 @@ async fn a_config_url_and_data_attributes_configure_the_widget() -> anyhow::Resu
             "/widget-config.json",
             axum::routing::get(move || async move { ([("content-type", "application/json")], file) }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let site = format!("http://{}/", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let site = serve_site(app).await?;
 
     in_browser(devstack, async |browser, _devstack| {
         let page = WidgetPage::open(browser, &site, TIMEOUT).await?;

@@ -54,6 +54,8 @@ pub(crate) fn run() -> Result<(), String> {
     }
     std::fs::write(widget_dir.join("lexstream.js"), loader)
         .map_err(|e| format!("writing the loader: {e}"))?;
+    // The JS API's types, for the site's own TypeScript (not downloaded by pages).
+    copy(&dist.join("lexstream.d.ts"), &widget_dir.join("lexstream.d.ts"))?;
     // Uploaded beside each file, served by `Accept-Encoding` (DEPLOY.md says how).
     for name in ["lexstream.js", glue.as_str(), wasm.as_str(), socket.as_str()] {
         crate::widget_build::precompress(&widget_dir.join(name))?;

@@ -41,7 +41,7 @@ commands:
   dist    build the Lambdas (arm64 zips, cargo-lambda) and the release widget (hashed names)
           into deploy/ for `sam deploy` and a static host (see DEPLOY.md)
   size    release-build the widget; print every file a page loads (raw, gzip -9, brotli),
-          the total against the 300 KB gzip budget, and the crates with the most code";
+          the totals against the budgets (10 KB gzip a page view, 250 KB open), and the crates with the most code";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);

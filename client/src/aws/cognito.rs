@@ -19,9 +19,6 @@ pub struct Visitor {
     pub expires_at: i64,
 }
 
-/// `sessionStorage` key of the identity, so a reload continues the same Lex session.
-const IDENTITY_KEY: &str = "lexstream.identityId";
-
 async fn call(config: &WidgetConfig, operation: &str, body: Value) -> Result<Value, ServiceError> {
     let headers = [
         ("content-type".to_owned(), "application/x-amz-json-1.1".to_owned()),
@@ -40,20 +37,13 @@ fn unreadable(detail: String) -> ServiceError {
     ServiceError::Unreadable { service: Service::Cognito, detail }
 }
 
-fn session_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.session_storage().ok()?
-}
-
 /// Gets (or reuses) the visitor's identity and fresh credentials for it. A stored identity the
 /// pool no longer knows (a new pool, a restarted devstack) is replaced by a new one.
 pub async fn sign_in(config: &WidgetConfig) -> Result<Visitor, ServiceError> {
-    let stored = session_storage().and_then(|storage| storage.get_item(IDENTITY_KEY).ok()?);
-    match stored {
+    match config.storage.identity() {
         Some(identity_id) => match credentials_for(config, identity_id).await {
             Err(ServiceError::Refused { message, .. }) if message.contains("not found") => {
-                if let Some(storage) = session_storage() {
-                    let _ = storage.remove_item(IDENTITY_KEY);
-                }
+                config.storage.keep_identity(None);
                 credentials_for(config, new_identity(config).await?).await
             }
             other => other,
@@ -79,9 +69,7 @@ async fn credentials_for(config: &WidgetConfig, identity_id: String) -> Result<V
             .map(str::to_owned)
             .ok_or_else(|| unreadable(format!("credentials lack {name}")))
     };
-    if let Some(storage) = session_storage() {
-        let _ = storage.set_item(IDENTITY_KEY, &identity_id);
-    }
+    config.storage.keep_identity(Some(&identity_id));
     Ok(Visitor {
         credentials: Credentials {
             access_key_id: field("AccessKeyId")?,

@@ -119,7 +119,7 @@ pub fn BotReply(
             return false;
         }
         transcript.with_untracked(|t| match t.entries().get(index) {
-            Some(Entry::Bot { reply: Reply::Final { parts, streamed: Some(text) }, .. }) => match parts
+            Some(Entry::Bot { reply: Reply::Final { parts, streamed: Some(text), .. }, .. }) => match parts
                 .as_slice()
             {
                 [AnswerPart::Markup(markup)] => painter

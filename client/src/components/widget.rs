@@ -9,7 +9,7 @@ use super::{ChatPanel, Launcher};
 use crate::chat::{initial_transcript, use_chat};
 use crate::config::WidgetConfig;
 use crate::conversation::Conversation;
-use crate::strings::Text;
+use crate::page_api::{Command, PageLink, report_turns};
 use crate::transcript::{Entry, Reply, Transcript};
 
 /// The widget root. Owns the open/closed state and the conversation, and returns focus to the
@@ -30,21 +30,29 @@ pub fn Widget(
     /// Whether the panel starts open.
     #[prop(optional)]
     open: bool,
+    /// The page's link to the widget: its JS API's commands, the widget's events.
+    #[prop(optional)]
+    page: Option<PageLink>,
 ) -> impl IntoView {
     let open = RwSignal::new(open);
     let strings = config.as_ref().map(|config| config.strings).unwrap_or_default();
     let conversation = Conversation::new(match &config {
-        Some(config) => initial_transcript(&greeting, strings.get(Text::Interrupted))
-            .allowing_images_from(config.image_origins.clone()),
+        Some(config) => {
+            initial_transcript(config, &greeting).allowing_images_from(config.image_origins.clone())
+        }
         None => Transcript::with_greeting(&greeting),
     });
     let transcript = conversation.transcript;
     let format = config.as_ref().map(|config| config.streaming_format).unwrap_or_default();
     let chat = config.as_ref().map(|config| use_chat(Arc::clone(config), conversation));
     let launcher_ref = NodeRef::<html::Button>::new();
+    // Focus inside the panel (the visitor's button, or the page's command while they typed)
+    // moves to the launcher rather than to the page's top.
     let minimize = move || {
+        let launcher = launcher_ref.get_untracked();
+        let focus_was_inside = launcher.as_ref().is_some_and(focus_is_inside);
         open.set(false);
-        if let Some(launcher) = launcher_ref.get_untracked() {
+        if let (true, Some(launcher)) = (focus_was_inside, launcher) {
             let _ = launcher.focus();
         }
     };
@@ -66,10 +74,35 @@ pub fn Widget(
         .map(|chat| Callback::new(move |turn: String| chat.stop(&turn)));
     let on_send =
         chat.map(|chat| Callback::new(move |text: String| leptos::task::spawn_local(chat.send(text))));
+    let storage = config.as_ref().map(|config| config.storage).unwrap_or_default();
+    if let Some(page) = &page {
+        let greeting = greeting.clone();
+        page.listen(move |command| match (command, chat, on_send) {
+            (Command::Open, _, _) => open.set(true),
+            (Command::Minimize, _, _) => minimize(),
+            (Command::Close, _, _) => close(),
+            (Command::Toggle, _, _) if open.get_untracked() => minimize(),
+            (Command::Toggle, _, _) => open.set(true),
+            (Command::Send(text), _, Some(send)) => send.run(text),
+            (Command::NewConversation, Some(chat), _) => chat.new_conversation(&greeting),
+            (Command::SetSessionAttributes(changes), Some(chat), _) => chat.set_page_attributes(changes),
+            // Without a config the widget cannot chat; the console said why when it mounted.
+            _ => {}
+        });
+        report_turns(transcript, page.clone());
+    }
+    let page_for_open = page.clone();
+    // Its state lives in the closure: an effect returning `()`, as the others do, adds no code
+    // for another effect type (~0.5 KB gzip).
+    let mut was_open = false;
     Effect::new(move |_| {
         let is_open = open.get();
         // Remembered for a reload: the loader then loads the widget at once and it opens again.
-        crate::open_state::remember(is_open);
+        storage.remember_open(is_open);
+        if let Some(page) = page_for_open.as_ref().filter(|_| was_open != is_open) {
+            page.emit(if is_open { "open" } else { "close" }, &serde_json::Value::Null);
+        }
+        was_open = is_open;
         // The visitor is about to ask: sign in and open the stream now, not after Enter.
         if let (true, Some(chat)) = (is_open, chat) {
             leptos::task::spawn_local(chat.prepare());
@@ -116,4 +149,13 @@ fn unread_replies(open: RwSignal<bool>, transcript: RwSignal<Transcript>) -> Sig
         }
     });
     Signal::derive(move || !open.get() && finished.get() > seen.get())
+}
+
+/// Whether keyboard focus is inside the widget holding `element` (its shadow root).
+fn focus_is_inside(element: &web_sys::HtmlButtonElement) -> bool {
+    use wasm_bindgen::JsCast;
+    element
+        .get_root_node()
+        .dyn_into::<web_sys::ShadowRoot>()
+        .is_ok_and(|root| root.active_element().is_some())
 }

@@ -1,0 +1,71 @@
+// Types of the Lexstream widget's JavaScript API (`client/loader/lexstream.js`), shipped beside
+// the loader. A page's own TypeScript can reference it:
+//
+//   /// <reference path="https://your-cdn.example/lexstream/lexstream.d.ts" />
+//   window.lexstream.open();
+
+/** What each of the widget's events carries (`on(name, listener)`'s first argument, and the
+ * `detail` of the `lexstream:<name>` `CustomEvent` on the widget's host element). */
+export interface LexstreamEvents {
+  /** The widget's code is loaded and mounted; commands now run at once. */
+  ready: { id: string };
+  /** The panel opened (the visitor, or `open()`/`toggle()`). */
+  open: null;
+  /** The panel closed or was minimized. */
+  close: null;
+  /** A question was asked (typed, a card button, or `send()`); `turn` names its answer. */
+  question: { turn: string; text: string };
+  /** The final answer to `turn`, as the bot wrote it (its messages, a blank line between). */
+  answer: { turn: string; text: string };
+  /** `turn`'s answer failed (the message the visitor reads), or the widget's code could not
+   * be loaded (no `turn`). */
+  error: { turn?: string; message: string };
+}
+
+/** One widget on the page. Calls made before the widget's code has loaded wait for it: `open`,
+ * `toggle`, `send`, `newConversation` and `setSessionAttributes` fetch it. */
+export interface LexstreamWidget {
+  /** The widget's `data-id` (`""` for a page's only or first widget). */
+  readonly id: string;
+  /** The widget's host element (events are dispatched on it, and bubble). */
+  readonly element: HTMLElement;
+  /** Shows the panel. */
+  open(): void;
+  /** Hides the panel and ends the streaming connection; the conversation is kept. */
+  close(): void;
+  /** Hides the panel; an answer under way goes on. */
+  minimize(): void;
+  /** Shows the panel if hidden, else minimizes it. */
+  toggle(): void;
+  /** Asks `text` as the visitor would (the panel stays as it is). Throws a `TypeError` for an
+   * empty or non-string question. */
+  send(text: string): void;
+  /** Starts a new conversation, as the panel's ↺ button does. */
+  newConversation(): void;
+  /** Sets Lex session attributes for the next questions of this conversation and of new ones
+   * (`null` removes one). They never override the widget's streaming attributes or what the
+   * server owns. Throws a `TypeError` unless every value is a string or `null`. */
+  setSessionAttributes(attributes: Record<string, string | null>): void;
+  /** Calls `listener` with each `name` event's detail. */
+  on<K extends keyof LexstreamEvents>(
+    name: K,
+    listener: (detail: LexstreamEvents[K], event: CustomEvent<LexstreamEvents[K]>) => void,
+  ): void;
+  /** Stops calling a listener given to `on`. */
+  off<K extends keyof LexstreamEvents>(name: K, listener: (...args: never[]) => void): void;
+  /** The page's widget with `data-id` `id` (`""` or nothing: the first). */
+  widget(id?: string): LexstreamWidget | undefined;
+  /** Calls `callback` with this widget (what a queued `push` becomes once the loader runs). */
+  push(callback: (widget: LexstreamWidget) => void): void;
+}
+
+declare global {
+  interface Window {
+    /** The page's first widget; before the loader runs, an array of callbacks it will call. */
+    lexstream: LexstreamWidget | Array<(widget: LexstreamWidget) => void>;
+  }
+  interface HTMLElement {
+    /** On a widget's host element: that widget. */
+    lexstream?: LexstreamWidget;
+  }
+}
