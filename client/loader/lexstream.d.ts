@@ -1,8 +1,8 @@
 // Types of the Lexstream widget's JavaScript API (`client/loader/lexstream.js`), shipped beside
-// the loader. A page's own TypeScript can reference it:
+// the loader. Copy it into your site's sources, then:
 //
-//   /// <reference path="https://your-cdn.example/lexstream/lexstream.d.ts" />
-//   window.lexstream.open();
+//   import type { LexstreamWidget } from './lexstream';
+//   (window.lexstream = window.lexstream || []).push((chat: LexstreamWidget) => chat.open());
 
 /** What each of the widget's events carries (`on(name, listener)`'s first argument, and the
  * `detail` of the `lexstream:<name>` `CustomEvent` on the widget's host element). */
@@ -15,15 +15,17 @@ export interface LexstreamEvents {
   close: null;
   /** A question was asked (typed, a card button, or `send()`); `turn` names its answer. */
   question: { turn: string; text: string };
-  /** The final answer to `turn`, as the bot wrote it (its messages, a blank line between). */
+  /** The final answer to `turn`, as the bot wrote it (its messages' text, a blank line
+   * between; a card adds none). */
   answer: { turn: string; text: string };
   /** `turn`'s answer failed (the message the visitor reads), or the widget's code could not
    * be loaded (no `turn`). */
   error: { turn?: string; message: string };
 }
 
-/** One widget on the page. Calls made before the widget's code has loaded wait for it: `open`,
- * `toggle`, `send`, `newConversation` and `setSessionAttributes` fetch it. */
+/** One widget on the page. Calls made before the widget's code has loaded wait for it; `open`,
+ * `toggle` and `send` fetch it, while `setSessionAttributes` and `newConversation` are kept for
+ * when it comes (a page that sets its context on every view costs no download). */
 export interface LexstreamWidget {
   /** The widget's `data-id` (`""` for a page's only or first widget). */
   readonly id: string;
@@ -43,8 +45,9 @@ export interface LexstreamWidget {
   /** Starts a new conversation, as the panel's ↺ button does. */
   newConversation(): void;
   /** Sets Lex session attributes for the next questions of this conversation and of new ones
-   * (`null` removes one). They never override the widget's streaming attributes or what the
-   * server owns. Throws a `TypeError` unless every value is a string or `null`. */
+   * (`null` removes one), over the bot's own values; kept across a reload of the tab. They never
+   * set the widget's streaming attributes or what the server owns. Lex flow only. Throws a
+   * `TypeError` unless every value is a string or `null`. */
   setSessionAttributes(attributes: Record<string, string | null>): void;
   /** Calls `listener` with each `name` event's detail. */
   on<K extends keyof LexstreamEvents>(
@@ -53,7 +56,7 @@ export interface LexstreamWidget {
   ): void;
   /** Stops calling a listener given to `on`. */
   off<K extends keyof LexstreamEvents>(name: K, listener: (...args: never[]) => void): void;
-  /** The page's widget with `data-id` `id` (`""` or nothing: the first). */
+  /** The page's widget with `data-id` `id` (nothing: the page's first widget). */
   widget(id?: string): LexstreamWidget | undefined;
   /** Calls `callback` with this widget (what a queued `push` becomes once the loader runs). */
   push(callback: (widget: LexstreamWidget) => void): void;

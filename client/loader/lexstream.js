@@ -121,6 +121,7 @@ async function widgetConfig(widget) {
     return JSON.stringify(config);
   } catch (error) {
     console.error(`Lexstream config: ${error.message}`);
+    emit(widget, 'error', { message: `Lexstream config: ${error.message}` });
     return undefined;
   }
 }
@@ -133,6 +134,14 @@ function saved(widget, name) {
     return window.sessionStorage.getItem(storageKey(widget, name)) || '';
   } catch {
     return '';
+  }
+}
+
+function store(widget, name, value) {
+  try {
+    window.sessionStorage.setItem(storageKey(widget, name), value);
+  } catch {
+    // A full or disabled storage only costs keeping them across a reload.
   }
 }
 
@@ -199,18 +208,28 @@ const emit = (widget, name, detail) =>
 // asked by then), then runs the page's waiting commands.
 function mount(widget) {
   if (!widget.mounting) {
-    widget.mounting = Promise.all([loadCode(), widgetConfig(widget)]).then(
-      ([glue, config]) => {
+    widget.mounting = Promise.all([loadCode(), widgetConfig(widget)])
+      .then(([glue, config]) => {
         glue.attach(widget.host, config, widget.open);
         widget.attached = true;
-        for (const [name, argument] of widget.waiting.splice(0)) run(widget, name, argument);
         emit(widget, 'ready', { id: widget.id });
-      },
-      (error) => {
-        widget.mounting = null;
-        showFailure(widget, error);
-      },
-    );
+      })
+      .then(
+        () => {
+          // What the page set or asked while the code loaded.
+          if (widget.restart) run(widget, 'newConversation');
+          if (Object.keys(widget.attributes).length) {
+            widget.host.dispatchEvent(new CustomEvent(COMMAND_EVENT, {
+              detail: { name: 'setSessionAttributes', argument: JSON.stringify(widget.attributes) },
+            }));
+          }
+          for (const question of widget.questions.splice(0)) run(widget, 'send', question);
+        },
+        (error) => {
+          widget.mounting = null;
+          showFailure(widget, error);
+        },
+      );
   }
   return widget.mounting;
 }
@@ -248,24 +267,34 @@ function clearFailure(widget) {
   widget.button.removeAttribute('aria-describedby');
 }
 
-// Runs the page's command now, or when the widget is mounted (fetching it if the command needs
-// it: showing, or asking).
+// Runs the page's command now, or when the widget is mounted. Before that, only showing the
+// panel or asking a question fetches the code; a new conversation and session attributes are
+// kept for the mount (a page that sets its context on every view costs no download).
 function run(widget, name, argument) {
+  if (name === 'setSessionAttributes') {
+    // Kept for this tab's next page views too (the widget gets them all when it mounts).
+    Object.assign(widget.attributes, JSON.parse(argument));
+    store(widget, 'pageAttributes', JSON.stringify(widget.attributes));
+  }
   if (widget.attached) {
     widget.host.dispatchEvent(new CustomEvent(COMMAND_EVENT, { detail: { name, argument } }));
-  } else if (name === 'open' || name === 'toggle') {
+  } else if (name === 'open' || (name === 'toggle' && !widget.open)) {
     mountOpen(widget);
-  } else if (name === 'close' || name === 'minimize') {
+  } else if (name === 'close' || name === 'minimize' || name === 'toggle') {
     widget.open = false;
-  } else {
-    widget.waiting.push([name, argument]);
+  } else if (name === 'send') {
+    widget.questions.push(argument);
     mount(widget);
+  } else if (name === 'newConversation') {
+    widget.restart = true;
+    widget.questions.length = 0;
   }
 }
 
 // The page's handle on one widget (lexstream.d.ts).
 function widgetApi(widget) {
-  const listeners = new Map();
+  // Event name → the page's listener → what listens on the host for it.
+  const listeners = new Map(EVENTS.map((name) => [name, new Map()]));
   const eventName = (name) => {
     if (!EVENTS.includes(name)) {
       throw new TypeError(`Lexstream: no event called ${JSON.stringify(name)}; the widget's are ${EVENTS.join(', ')}`);
@@ -287,28 +316,45 @@ function widgetApi(widget) {
       run(widget, 'send', text);
     },
     setSessionAttributes(attributes) {
-      const wrong = !isObject(attributes)
-        ? 'an object'
-        : Object.entries(attributes).find(([, value]) => value !== null && typeof value !== 'string');
+      const wrong = isObject(attributes)
+        ? Object.entries(attributes).find(([, value]) => value !== null && typeof value !== 'string')
+        : ['attributes', attributes];
       if (wrong) {
-        const what = wrong === 'an object' ? 'an object' : `strings or null, not ${wrong[0]}: ${JSON.stringify(wrong[1])}`;
-        throw new TypeError(`Lexstream: setSessionAttributes() takes ${what} (Lex session attributes are strings)`);
+        throw new TypeError(`Lexstream: setSessionAttributes() takes an object of strings or null, not ${wrong[0]}: ${JSON.stringify(wrong[1])}`);
       }
       run(widget, 'setSessionAttributes', JSON.stringify(attributes));
     },
     on(name, listener) {
+      const type = eventName(name);
+      if (typeof listener !== 'function') throw new TypeError('Lexstream: on() takes a function');
+      const calls = listeners.get(name);
+      if (calls.has(listener)) return;
       const call = (event) => listener(event.detail, event);
-      listeners.set(listener, call);
-      widget.host.addEventListener(eventName(name), call);
+      calls.set(listener, call);
+      widget.host.addEventListener(type, call);
     },
     off(name, listener) {
-      const call = listeners.get(listener);
-      if (call) widget.host.removeEventListener(eventName(name), call);
+      const type = eventName(name);
+      const calls = listeners.get(name);
+      const call = calls.get(listener);
+      if (!call) return;
+      calls.delete(listener);
+      widget.host.removeEventListener(type, call);
     },
-    widget: (id) => byId.get(id || ''),
+    widget: (id) => (id ? byId.get(id) : widgets[0].api),
     // The queue form (`(window.lexstream = window.lexstream || []).push(fn)`) once loaded.
     push: (callback) => callback(widget.api),
   };
+}
+
+// A widget's id: its data-id (or the page JSON's "id"), which the widget's storage keys use
+// (client/src/config.rs checks the same rule); else none for the first, `widget-<n>` after.
+function widgetId(settings, index) {
+  const id = settings.id;
+  if (id === undefined) return index ? `widget-${index + 1}` : '';
+  if (typeof id === 'string' && /^[A-Za-z0-9_-]{1,40}$/.test(id)) return id;
+  console.error(`Lexstream config: \`id\` must be at most 40 letters, digits, - or _, not ${JSON.stringify(id)}`);
+  return `widget-${index + 1}`;
 }
 
 const byId = new Map();
@@ -316,12 +362,20 @@ const scripts = [...document.querySelectorAll("script[src$='lexstream.js']")];
 const widgets = scripts.map((script, index) => {
   const page = pageConfig(script);
   const settings = merge(page.config, tagConfig(script));
-  let id = typeof settings.id === 'string' ? settings.id : '';
+  let id = widgetId(settings, index);
   if (byId.has(id)) {
-    id = `widget-${index + 1}`;
-    console.error(`Lexstream: two widgets share an id; give each script tag its own data-id (this one is ${id})`);
+    console.error(`Lexstream: two widgets are called ${JSON.stringify(id)}; give each script tag its own data-id`);
+    for (let n = index + 1; byId.has(id); n += 1) id = `widget-${n}`;
   }
-  const widget = { script, settings, id, open: false, attached: false, mounting: null, waiting: [] };
+  const widget = {
+    script, settings, id, open: false, attached: false, mounting: null,
+    questions: [], attributes: {}, restart: false,
+  };
+  try {
+    widget.attributes = JSON.parse(saved(widget, 'pageAttributes') || '{}');
+  } catch {
+    // Unreadable: the page sets them again.
+  }
   createLauncher(widget);
   widget.api = widgetApi(widget);
   widget.host.lexstream = widget.api;
@@ -356,5 +410,11 @@ for (const widget of widgets) {
 if (widgets.length) {
   const queued = Array.isArray(window.lexstream) ? window.lexstream : [];
   window.lexstream = widgets[0].api;
-  for (const callback of queued) callback(widgets[0].api);
+  for (const callback of queued) {
+    try {
+      callback(widgets[0].api);
+    } catch (error) {
+      console.error('Lexstream: a function the page queued for the widget threw', error);
+    }
+  }
 }

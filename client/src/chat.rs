@@ -17,7 +17,7 @@ use crate::aws::cognito::{self, Visitor};
 use crate::aws::error::ServiceError;
 use crate::aws::lex::{self, Question};
 use crate::aws::now_epoch_seconds;
-use crate::config::WidgetConfig;
+use crate::config::{PageChanges, WidgetConfig};
 use crate::conversation::Conversation;
 use crate::debug_log;
 use crate::persistence;
@@ -49,11 +49,10 @@ impl Stream {
 struct Session {
     visitor: Option<Visitor>,
     socket: Option<Stream>,
-    /// The Lex session's attributes: those of the last answer, with the page's later changes.
+    /// The Lex session attributes of the last answer.
     session_attributes: BTreeMap<String, String>,
-    /// The page's context for every conversation: `lex.sessionAttributes`, changed by the JS
-    /// API's `setSessionAttributes`.
-    page_attributes: BTreeMap<String, String>,
+    /// The page's changes through the JS API, for every question from now on.
+    page_changes: PageChanges,
     conversation: u32,
     turns: u64,
     /// When to ask for pending turns again.
@@ -73,7 +72,7 @@ impl Session {
             visitor: None,
             socket: None,
             session_attributes: config.storage.load_session_attributes(),
-            page_attributes: config.session_attributes.clone(),
+            page_changes: PageChanges::new(),
             conversation: config.storage.load_conversation(),
             turns: 0,
             resume_plan: ResumePlan::default(),
@@ -187,27 +186,17 @@ impl Chat {
     }
 
     /// The page's context changes (the JS API's `setSessionAttributes`): each named attribute is
-    /// set, or removed when `None`, for this conversation from the next question on (over the
-    /// bot's last values) and for every new one.
+    /// set, or removed when `None`, for every question from the next on, in this conversation
+    /// and new ones, over the bot's values. (The loader keeps them across a reload and hands them
+    /// over when the widget mounts.)
     pub(crate) fn set_page_attributes(self, changes: Vec<(String, Option<String>)>) {
-        let storage = self.config().storage;
         self.update_session((), |session| {
             for (name, value) in changes {
-                for attributes in [&mut session.page_attributes, &mut session.session_attributes] {
-                    match &value {
-                        Some(value) => {
-                            attributes.insert(name.clone(), value.clone());
-                        }
-                        // Rebuilt rather than `remove`d: B-tree removal would add ~2 KB of gzip.
-                        None => {
-                            let kept =
-                                std::mem::take(attributes).into_iter().filter(|(kept, _)| *kept != name);
-                            attributes.extend(kept);
-                        }
-                    }
+                match session.page_changes.iter_mut().find(|(changed, _)| *changed == name) {
+                    Some(change) => change.1 = value,
+                    None => session.page_changes.push((name, value)),
                 }
             }
-            storage.save_session_attributes(&session.session_attributes);
         });
     }
 
@@ -506,10 +495,11 @@ impl Chat {
             let answer = chat_api::ask(config, &appsync.chat_endpoint, &visitor, user, text, turn).await?;
             return Ok((Vec::from([Message::text(MessageContentType::CustomPayload, answer.text)]), None));
         }
-        let (page, saved) = self.with_session(Default::default(), |session| {
-            (session.page_attributes.clone(), session.session_attributes.clone())
+        let (saved, changes) = self.with_session(Default::default(), |session| {
+            (session.session_attributes.clone(), session.page_changes.clone())
         });
-        let session_attributes = persistence::without_server_owned(config.question_attributes(&page, &saved));
+        let session_attributes =
+            persistence::without_server_owned(config.question_attributes(&saved, &changes));
         let request_attributes = BTreeMap::from([(ATTR_STREAMING_TURN_ID.to_owned(), turn.to_owned())]);
         let question =
             Question { session_id: self.session_id(&visitor), text, session_attributes, request_attributes };

@@ -4,6 +4,15 @@
 use std::collections::BTreeMap;
 
 use lexstream_protocol::lex::{ATTR_STREAMING_ENDPOINT, ATTR_STREAMING_TABLE, streaming_endpoint};
+
+/// The attributes only the widget sets (from its own config): what makes a fulfillment stream,
+/// and where.
+const STREAMING_ATTRIBUTES: [&str; 2] = [ATTR_STREAMING_ENDPOINT, ATTR_STREAMING_TABLE];
+
+/// The page's changes to the session attributes through the JS API (`setSessionAttributes`):
+/// each name set to a value, or removed (`None`); one entry per name. A list, not a map: a
+/// second map type would add its own B-tree code to the widget (~6 KB gzip).
+pub type PageChanges = Vec<(String, Option<String>)>;
 use lexstream_protocol::render::policy::ImageOrigins;
 use serde_json::Value;
 
@@ -362,16 +371,28 @@ fn widget_id(config: &Value) -> Result<Option<String>, ConfigError> {
 
 impl WidgetConfig {
     /// The session attributes a question carries, before the server-owned ones are taken out:
-    /// the page's (`page`: `lex.sessionAttributes` as the JS API left them), then those of the
-    /// last answer (`saved`: the bot's values win), then the streaming attributes (nothing
-    /// overrides them).
+    /// the page's `lex.sessionAttributes`, then those of the last answer (`saved`: the bot's
+    /// values win), then the page's changes through the JS API (`changes`: each set, or removed
+    /// with `None`; they win over the bot's), then the streaming attributes (only the widget's
+    /// own: a page's or a bot's `streamingEndpoint` never goes through, streaming or not).
     pub fn question_attributes(
         &self,
-        page: &BTreeMap<String, String>,
         saved: &BTreeMap<String, String>,
+        changes: &PageChanges,
     ) -> BTreeMap<String, String> {
-        let mut attributes = page.clone();
-        attributes.extend(saved.iter().map(|(name, value)| (name.clone(), value.clone())));
+        let mut merged = self.session_attributes.clone();
+        merged.extend(saved.iter().map(|(name, value)| (name.clone(), value.clone())));
+        let kept = |name: &String| !STREAMING_ATTRIBUTES.contains(&name.as_str());
+        // Rebuilt rather than `remove`d: B-tree removal would add ~2 KB of gzip to the widget.
+        let mut attributes = BTreeMap::new();
+        let changed = |name: &String| changes.iter().any(|(changed, _)| changed == name);
+        attributes.extend(merged.into_iter().filter(|(name, _)| kept(name) && !changed(name)));
+        attributes.extend(
+            changes
+                .iter()
+                .filter(|(name, _)| kept(name))
+                .filter_map(|(name, value)| Some((name.clone(), value.clone()?))),
+        );
         self.with_streaming_attributes(attributes)
     }
 
@@ -425,20 +446,20 @@ mod tests {
     #[test]
     fn the_streaming_endpoint_attribute_is_the_https_form_of_the_stage_as_the_lex_web_ui_sends_it() {
         let config = WidgetConfig::from_json(&lex_web_ui_config(), "https://shop.example").unwrap();
-        let attributes = config.question_attributes(&config.session_attributes, &BTreeMap::new());
+        let attributes = config.question_attributes(&BTreeMap::new(), &Vec::new());
         assert_eq!(attributes["streamingEndpoint"], "https://abc.execute-api.us-east-1.amazonaws.com/Prod");
         assert_eq!(attributes["streamingDynamoDbTable"], "streaming-table");
         let mut local = lex_web_ui_config();
         local["lex"]["streamingWebSocketEndpoint"] = "/Prod".into();
         let config = WidgetConfig::from_json(&local, "http://127.0.0.1:8080").unwrap();
         assert_eq!(
-            config.question_attributes(&config.session_attributes, &BTreeMap::new())["streamingEndpoint"],
+            config.question_attributes(&BTreeMap::new(), &Vec::new())["streamingEndpoint"],
             "http://127.0.0.1:8080/Prod"
         );
         let mut off = lex_web_ui_config();
         off["lex"]["allowStreamingResponses"] = false.into();
         let config = WidgetConfig::from_json(&off, "https://shop.example").unwrap();
-        assert!(config.question_attributes(&config.session_attributes, &BTreeMap::new()).is_empty());
+        assert!(config.question_attributes(&BTreeMap::new(), &Vec::new()).is_empty());
     }
 
     #[test]
@@ -464,6 +485,32 @@ mod tests {
     }
 
     #[test]
+    fn the_pages_changes_win_over_the_bot_and_never_set_the_streaming_attributes() {
+        let mut json = lex_web_ui_config();
+        json["lex"]["sessionAttributes"] = json!({ "productId": "sku-1", "page": "product" });
+        let config = WidgetConfig::from_json(&json, "https://shop.example").unwrap();
+        let saved = BTreeMap::from([("productId".to_owned(), "sku-1".to_owned())]);
+        let changes = PageChanges::from([
+            ("productId".to_owned(), Some("sku-2".to_owned())),
+            ("page".to_owned(), None),
+            ("streamingEndpoint".to_owned(), Some("https://evil.example".to_owned())),
+        ]);
+        let attributes = config.question_attributes(&saved, &changes);
+        assert_eq!(attributes["productId"], "sku-2", "the page's later value wins over the echoed one");
+        assert!(!attributes.contains_key("page"), "removed: {attributes:?}");
+        assert_eq!(attributes["streamingEndpoint"], "https://abc.execute-api.us-east-1.amazonaws.com/Prod");
+        json["lex"]["allowStreamingResponses"] = false.into();
+        let config = WidgetConfig::from_json(&json, "https://shop.example").unwrap();
+        let saved = BTreeMap::from([("streamingDynamoDbTable".to_owned(), "other".to_owned())]);
+        let attributes = config.question_attributes(&saved, &changes);
+        assert!(
+            !attributes.contains_key("streamingEndpoint")
+                && !attributes.contains_key("streamingDynamoDbTable"),
+            "not streaming: no streaming attribute from anyone: {attributes:?}"
+        );
+    }
+
+    #[test]
     fn a_named_widget_keeps_its_own_storage_and_a_bad_name_names_its_key() {
         let config = WidgetConfig::from_json(&lex_web_ui_config(), "").unwrap();
         assert_eq!(config.storage.key("open"), "lexstream.open");
@@ -483,12 +530,12 @@ mod tests {
             json!({ "productId": "sku-42", "plan": "trial", "streamingEndpoint": "https://evil.example" });
         let config = WidgetConfig::from_json(&json, "https://shop.example").unwrap();
         assert_eq!(config.session_attributes["productId"], "sku-42");
-        let first = config.question_attributes(&config.session_attributes, &BTreeMap::new());
+        let first = config.question_attributes(&BTreeMap::new(), &Vec::new());
         assert_eq!((first["productId"].as_str(), first["plan"].as_str()), ("sku-42", "trial"));
         assert_eq!(first["streamingEndpoint"], "https://abc.execute-api.us-east-1.amazonaws.com/Prod");
         // The bot's value from the last answer wins over the page's initial one.
         let saved = BTreeMap::from([("plan".to_owned(), "pro".to_owned())]);
-        assert_eq!(config.question_attributes(&config.session_attributes, &saved)["plan"], "pro");
+        assert_eq!(config.question_attributes(&saved, &Vec::new())["plan"], "pro");
         assert!(WidgetConfig::from_json(&lex_web_ui_config(), "").unwrap().session_attributes.is_empty());
     }
 

@@ -55,10 +55,10 @@ impl WidgetOptions {
     /// reported once on the console, naming the key, and the widget shows it cannot chat.
     fn from_loader(config: Option<&str>, open: bool) -> Self {
         let origin = web_sys::window().and_then(|window| window.location().origin().ok()).unwrap_or_default();
+        // The loader's own `JSON.stringify`: it parses.
         let parsed = config.map(|text| {
-            serde_json::from_str(text)
-                .map_err(|e| format!("Lexstream config: not valid JSON: {e}"))
-                .and_then(|json| WidgetConfig::from_json(&json, &origin).map_err(|e| e.to_string()))
+            let json = serde_json::from_str(text).unwrap_or_default();
+            WidgetConfig::from_json(&json, &origin).map_err(|e| e.to_string())
         });
         match parsed {
             Some(Ok(config)) => Self {

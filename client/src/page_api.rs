@@ -97,13 +97,16 @@ impl PageLink {
 
 /// Tells the page about each question (`question`: `{ turn, text }`) and how it ended (`answer`:
 /// `{ turn, text }`, or `error`: `{ turn, message }`) as the transcript changes. What the
-/// transcript held when the widget mounted (restored after a reload) was told before.
-pub fn report_turns(transcript: RwSignal<Transcript>, events: PageLink) {
+/// transcript held when the widget mounted (restored after a reload) was told before. The events
+/// go out after the transcript is read: a page listener may call the API (a new conversation
+/// changes the transcript) at once.
+pub fn report_turns(transcript: RwSignal<Transcript>, page: PageLink) {
     // Each turn told of, and whether its end was; kept in the closure (an effect returning `()`
     // adds no code for another effect type).
     let mut told: Vec<(String, bool)> = Vec::new();
     let mut first_run = true;
     Effect::new(move |_| {
+        let mut events = Vec::new();
         transcript.with(|t| {
             let mut question = None;
             for entry in t.entries() {
@@ -116,20 +119,18 @@ pub fn report_turns(transcript: RwSignal<Transcript>, events: PageLink) {
                 };
                 let ended = matches!(reply, Reply::Final { .. } | Reply::Failed { .. });
                 let known = told.iter().position(|(told_turn, _)| told_turn == turn);
-                if !first_run {
-                    if let (None, Some(text)) = (known, question) {
-                        events.emit("question", &json!({ "turn": turn, "text": text }));
-                    }
-                    if ended && known.is_none_or(|index| !told[index].1) {
-                        match reply {
-                            Reply::Final { text, .. } => {
-                                events.emit("answer", &json!({ "turn": turn, "text": text }));
-                            }
-                            Reply::Failed { message, .. } => {
-                                events.emit("error", &json!({ "turn": turn, "message": message }));
-                            }
-                            _ => {}
+                if let (None, Some(text), false) = (known, question, first_run) {
+                    events.push(("question", json!({ "turn": turn, "text": text })));
+                }
+                if ended && !first_run && known.is_none_or(|index| !told[index].1) {
+                    match reply {
+                        Reply::Final { text, .. } => {
+                            events.push(("answer", json!({ "turn": turn, "text": text })));
                         }
+                        Reply::Failed { message, .. } => {
+                            events.push(("error", json!({ "turn": turn, "message": message })));
+                        }
+                        _ => {}
                     }
                 }
                 match known {
@@ -140,6 +141,9 @@ pub fn report_turns(transcript: RwSignal<Transcript>, events: PageLink) {
             }
         });
         first_run = false;
+        for (name, detail) in events {
+            page.emit(name, &detail);
+        }
     });
 }
 

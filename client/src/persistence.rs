@@ -1,6 +1,8 @@
 //! What the widget keeps in the tab's `sessionStorage` so a reload continues the conversation:
 //! the transcript (a reply under way with its text so far), the Lex session attributes, which
-//! conversation this is, the visitor's identity and whether the panel is open.
+//! conversation this is, the visitor's identity and whether the panel is open. (The page's
+//! changes to the session attributes are the loader's to keep: it hands them over when the
+//! widget mounts.)
 
 mod json;
 

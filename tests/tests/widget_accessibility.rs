@@ -115,7 +115,9 @@ async fn assert_accessible(browser: &Browser, state: &str) -> anyhow::Result<()>
     if let Some(error) = results.get("error") {
         bail!("axe-core could not audit the widget ({state}): {error}");
     }
-    let violations = results["violations"].as_array().cloned().unwrap_or_default();
+    let Some(violations) = results["violations"].as_array() else {
+        bail!("axe-core's results ({state}) have no violations list: {results}");
+    };
     ensure!(
         violations.is_empty(),
         "axe-core found {} violation(s) in the widget ({state}):\n{}",

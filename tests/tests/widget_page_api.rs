@@ -83,6 +83,9 @@ async fn page_code_opens_asks_and_hears_back_before_and_after_the_widget_loads()
              document.addEventListener('lexstream:answer', (event) => bubbled.push(event.detail.text));",
         )
         .await?;
+        // Context set on every page view costs no download: it is kept for when the code comes.
+        page.run_script("lexstream.setSessionAttributes({ plan: 'trial' });").await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(page.run_script(WASM_FETCHED).await?, Value::Bool(false), "nothing heavy before the click");
 
         // The page's button: setSessionAttributes, open and send, all before the code is there.
@@ -102,18 +105,30 @@ async fn page_code_opens_asks_and_hears_back_before_and_after_the_widget_loads()
         assert_eq!(answer["text"], "You asked: Tell me about this product");
         assert_eq!(answer["turn"], question["turn"], "the answer names its question's turn");
         assert_eq!(page.run_script("return bubbled;").await?, json!(["You asked: Tell me about this product"]));
-        let answer_shown = page.wait_for_answer("You asked: Tell me about this product", TIMEOUT).await?;
-        assert!(answer_shown.final_text.contains("You asked"));
+        page.wait_for_answer("You asked: Tell me about this product", TIMEOUT).await?;
         {
             let seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
             let (_, attributes) = &seen[0];
             assert_eq!(attributes["productId"], "trail-42", "{attributes}");
+            assert_eq!(attributes["plan"], "trial", "set before the code loaded: {attributes}");
             assert_eq!(attributes["page"], "product", "the config's lex.sessionAttributes too: {attributes}");
         }
 
         // Once loaded, calls run at once: a changed context (one removed) reaches the next question.
+        // A listener given twice is called once, and off() removes it; a listener may call the
+        // API at once (here: start over when the answer comes).
         page.run_script(
-            "lexstream.setSessionAttributes({ productId: null, plan: 'pro' });
+            "window.counted = 0;
+             const count = () => { counted += 1; };
+             lexstream.on('answer', count);
+             lexstream.on('answer', count);
+             lexstream.on('error', count);
+             lexstream.off('answer', count);
+             lexstream.on('answer', function startOver() {
+               lexstream.off('answer', startOver);
+               lexstream.newConversation();
+             });
+             lexstream.setSessionAttributes({ productId: null, plan: 'pro' });
              lexstream.send('Is it on my plan?');",
         )
         .await?;
@@ -125,6 +140,10 @@ async fn page_code_opens_asks_and_hears_back_before_and_after_the_widget_loads()
             assert_eq!(attributes["plan"], "pro", "{attributes}");
             assert!(attributes.get("productId").is_none(), "removed with null: {attributes}");
         }
+        assert_eq!(page.run_script("return counted;").await?, json!(0), "off() removed the answer listener");
+        page.wait_gone("visitor-message", TIMEOUT).await?;
+        page.run_script("lexstream.send('Still there?');").await?;
+        wait_for_script(&page, "return bubbled.length === 3;", "an answer after the listener started over").await?;
 
         // A wrong argument throws at the call, saying what fits.
         let refusals = page
