@@ -95,12 +95,17 @@ impl PageLink {
     }
 }
 
-/// Tells the page about each question (`question`: `{ turn, text }`) and how it ended (`answer`:
-/// `{ turn, text }`, or `error`: `{ turn, message }`) as the transcript changes. What the
-/// transcript held when the widget mounted (restored after a reload) was told before. The events
-/// go out after the transcript is read: a page listener may call the API (a new conversation
-/// changes the transcript) at once.
-pub fn report_turns(transcript: RwSignal<Transcript>, page: PageLink) {
+/// Follows the transcript's turns: calls `ended` when a reply ends (final or failed), and tells
+/// the page (when there is one) about each question (`question`: `{ turn, text }`) and how it
+/// ended (`answer`: `{ turn, text }`, or `error`: `{ turn, message }`). What the transcript held
+/// when the widget mounted (restored after a reload) was told before. The events go out after
+/// the transcript is read: a page listener may call the API (a new conversation changes the
+/// transcript) at once.
+pub fn follow_turns(
+    transcript: RwSignal<Transcript>,
+    page: Option<PageLink>,
+    mut ended: impl FnMut() + 'static,
+) {
     // Each turn told of, and whether its end was; kept in the closure (an effect returning `()`
     // adds no code for another effect type).
     let mut told: Vec<(String, bool)> = Vec::new();
@@ -142,7 +147,12 @@ pub fn report_turns(transcript: RwSignal<Transcript>, page: PageLink) {
         });
         first_run = false;
         for (name, detail) in events {
-            page.emit(name, &detail);
+            if name != "question" {
+                ended();
+            }
+            if let Some(page) = &page {
+                page.emit(name, &detail);
+            }
         }
     });
 }

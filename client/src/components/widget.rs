@@ -9,8 +9,8 @@ use super::{ChatPanel, Launcher};
 use crate::chat::{initial_transcript, use_chat};
 use crate::config::WidgetConfig;
 use crate::conversation::Conversation;
-use crate::page_api::{Command, PageLink, report_turns};
-use crate::transcript::{Entry, Reply, Transcript};
+use crate::page_api::{Command, PageLink, follow_turns};
+use crate::transcript::Transcript;
 
 /// The widget root. Owns the open/closed state and the conversation, and returns focus to the
 /// launcher when the panel hides. Minimizing keeps the stream open (an answer under way goes on,
@@ -62,7 +62,8 @@ pub fn Widget(
         }
         minimize();
     };
-    let unread = unread_replies(open, transcript);
+    // Whether a reply finished while the panel was hidden (cleared when it opens).
+    let unread = RwSignal::new(false);
     let debug = config.as_ref().filter(|config| config.debug).map(|_| crate::debug_log::enable());
     let on_new_conversation = chat.map(|chat| {
         let greeting = greeting.clone();
@@ -89,8 +90,12 @@ pub fn Widget(
             // Without a config the widget cannot chat; the console said why when it mounted.
             _ => {}
         });
-        report_turns(transcript, page.clone());
     }
+    follow_turns(transcript, page.clone(), move || {
+        if !open.get_untracked() {
+            unread.set(true);
+        }
+    });
     let page_for_open = page.clone();
     // Its state lives in the closure: an effect returning `()`, as the others do, adds no code
     // for another effect type (~0.5 KB gzip).
@@ -103,6 +108,9 @@ pub fn Widget(
             page.emit(if is_open { "open" } else { "close" }, &serde_json::Value::Null);
         }
         was_open = is_open;
+        if is_open {
+            unread.set(false);
+        }
         // The visitor is about to ask: sign in and open the stream now, not after Enter.
         if let (true, Some(chat)) = (is_open, chat) {
             leptos::task::spawn_local(chat.prepare());
@@ -128,27 +136,6 @@ pub fn Widget(
             <Launcher open=open unread=unread node_ref=launcher_ref strings=strings />
         </div>
     }
-}
-
-/// Whether a reply finished while the panel was hidden (cleared when it opens).
-fn unread_replies(open: RwSignal<bool>, transcript: RwSignal<Transcript>) -> Signal<bool> {
-    let finished = Memo::new(move |_| {
-        transcript.with(|t| {
-            t.entries()
-                .iter()
-                .filter(|entry| {
-                    matches!(entry, Entry::Bot { reply: Reply::Final { .. } | Reply::Failed { .. }, .. })
-                })
-                .count()
-        })
-    });
-    let seen = RwSignal::new(finished.get_untracked());
-    Effect::new(move |_| {
-        if open.get() {
-            seen.set(finished.get());
-        }
-    });
-    Signal::derive(move || !open.get() && finished.get() > seen.get())
 }
 
 /// Whether keyboard focus is inside the widget holding `element` (its shadow root).
