@@ -1,5 +1,6 @@
 //! Error responses shaped as AWS's JSON services send them: status, `x-amzn-ErrorType`, and
-//! `{"message": …}` — the SDKs pick the error from the header, never from the status alone.
+//! `{"__type": …, "message": …}` — the SDKs pick the error from the header or the body's
+//! `__type`, never from the status alone.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -24,7 +25,9 @@ impl AwsError {
 
 impl IntoResponse for AwsError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "message": self.message }).to_string();
+        // The type in the body too, as AWS's JSON 1.x services send it: botocore reads only the
+        // body's `__type` for them (without it boto3 sees the status code as the error code).
+        let body = serde_json::json!({ "__type": self.error_type, "message": self.message }).to_string();
         let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -1,5 +1,9 @@
 //! Cognito identity emulation: `GetId` and `GetCredentialsForIdentity` (AWS JSON 1.1, chosen by
-//! `X-Amz-Target`), for unauthenticated identities, as the widget uses them.
+//! `X-Amz-Target`), for unauthenticated identities and for visitors signed in with the devstack's
+//! OpenID Connect provider (`Logins`, `crate::oidc`): a signed-in visitor gets the same identity
+//! every time, and its credentials only with a valid token of theirs.
+
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -10,6 +14,7 @@ use serde::Deserialize;
 
 use crate::aws_error::AwsError;
 use crate::identities::Identities;
+use crate::oidc::PROVIDER_NAME;
 
 /// The `X-Amz-Target` prefix of Cognito identity operations.
 const TARGET_PREFIX: &str = "AWSCognitoIdentityService.";
@@ -18,16 +23,44 @@ const TARGET_PREFIX: &str = "AWSCognitoIdentityService.";
 #[serde(rename_all = "PascalCase")]
 struct GetIdRequest {
     identity_pool_id: String,
+    #[serde(default)]
+    logins: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct GetCredentialsRequest {
     identity_id: String,
+    #[serde(default)]
+    logins: BTreeMap<String, String>,
 }
 
 fn invalid(message: impl Into<String>) -> AwsError {
     AwsError::new(StatusCode::BAD_REQUEST, "InvalidParameterException", message)
+}
+
+fn not_authorized(message: impl Into<String>) -> AwsError {
+    AwsError::new(StatusCode::BAD_REQUEST, "NotAuthorizedException", message)
+}
+
+/// The signed-in visitor `logins` names: `(provider, subject)`; `None` when there are no logins.
+fn signed_in(
+    logins: &BTreeMap<String, String>,
+    identities: &Identities,
+    now: i64,
+) -> Result<Option<(String, String)>, AwsError> {
+    let Some((provider, token)) = logins.iter().next() else { return Ok(None) };
+    if logins.len() > 1 || provider != PROVIDER_NAME {
+        return Err(invalid(format!(
+            "the devstack's identity pools know one login provider, {PROVIDER_NAME}, not {:?}",
+            logins.keys().collect::<Vec<_>>()
+        )));
+    }
+    let subject = identities
+        .oidc()
+        .verify(token, now)
+        .map_err(|refused| not_authorized(format!("Invalid login token. {refused}")))?;
+    Ok(Some((provider.clone(), subject)))
 }
 
 /// Whether a pool id looks like Cognito's `region:guid`.
@@ -58,7 +91,7 @@ pub(crate) fn handle(
     let target = headers.get("x-amz-target")?.to_str().ok()?;
     let operation = target.strip_prefix(TARGET_PREFIX)?;
     let response = match operation {
-        "GetId" => get_id(body, identities),
+        "GetId" => get_id(body, identities, now),
         "GetCredentialsForIdentity" => get_credentials(body, identities, now),
         other => Err(AwsError::new(
             StatusCode::BAD_REQUEST,
@@ -69,7 +102,7 @@ pub(crate) fn handle(
     Some(response.unwrap_or_else(IntoResponse::into_response))
 }
 
-fn get_id(body: &Bytes, identities: &Identities) -> Result<Response, AwsError> {
+fn get_id(body: &Bytes, identities: &Identities, now: i64) -> Result<Response, AwsError> {
     let request: GetIdRequest =
         serde_json::from_slice(body).map_err(|e| invalid(format!("GetId needs IdentityPoolId: {e}")))?;
     if !is_pool_id(&request.identity_pool_id) {
@@ -78,15 +111,28 @@ fn get_id(body: &Bytes, identities: &Identities) -> Result<Response, AwsError> {
             request.identity_pool_id
         )));
     }
-    let identity_id = identities.create_identity(&request.identity_pool_id);
+    let identity_id = match signed_in(&request.logins, identities, now)? {
+        Some((provider, subject)) => {
+            identities.identity_for_login(&request.identity_pool_id, &provider, &subject)
+        }
+        None => identities.create_identity(&request.identity_pool_id),
+    };
     // An unauthenticated identity id is a bearer secret (it alone gets credentials): logged hashed.
-    tracing::info!(identity_hash = %hashed(&identity_id), pool = %request.identity_pool_id, "Cognito identity created");
+    tracing::info!(identity_hash = %hashed(&identity_id), pool = %request.identity_pool_id, "Cognito identity");
     Ok(amz_json(serde_json::json!({ "IdentityId": identity_id })))
 }
 
 fn get_credentials(body: &Bytes, identities: &Identities, now: i64) -> Result<Response, AwsError> {
     let request: GetCredentialsRequest = serde_json::from_slice(body)
         .map_err(|e| invalid(format!("GetCredentialsForIdentity needs IdentityId: {e}")))?;
+    // A signed-in visitor's identity gets credentials only with a valid token of theirs.
+    if let Some(login) = identities.login_of(&request.identity_id)
+        && signed_in(&request.logins, identities, now)? != Some(login)
+    {
+        return Err(not_authorized(
+            "Logins don't match. Please include at least one valid login for this identity or identity pool.",
+        ));
+    }
     let issued = identities.issue_credentials(&request.identity_id, now).ok_or_else(|| {
         AwsError::new(
             StatusCode::BAD_REQUEST,

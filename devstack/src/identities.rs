@@ -45,6 +45,10 @@ pub struct IssuedCredentials {
 struct Registry {
     /// Identity id → identity pool id.
     identities: HashMap<String, String>,
+    /// Identity id → the provider and subject of a signed-in visitor's identity.
+    logins: HashMap<String, (String, String)>,
+    /// (pool, provider, subject) → the identity of that signed-in visitor in that pool.
+    identity_by_login: HashMap<(String, String, String), String>,
     /// Access key id → what it is.
     keys: HashMap<String, Arc<KnownKey>>,
     /// Access key id → the signing keys derived from its secret, by date and scope.
@@ -68,11 +72,12 @@ const SIGNING_KEYS_PER_ACCESS_KEY: usize = 8;
 #[derive(Debug, Clone)]
 pub struct Identities {
     registry: Arc<Mutex<Registry>>,
+    oidc: Arc<crate::oidc::OidcProvider>,
 }
 
 impl Default for Identities {
     fn default() -> Self {
-        let identities = Self { registry: Arc::default() };
+        let identities = Self { registry: Arc::default(), oidc: Arc::default() };
         identities.registry().keys.insert(
             SERVICE_ACCESS_KEY.to_owned(),
             Arc::new(KnownKey {
@@ -112,6 +117,31 @@ impl Identities {
         let identity_id = format!("{region}:{}", uuid::Uuid::new_v4());
         self.registry().identities.insert(identity_id.clone(), pool_id.to_owned());
         identity_id
+    }
+
+    /// The identity of the visitor `subject` signed in with `provider`, in `pool_id`: the same on
+    /// every call (every device), created on the first.
+    pub fn identity_for_login(&self, pool_id: &str, provider: &str, subject: &str) -> String {
+        let login = (pool_id.to_owned(), provider.to_owned(), subject.to_owned());
+        if let Some(identity_id) = self.registry().identity_by_login.get(&login) {
+            return identity_id.clone();
+        }
+        let identity_id = self.create_identity(pool_id);
+        let mut registry = self.registry();
+        registry.logins.insert(identity_id.clone(), (provider.to_owned(), subject.to_owned()));
+        registry.identity_by_login.insert(login, identity_id.clone());
+        identity_id
+    }
+
+    /// The provider and subject of a signed-in visitor's identity; `None` for an
+    /// unauthenticated one.
+    pub fn login_of(&self, identity_id: &str) -> Option<(String, String)> {
+        self.registry().logins.get(identity_id).cloned()
+    }
+
+    /// The devstack's OpenID Connect provider.
+    pub fn oidc(&self) -> &crate::oidc::OidcProvider {
+        &self.oidc
     }
 
     /// Whether `identity_id` was created here.

@@ -36,6 +36,7 @@ pub mod identities;
 pub mod lambda_host;
 pub mod lambda_settings;
 pub mod lex;
+pub mod oidc;
 mod static_files;
 mod time_format;
 
@@ -114,7 +115,12 @@ fn router(
     };
     let admin = Router::new()
         .route("/_devstack/faults", get(faults::get_faults).post(faults::set_faults))
-        .with_state(state.faults.clone());
+        .with_state(state.faults.clone())
+        .merge(
+            Router::new()
+                .route("/_devstack/oidc/token", post(oidc::issue_token))
+                .with_state(state.identities.clone()),
+        );
     let identities = state.identities.clone();
     let dynamodb_api = dynamodb::DynamoDbApi {
         auth: config.auth,

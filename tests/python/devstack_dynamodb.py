@@ -12,7 +12,8 @@ import json
 import sys
 
 import boto3
-from botocore.exceptions import ClientError
+
+from aws_errors import error_code
 
 # The devstack's service credentials (lexstream_lambda_core::aws::local_sdk_config).
 SERVICE_KEY = ("lexstream-local", "lexstream-local-secret")
@@ -23,15 +24,6 @@ def session(key_id, secret):
     return boto3.session.Session(
         region_name="us-east-1", aws_access_key_id=key_id, aws_secret_access_key=secret
     )
-
-
-def error_code(call):
-    """The DynamoDB error code `call` fails with, or "no error"."""
-    try:
-        call()
-    except ClientError as error:
-        return error.response["Error"]["Code"]
-    return "no error"
 
 
 def main(endpoint, table_name, session_id):
