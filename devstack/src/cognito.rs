@@ -111,14 +111,21 @@ fn get_id(body: &Bytes, identities: &Identities, now: i64) -> Result<Response, A
             request.identity_pool_id
         )));
     }
+    // An identity id is a bearer secret for an unauthenticated visitor (it alone gets
+    // credentials): logged hashed.
+    let pool = &request.identity_pool_id;
     let identity_id = match signed_in(&request.logins, identities, now)? {
         Some((provider, subject)) => {
-            identities.identity_for_login(&request.identity_pool_id, &provider, &subject)
+            let identity_id = identities.identity_for_login(pool, &provider, &subject);
+            tracing::info!(identity_hash = %hashed(&identity_id), %pool, "Cognito identity of a signed-in visitor");
+            identity_id
         }
-        None => identities.create_identity(&request.identity_pool_id),
+        None => {
+            let identity_id = identities.create_identity(pool);
+            tracing::info!(identity_hash = %hashed(&identity_id), %pool, "Cognito identity created");
+            identity_id
+        }
     };
-    // An unauthenticated identity id is a bearer secret (it alone gets credentials): logged hashed.
-    tracing::info!(identity_hash = %hashed(&identity_id), pool = %request.identity_pool_id, "Cognito identity");
     Ok(amz_json(serde_json::json!({ "IdentityId": identity_id })))
 }
 
