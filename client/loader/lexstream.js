@@ -358,7 +358,11 @@ function widgetId(settings, index) {
 }
 
 const byId = new Map();
-const scripts = [...document.querySelectorAll("script[src$='lexstream.js']")];
+// This file's own tags (with any query string the page added), not another copy's; if the file
+// came through a redirect, every tag naming a lexstream.js.
+const tags = [...document.querySelectorAll('script[src]')];
+const ours = tags.filter((tag) => tag.src === import.meta.url);
+const scripts = ours.length ? ours : tags.filter((tag) => /\/lexstream\.js(\?|#|$)/.test(tag.src));
 const widgets = scripts.map((script, index) => {
   const page = pageConfig(script);
   const settings = merge(page.config, tagConfig(script));

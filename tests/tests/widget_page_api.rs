@@ -174,7 +174,8 @@ async fn page_code_opens_asks_and_hears_back_before_and_after_the_widget_loads()
 }
 
 /// A page with two widgets (two desks' settings on one bot): "sales" on the left and "support"
-/// on the right, sharing the page's JSON config, the widget's files from the devstack's origin.
+/// on the right, sharing the page's JSON config, the widget's files from the devstack's origin
+/// (the loader with a query string, as a site busting its cache would include it).
 fn two_widget_page(widget_origin: &str) -> String {
     let config = devstack_widget_config(widget_origin);
     format!(
@@ -184,8 +185,8 @@ fn two_widget_page(widget_origin: &str) -> String {
 <meta charset="utf-8">
 <title>Two desks</title>
 <script type="application/json" id="lexstream-config">{config}</script>
-<script type="module" src="{widget_origin}/lexstream.js" data-id="sales" data-title="Sales" data-position="left"></script>
-<script type="module" src="{widget_origin}/lexstream.js" data-id="support" data-title="Support"></script>
+<script type="module" src="{widget_origin}/lexstream.js?v=7" data-id="sales" data-title="Sales" data-position="left"></script>
+<script type="module" src="{widget_origin}/lexstream.js?v=7" data-id="support" data-title="Support"></script>
 </head>
 <body><h1>Two desks</h1></body>
 </html>"#
