@@ -78,17 +78,12 @@ impl Strings {
     }
 }
 
-/// The names `ui.strings` takes.
-pub fn string_names() -> impl Iterator<Item = &'static str> {
-    NAMES.iter().copied()
-}
-
 impl Strings {
     /// The English texts with those of the page's `ui.strings` (an object of strings).
     ///
     /// # Errors
     /// `ui.strings` is not an object, a value is not a string, or a name is not one of
-    /// [`string_names`].
+    /// the widget's text names.
     pub fn from_json(config: &Value) -> Result<Self, ConfigError> {
         let replacements = crate::config::string_map(config, KEY)?;
         if replacements.is_empty() {
@@ -135,7 +130,7 @@ mod tests {
     #[test]
     fn every_name_can_be_replaced() {
         let all: serde_json::Map<String, Value> =
-            string_names().map(|name| (name.to_owned(), json!(format!("x-{name}")))).collect();
+            NAMES.iter().map(|name| ((*name).to_owned(), json!(format!("x-{name}")))).collect();
         let strings = Strings::from_json(&json!({ "ui": { "strings": all } })).unwrap();
         assert_eq!(strings.get(Text::OpenChat), "x-openChat");
         assert_eq!(strings.get(Text::Refused), "x-refused");

@@ -16,7 +16,7 @@ use web_sys::HtmlElement;
 
 mod common;
 
-use common::tick;
+use common::{focused_test_id, tick};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -51,12 +51,7 @@ async fn stop_asks_to_stop_the_turn_and_gives_the_focus_to_the_message_box() {
     stop.click();
     tick().await;
     assert_eq!(*stopped.lock().unwrap(), vec!["turn-1-1".to_owned()]);
-    let focused = document.active_element().unwrap();
-    assert_eq!(
-        focused.get_attribute("data-testid").as_deref(),
-        Some("input"),
-        "the focus is in the message box"
-    );
+    assert_eq!(focused_test_id().as_deref(), Some("input"), "the focus is in the message box");
     drop(handle);
     host.remove();
 }

@@ -13,7 +13,7 @@ use web_sys::{Event, HtmlButtonElement, HtmlTextAreaElement, KeyboardEvent, Keyb
 
 mod common;
 
-use common::tick;
+use common::{focused_test_id, tick};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -33,8 +33,9 @@ fn press_enter(input: &HtmlTextAreaElement, shift: bool) {
         .unwrap();
 }
 
-#[wasm_bindgen_test]
-async fn enter_sends_and_shift_enter_does_not() {
+/// A composer on its own in the page: its host, what it sent, and its mount.
+fn mount_composer()
+-> (web_sys::Element, Arc<Mutex<Vec<String>>>, leptos::mount::UnmountHandle<impl Mountable>) {
     let document = web_sys::window().unwrap().document().unwrap();
     let host = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&host).unwrap();
@@ -44,6 +45,12 @@ async fn enter_sends_and_shift_enter_does_not() {
     let handle = leptos::mount::mount_to(host.clone().unchecked_into(), move || {
         view! { <Composer on_send=on_send enabled=true node_ref=NodeRef::new() /> }
     });
+    (host, sent, handle)
+}
+
+#[wasm_bindgen_test]
+async fn enter_sends_and_shift_enter_does_not() {
+    let (host, sent, handle) = mount_composer();
     tick().await;
     let input: HtmlTextAreaElement =
         host.query_selector("[data-testid='input']").unwrap().unwrap().unchecked_into();
@@ -69,16 +76,7 @@ async fn enter_sends_and_shift_enter_does_not() {
 
 #[wasm_bindgen_test]
 async fn the_send_button_sends_and_gives_the_focus_back_to_the_message_box() {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let host = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&host).unwrap();
-    let sent: Arc<Mutex<Vec<String>>> = Arc::default();
-    let record = Arc::clone(&sent);
-    let on_send = Callback::new(move |text: String| record.lock().unwrap().push(text));
-    let input_ref = NodeRef::new();
-    let handle = leptos::mount::mount_to(host.clone().unchecked_into(), move || {
-        view! { <Composer on_send=on_send enabled=true node_ref=input_ref /> }
-    });
+    let (host, sent, handle) = mount_composer();
     tick().await;
     let input: HtmlTextAreaElement =
         host.query_selector("[data-testid='input']").unwrap().unwrap().unchecked_into();
@@ -92,12 +90,7 @@ async fn the_send_button_sends_and_gives_the_focus_back_to_the_message_box() {
     tick().await;
     assert_eq!(*sent.lock().unwrap(), vec!["Where is my order?".to_owned()]);
     assert!(send.disabled(), "nothing left to send");
-    let focused = document.active_element().unwrap();
-    assert_eq!(
-        focused.get_attribute("data-testid").as_deref(),
-        Some("input"),
-        "the focus is in the message box"
-    );
+    assert_eq!(focused_test_id().as_deref(), Some("input"), "the focus is in the message box");
     drop(handle);
     host.remove();
 }

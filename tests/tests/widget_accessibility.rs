@@ -201,17 +201,23 @@ async fn a_streaming_answer_has_no_accessibility_violations() -> anyhow::Result<
     .await
 }
 
+/// Asks for the model's answer (Markdown with a list, a link and a code block), then for the
+/// bot's card, and waits until that is final.
+async fn ask_for_formatted_answer_and_card(page: &WidgetPage<'_>) -> anyhow::Result<()> {
+    page.ask("How does streaming work?").await?;
+    page.wait_for_answer("devstack demo model", TIMEOUT).await?;
+    page.ask("show me the options").await?;
+    page.wait_for("card", TIMEOUT).await?;
+    wait_for_reply_state(page, "final").await?;
+    Ok(())
+}
+
 #[tokio::test]
 async fn final_answers_formatted_and_with_a_card_have_no_accessibility_violations() -> anyhow::Result<()> {
     let devstack = start_devstack().await?;
     in_browser(devstack, async |browser, devstack| {
         let page = open_panel(browser, &devstack.url()).await?;
-        // The model's answer: Markdown with a list, a link and a code block.
-        page.ask("How does streaming work?").await?;
-        page.wait_for_answer("devstack demo model", TIMEOUT).await?;
-        page.ask("show me the options").await?;
-        page.wait_for("card", TIMEOUT).await?;
-        wait_for_reply_state(&page, "final").await?;
+        ask_for_formatted_answer_and_card(&page).await?;
         assert_accessible(browser, "a final formatted answer, then one with a response card").await
     })
     .await
@@ -260,11 +266,7 @@ async fn the_dark_theme_has_no_accessibility_violations() -> anyhow::Result<()> 
         let dark = json!({ "features": [{ "name": "prefers-color-scheme", "value": "dark" }] });
         browser.devtools("Emulation.setEmulatedMedia", dark).await?;
         let page = open_panel(browser, &devstack.url()).await?;
-        page.ask("How does streaming work?").await?;
-        page.wait_for_answer("devstack demo model", TIMEOUT).await?;
-        page.ask("show me the options").await?;
-        page.wait_for("card", TIMEOUT).await?;
-        wait_for_reply_state(&page, "final").await?;
+        ask_for_formatted_answer_and_card(&page).await?;
         assert_accessible(browser, "dark theme, an answer with a link and one with a card").await
     })
     .await

@@ -33,3 +33,8 @@ pub async fn painted() {
     }
     tick().await;
 }
+
+/// The `data-testid` of the element that has the keyboard focus now, if any.
+pub fn focused_test_id() -> Option<String> {
+    web_sys::window()?.document()?.active_element()?.get_attribute("data-testid")
+}
