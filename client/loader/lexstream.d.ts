@@ -18,8 +18,8 @@ export interface LexstreamEvents {
   /** The final answer to `turn`, as the bot wrote it (its messages' text, a blank line
    * between; a card adds none). */
   answer: { turn: string; text: string };
-  /** `turn`'s answer failed (the message the visitor reads), or the widget's code could not
-   * be loaded (no `turn`). */
+  /** `turn`'s answer failed (the message the visitor reads), or the widget's code or config
+   * could not be loaded, or `setLogin`'s `refresh` failed (no `turn`). */
   error: { turn?: string; message: string };
 }
 
@@ -49,6 +49,18 @@ export interface LexstreamWidget {
    * set the widget's streaming attributes or what the server owns. Lex flow only. Throws a
    * `TypeError` unless every value is a string or `null`. */
   setSessionAttributes(attributes: Record<string, string | null>): void;
+  /** Signs the visitor in to the chat as the person `token` names: an OpenID Connect ID token
+   * from `provider`, as the identity pool calls it (a Cognito user pool's
+   * `cognito-idp.<region>.amazonaws.com/<pool id>`, or your OpenID Connect issuer's host). The
+   * widget then uses Cognito's authenticated identity of that person — the same on every device —
+   * and the pool's authenticated role. `setLogin(null)` signs out. A different person (or signing
+   * out) starts a new conversation; the same person's new token is used from the next sign-in.
+   * `refresh`, if given, is called for a new token five minutes before this one expires (halfway,
+   * for tokens of under ten minutes); it gives the token (or a promise of it). A refused token
+   * shows the visitor the `signInRefused` text and fires `error`. Throws a `TypeError` for a
+   * provider or token that is not a non-empty string, or a `refresh` that is not a function. */
+  setLogin(provider: string, token: string, refresh?: () => string | Promise<string>): void;
+  setLogin(provider: null): void;
   /** Calls `listener` with each `name` event's detail. */
   on<K extends keyof LexstreamEvents>(
     name: K,

@@ -101,8 +101,8 @@ async function fileConfig(url) {
   return response.json().catch((error) => { throw failed(`is not valid JSON: ${error.message}`); });
 }
 
-// The whole config of `widget` as JSON text for the widget's code, or undefined (after saying
-// why on the console) when it cannot be assembled.
+// The whole config of `widget` for the widget's code, or undefined (after saying why on the
+// console) when it cannot be assembled.
 async function widgetConfig(widget) {
   const { script } = widget;
   try {
@@ -118,7 +118,7 @@ async function widgetConfig(widget) {
     delete config.load;
     if (widget.id) config.id = widget.id;
     else delete config.id;
-    return JSON.stringify(config);
+    return config;
   } catch (error) {
     console.error(`Lexstream config: ${error.message}`);
     emit(widget, 'error', { message: `Lexstream config: ${error.message}` });
@@ -142,6 +142,14 @@ function store(widget, name, value) {
     window.sessionStorage.setItem(storageKey(widget, name), value);
   } catch {
     // A full or disabled storage only costs keeping them across a reload.
+  }
+}
+
+function forget(widget, name) {
+  try {
+    window.sessionStorage.removeItem(storageKey(widget, name));
+  } catch {
+    // Nothing kept.
   }
 }
 
@@ -185,6 +193,71 @@ function createLauncher(widget) {
   Object.assign(widget, { host, root, button, text });
 }
 
+// A signed-in visitor (`cognito.login`, `setLogin`): the person an ID token names (its JWT's
+// issuer and subject) and when it expires (ms); a token that is not a readable JWT names its
+// provider only and has no known expiry.
+function tokenClaims(login) {
+  if (!login) return { person: '' };
+  try {
+    const payload = login.token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(atob(payload));
+    return { person: `${login.provider} ${claims.iss} ${claims.sub}`, expires: claims.exp * 1000 };
+  } catch {
+    return { person: login.provider };
+  }
+}
+
+// `config` with the login the page set through the API (over the config's), before the widget
+// mounts. A different person than the one this tab's conversation was had with (or a sign-out)
+// does not see it: the saved transcript and the bot's session attributes are forgotten first.
+function withLogin(widget, config) {
+  const cognito = config.cognito = config.cognito || {};
+  if (widget.loginSet) cognito.login = widget.login || undefined;
+  const login = cognito.login;
+  widget.person = tokenClaims(login && typeof login.token === 'string' ? login : null).person;
+  if (saved(widget, 'person') !== widget.person) {
+    for (const name of ['transcript', 'sessionAttributes']) forget(widget, name);
+    store(widget, 'person', widget.person);
+  }
+  return config;
+}
+
+// Signs `widget`'s visitor in with `login` (or out: null). Once mounted, a different person
+// starts a new conversation; the same person's fresh token is used from the next sign-in.
+// `refresh` (optional) gives a new token; it is asked five minutes before the token expires (or
+// halfway there, for a token that lives less than ten minutes).
+function changeLogin(widget, login, refresh) {
+  widget.login = login;
+  widget.loginSet = true;
+  clearTimeout(widget.refreshTimer);
+  const { person, expires } = tokenClaims(login);
+  if (refresh && expires) {
+    const now = Date.now();
+    const wait = Math.min(Math.max(expires - 300000, (now + expires) / 2) - now, 2 ** 31 - 1);
+    widget.refreshTimer = setTimeout(() => refreshLogin(widget, login, refresh, expires), wait);
+  }
+  if (!widget.attached) return;
+  run(widget, 'setLogin', JSON.stringify(login));
+  if (person !== widget.person) {
+    widget.person = person;
+    store(widget, 'person', person);
+    run(widget, 'newConversation');
+  }
+}
+
+async function refreshLogin(widget, login, refresh, expires) {
+  try {
+    const token = await refresh();
+    if (typeof token !== 'string' || !token) throw new TypeError('it gave no token');
+    // A token that expires no later than the last would be asked for again at once, and again.
+    if (!(tokenClaims({ ...login, token }).expires > expires)) throw new TypeError('its token expires no later');
+    changeLogin(widget, { provider: login.provider, token }, refresh);
+  } catch (error) {
+    console.error('Lexstream: the refresh callback given to setLogin() failed', error);
+    emit(widget, 'error', { message: `Lexstream: the sign-in could not be refreshed (${error.message})` });
+  }
+}
+
 let code = null;
 
 // Fetches the glue and the wasm side by side and starts the code, once for every widget.
@@ -210,7 +283,7 @@ function mount(widget) {
   if (!widget.mounting) {
     widget.mounting = Promise.all([loadCode(), widgetConfig(widget)])
       .then(([glue, config]) => {
-        glue.attach(widget.host, config, widget.open);
+        glue.attach(widget.host, config && JSON.stringify(withLogin(widget, config)), widget.open);
         widget.attached = true;
         emit(widget, 'ready', { id: widget.id });
       })
@@ -324,6 +397,16 @@ function widgetApi(widget) {
       }
       run(widget, 'setSessionAttributes', JSON.stringify(attributes));
     },
+    setLogin(provider, token, refresh) {
+      const signedIn = provider !== null;
+      if (signedIn && (typeof provider !== 'string' || !provider || typeof token !== 'string' || !token)) {
+        throw new TypeError('Lexstream: setLogin() takes the provider and the ID token as strings (or null, to sign out)');
+      }
+      if (refresh !== undefined && typeof refresh !== 'function') {
+        throw new TypeError('Lexstream: setLogin()\'s third argument is a function that gives a new ID token');
+      }
+      changeLogin(widget, signedIn ? { provider, token } : null, signedIn && refresh);
+    },
     on(name, listener) {
       const type = eventName(name);
       if (typeof listener !== 'function') throw new TypeError('Lexstream: on() takes a function');
@@ -373,7 +456,7 @@ const widgets = scripts.map((script, index) => {
   }
   const widget = {
     script, settings, id, open: false, attached: false, mounting: null,
-    questions: [], attributes: {}, restart: false,
+    questions: [], attributes: {}, restart: false, login: null, loginSet: false, person: '',
   };
   try {
     widget.attributes = JSON.parse(saved(widget, 'pageAttributes') || '{}');

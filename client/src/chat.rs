@@ -13,7 +13,7 @@ use lexstream_protocol::lex::{ATTR_PENDING_TURN, ATTR_STREAMING_TURN_ID, Message
 use lexstream_protocol::{parse_incoming, resume_request};
 
 use crate::aws::chat_api;
-use crate::aws::cognito::{self, Visitor};
+use crate::aws::cognito::{self, Login, Visitor};
 use crate::aws::error::ServiceError;
 use crate::aws::lex::{self, Question};
 use crate::aws::now_epoch_seconds;
@@ -48,6 +48,9 @@ impl Stream {
 
 struct Session {
     visitor: Option<Visitor>,
+    /// The signed-in visitor's login (config `cognito.login`, then the page's `setLogin`); none
+    /// for an anonymous visitor.
+    login: Option<Login>,
     socket: Option<Stream>,
     /// The Lex session attributes of the last answer.
     session_attributes: BTreeMap<String, String>,
@@ -70,6 +73,7 @@ impl Session {
     fn new(config: &WidgetConfig) -> Self {
         Self {
             visitor: None,
+            login: config.login.clone(),
             socket: None,
             session_attributes: config.storage.load_session_attributes(),
             page_changes: PageChanges::new(),
@@ -158,10 +162,12 @@ impl Chat {
         }
     }
 
-    /// Starts a new conversation: a new Lex session, an empty transcript with the greeting.
+    /// Starts a new conversation: a new Lex session (with credentials for the current login), an
+    /// empty transcript with the greeting.
     pub(crate) fn new_conversation(self, greeting: &str) {
         let number = self.update_session(0, |session| {
             session.conversation += 1;
+            session.visitor = None;
             session.socket = None;
             session.session_attributes.clear();
             session.resume_plan = ResumePlan::default();
@@ -198,6 +204,13 @@ impl Chat {
                 }
             }
         });
+    }
+
+    /// The page's `setLogin`: the login (or none, signed out) the next sign-in uses — when the
+    /// credentials in hand expire, or at once after a new conversation (the loader starts one
+    /// when the person changes; a refreshed token of the same person just waits its turn).
+    pub(crate) fn set_login(self, login: Option<Login>) {
+        self.update_session((), |session| session.login = login);
     }
 
     /// Ends the stream (the visitor closed the chat); the next question opens a new one.
@@ -341,7 +354,8 @@ impl Chat {
         if let Some(visitor) = cached.filter(|v| v.expires_at > now_epoch_seconds() + 60) {
             return Ok(visitor);
         }
-        let visitor = cognito::sign_in(config).await?;
+        let login = self.with_session(None, |session| session.login.clone());
+        let visitor = cognito::sign_in(config, login.as_ref()).await?;
         self.update_session((), |session| session.visitor = Some(visitor.clone()));
         Ok(visitor)
     }

@@ -21,8 +21,11 @@ use serde_json::Value;
 pub struct WidgetConfig {
     /// `region`.
     pub region: String,
-    /// `cognito.poolId`: the identity pool for unauthenticated visitors.
+    /// `cognito.poolId`: the identity pool visitors get their credentials from.
     pub identity_pool_id: String,
+    /// `cognito.login` (`{ "provider", "token" }`): a signed-in visitor's login, for an
+    /// authenticated identity; none (default) for an anonymous visitor.
+    pub login: Option<crate::aws::cognito::Login>,
     /// `lex.v2BotId`.
     pub bot_id: String,
     /// `lex.v2BotAliasId`.
@@ -309,6 +312,7 @@ impl WidgetConfig {
                 format!("https://runtime-v2-lex.{region}.amazonaws.com"),
             )?,
             identity_pool_id,
+            login: login(config)?,
             bot_id: bot_key("lex.v2BotId")?,
             bot_alias_id: bot_key("lex.v2BotAliasId")?,
             appsync,
@@ -355,6 +359,18 @@ impl WidgetConfig {
             region,
         })
     }
+}
+
+/// `cognito.login`: both its provider and its token, or neither.
+fn login(config: &Value) -> Result<Option<crate::aws::cognito::Login>, ConfigError> {
+    let provider = text(config, "cognito.login.provider")?;
+    let token = text(config, "cognito.login.token")?;
+    Ok(match (provider, token) {
+        (Some(provider), Some(token)) => Some(crate::aws::cognito::Login { provider, token }),
+        (None, None) => None,
+        (None, _) => return Err(ConfigError::Missing("cognito.login.provider")),
+        (_, None) => return Err(ConfigError::Missing("cognito.login.token")),
+    })
 }
 
 /// `id`: letters, digits, `-` and `_`, at most 40 (it becomes part of storage keys).
@@ -521,6 +537,21 @@ mod tests {
         json["id"] = "a.b".into();
         let error = WidgetConfig::from_json(&json, "").unwrap_err().to_string();
         assert!(error.contains("`id` must be at most 40 letters"), "{error}");
+    }
+
+    #[test]
+    fn a_login_needs_its_provider_and_its_token() {
+        assert_eq!(WidgetConfig::from_json(&lex_web_ui_config(), "").unwrap().login, None);
+        let mut json = lex_web_ui_config();
+        json["cognito"]["login"] = json!({ "provider": "login.example.com", "token": "eyJ.x.y" });
+        let login = WidgetConfig::from_json(&json, "").unwrap().login.unwrap();
+        assert_eq!((login.provider.as_str(), login.token.as_str()), ("login.example.com", "eyJ.x.y"));
+        json["cognito"]["login"] = json!({ "token": "eyJ.x.y" });
+        let error = WidgetConfig::from_json(&json, "").unwrap_err().to_string();
+        assert!(error.contains("`cognito.login.provider`"), "{error}");
+        json["cognito"]["login"] = json!({ "provider": "login.example.com", "token": 7 });
+        let error = WidgetConfig::from_json(&json, "").unwrap_err().to_string();
+        assert!(error.contains("`cognito.login.token`"), "{error}");
     }
 
     #[test]

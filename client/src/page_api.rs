@@ -9,10 +9,11 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
 
+use crate::aws::cognito::Login;
 use crate::transcript::{Entry, Reply, Transcript};
 
 /// The event the loader fires on the host to run a command; its `detail` is
-/// `{ name, argument }` (`setSessionAttributes` passes its object as JSON text).
+/// `{ name, argument }` (`setSessionAttributes` and `setLogin` pass theirs as JSON text).
 pub const COMMAND_EVENT: &str = "lexstream-command";
 
 /// What the page asks the widget to do.
@@ -32,6 +33,8 @@ pub enum Command {
     NewConversation,
     /// Set each attribute, or remove it (`None`), for the next questions.
     SetSessionAttributes(Vec<(String, Option<String>)>),
+    /// Sign in with this login (or out, `None`) from the next sign-in on.
+    SetLogin(Option<Login>),
 }
 
 impl Command {
@@ -54,6 +57,13 @@ impl Command {
                 });
                 Self::SetSessionAttributes(changes.collect::<Option<_>>()?)
             }
+            "setLogin" => match serde_json::from_str(&argument?).ok()? {
+                Value::Null => Self::SetLogin(None),
+                login => Self::SetLogin(Some(Login {
+                    provider: login["provider"].as_str()?.to_owned(),
+                    token: login["token"].as_str()?.to_owned(),
+                })),
+            },
             _ => return None,
         })
     }
@@ -176,5 +186,12 @@ mod tests {
         );
         assert_eq!(Command::parse("setSessionAttributes", Some(r#"{"n":1}"#.into())), None);
         assert_eq!(Command::parse("setSessionAttributes", Some("[]".into())), None);
+        let login = Login { provider: "login.example.com".into(), token: "eyJ.x.y".into() };
+        assert_eq!(
+            Command::parse("setLogin", Some(r#"{"provider":"login.example.com","token":"eyJ.x.y"}"#.into())),
+            Some(Command::SetLogin(Some(login)))
+        );
+        assert_eq!(Command::parse("setLogin", Some("null".into())), Some(Command::SetLogin(None)));
+        assert_eq!(Command::parse("setLogin", Some(r#"{"provider":"p"}"#.into())), None);
     }
 }

@@ -57,6 +57,7 @@ widget_texts! {
     Unreachable "unreachable" "Sorry — the assistant could not be reached. Please check your connection and try again.",
     CouldNotAnswer "couldNotAnswer" "Sorry — the assistant could not answer. Please try again.",
     Refused "refused" "Sorry — {message}",
+    SignInRefused "signInRefused" "Your sign-in could not be confirmed. Please sign in again and retry.",
 }
 
 /// The widget's texts in the page's words: English unless `ui.strings` replaces them. They live
@@ -136,7 +137,8 @@ mod tests {
         assert_eq!(strings.get(Text::Refused), "x-refused");
         assert!(!format!("{strings:?}").contains("Sorry"), "{strings:?}");
         // Each text is its own: the table and the enum are in the same order.
-        assert_eq!((NAMES.len(), ENGLISH.len()), (Text::Refused as usize + 1, Text::Refused as usize + 1));
+        let count = Text::SignInRefused as usize + 1;
+        assert_eq!((NAMES.len(), ENGLISH.len()), (count, count));
         assert_eq!(Strings::default().get(Text::Send), "Send");
     }
 

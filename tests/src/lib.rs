@@ -2,7 +2,7 @@
 //! fantoccini) pointed at a devstack serving the built widget, and a real DynamoDB-compatible
 //! server (moto) for the Lambdas' DynamoDB adapter. For the benchmarks: DevTools commands, the
 //! page's main-thread tasks from Chromium's trace, a long scripted Markdown answer, the
-//! events each Lambda receives, visitors asking the demo bot, and what this process uses.
+//! events each Lambda receives, visitors asking the demo bot (signed in or not), and what this process uses.
 //!
 //! The widget must be built first (`cargo xtask test` does it with trunk); the tests fail with a
 //! message saying so rather than skip.
@@ -16,6 +16,7 @@ mod moto;
 mod process_usage;
 mod raw_http;
 pub mod scripted_answer;
+mod sign_in;
 mod stand_in_lambda;
 mod task_trace;
 mod tools;
@@ -29,6 +30,7 @@ pub use host_site::{devstack_widget_config, serve_page, serve_site};
 pub use moto::MotoServer;
 pub use process_usage::{ensure_open_files, peak_rss_kib, reset_peak_rss, thread_cpu_time};
 pub use raw_http::unsigned_post;
+pub use sign_in::devstack_id_token;
 pub use stand_in_lambda::serve_stand_in_lambda;
 pub use task_trace::{MainThreadTasks, TaskTrace};
 pub use tools::{lambda_binary, lex_fulfillment_binary, venv_python, workspace_root};

@@ -126,6 +126,27 @@ impl WidgetPage<'_> {
         Ok(self.browser.client.execute(script, vec![]).await?)
     }
 
+    /// Polls `script` until it returns something other than `null`/`false`, and returns that;
+    /// an error naming `what` after `timeout`.
+    pub async fn wait_for_script(
+        &self,
+        script: &str,
+        what: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<serde_json::Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let value = self.run_script(script).await?;
+            if !(value.is_null() || value == serde_json::Value::Bool(false)) {
+                return Ok(value);
+            }
+            if Instant::now() > deadline {
+                bail!("{what} did not happen within {timeout:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The newest bot bubble: `(state, text, html)`.
     pub async fn last_bot_message(&self) -> anyhow::Result<Option<(String, String, String)>> {
         let value = self.browser.client.execute(LAST_BOT_MESSAGE, vec![]).await?;

@@ -6,24 +6,9 @@
 use aws_sdk_cognitoidentity::Client as CognitoClient;
 use aws_sdk_cognitoidentity::error::ProvideErrorMetadata;
 use lexstream_devstack::oidc::PROVIDER_NAME;
-use lexstream_e2e::{POOL_ID, start_devstack, unsigned_post, venv_python, workspace_root};
+use lexstream_e2e::{POOL_ID, devstack_id_token, start_devstack, venv_python, workspace_root};
 use lexstream_lambda_core::aws::local_sdk_config;
 use serde_json::Value;
-
-/// An ID token for `subject` from the devstack's provider, valid for `lifetime_seconds`.
-async fn id_token(
-    addr: std::net::SocketAddr,
-    subject: &str,
-    lifetime_seconds: i64,
-) -> anyhow::Result<String> {
-    let body = format!(r#"{{"sub":"{subject}","lifetimeSeconds":{lifetime_seconds}}}"#);
-    let response =
-        unsigned_post(addr, "/_devstack/oidc/token", &["Content-Type: application/json"], &body).await?;
-    let (_, json) = response.split_once("\r\n\r\n").unwrap_or_default();
-    let json: Value = serde_json::from_str(json)?;
-    assert_eq!(json["provider"], PROVIDER_NAME, "{json}");
-    Ok(json["idToken"].as_str().unwrap_or_default().to_owned())
-}
 
 async fn identity_of(cognito: &CognitoClient, token: &str) -> anyhow::Result<String> {
     let id = cognito.get_id().identity_pool_id(POOL_ID).logins(PROVIDER_NAME, token).send().await?;
@@ -34,13 +19,13 @@ async fn identity_of(cognito: &CognitoClient, token: &str) -> anyhow::Result<Str
 async fn a_signed_in_visitor_keeps_one_identity_and_a_bad_token_is_not_authorized() -> anyhow::Result<()> {
     let devstack = start_devstack().await?;
     let cognito = CognitoClient::new(&local_sdk_config(&devstack.url()).await);
-    let alice = id_token(devstack.addr, "alice", 3600).await?;
+    let alice = devstack_id_token(devstack.addr, "alice", 3600).await?;
 
     // The same person, signed in twice (two devices): one identity; someone else: another.
     let identity = identity_of(&cognito, &alice).await?;
-    let again = identity_of(&cognito, &id_token(devstack.addr, "alice", 3600).await?).await?;
+    let again = identity_of(&cognito, &devstack_id_token(devstack.addr, "alice", 3600).await?).await?;
     assert_eq!(identity, again);
-    let bob = identity_of(&cognito, &id_token(devstack.addr, "bob", 3600).await?).await?;
+    let bob = identity_of(&cognito, &devstack_id_token(devstack.addr, "bob", 3600).await?).await?;
     assert_ne!(identity, bob);
 
     let credentials = cognito
@@ -54,7 +39,7 @@ async fn a_signed_in_visitor_keeps_one_identity_and_a_bad_token_is_not_authorize
     // Without the login, or with someone else's, a signed-in identity gets nothing.
     let without = cognito.get_credentials_for_identity().identity_id(&identity).send().await.unwrap_err();
     assert_eq!(without.code(), Some("NotAuthorizedException"), "{without:?}");
-    let bobs_token = id_token(devstack.addr, "bob", 3600).await?;
+    let bobs_token = devstack_id_token(devstack.addr, "bob", 3600).await?;
     let other = cognito
         .get_credentials_for_identity()
         .identity_id(&identity)
@@ -72,7 +57,7 @@ async fn a_signed_in_visitor_keeps_one_identity_and_a_bad_token_is_not_authorize
         cognito.get_id().identity_pool_id(POOL_ID).logins(PROVIDER_NAME, forged).send().await.unwrap_err();
     assert_eq!(refused.code(), Some("NotAuthorizedException"), "{refused:?}");
     assert!(refused.message().unwrap_or_default().starts_with("Invalid login token."), "{refused:?}");
-    let expired = id_token(devstack.addr, "alice", -1).await?;
+    let expired = devstack_id_token(devstack.addr, "alice", -1).await?;
     let refused =
         cognito.get_id().identity_pool_id(POOL_ID).logins(PROVIDER_NAME, expired).send().await.unwrap_err();
     assert_eq!(refused.code(), Some("NotAuthorizedException"), "{refused:?}");
@@ -87,7 +72,7 @@ async fn a_signed_in_visitor_keeps_one_identity_and_a_bad_token_is_not_authorize
 #[tokio::test]
 async fn boto3_signs_in_with_the_devstacks_token_and_is_refused_a_forged_one() -> anyhow::Result<()> {
     let devstack = start_devstack().await?;
-    let token = id_token(devstack.addr, "carol", 3600).await?;
+    let token = devstack_id_token(devstack.addr, "carol", 3600).await?;
     let script = workspace_root().join("tests/python/devstack_cognito_logins.py");
     let python = venv_python();
     let output = tokio::process::Command::new(&python)

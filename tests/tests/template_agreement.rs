@@ -99,6 +99,8 @@ impl Evaluator<'_> {
             "AppSyncEvents" => self.switches.appsync,
             "LongAnswersOn" => self.switches.streaming && self.switches.long_answers,
             "Hosting" => true,
+            // No sign-in provider: the parameters' defaults.
+            "SignInUserPool" | "SignInOidc" | "SignIn" => false,
             other => panic!("unknown condition {other}"),
         }
     }

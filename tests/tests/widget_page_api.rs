@@ -7,9 +7,8 @@
 //! The code hook is a stand-in Lambda behind the devstack's `--fulfillment-url`.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::bail;
 use fantoccini::Locator;
 use lexstream_e2e::{
     WidgetPage, devstack_widget_config, in_browser, serve_page, serve_stand_in_lambda, start_devstack_with,
@@ -37,21 +36,6 @@ async fn echoing_lambda(seen: Seen) -> anyhow::Result<String> {
         }))
     }))
     .await
-}
-
-/// Polls `script` until it returns something other than `null`/`false`.
-async fn wait_for_script(page: &WidgetPage<'_>, script: &str, what: &str) -> anyhow::Result<Value> {
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let value = page.run_script(script).await?;
-        if !(value.is_null() || value == Value::Bool(false)) {
-            return Ok(value);
-        }
-        if Instant::now() > deadline {
-            bail!("{what} did not happen within {TIMEOUT:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// The demo page's event log (`demo/api.js` writes one line per event): `[name, text]`.
@@ -91,11 +75,8 @@ async fn page_code_opens_asks_and_hears_back_before_and_after_the_widget_loads()
         // The page's button: setSessionAttributes, open and send, all before the code is there.
         browser.client.find(Locator::Css("#ask-about-product")).await?.click().await?;
         page.wait_for("input", TIMEOUT).await?;
-        let log = wait_for_script(
-            &page,
-            &format!("const log = (() => {{ {EVENT_LOG} }})(); return log.some(([name]) => name === 'answer') && log;"),
-            "the answer event",
-        )
+        let log = page.wait_for_script(&format!("const log = (() => {{ {EVENT_LOG} }})(); return log.some(([name]) => name === 'answer') && log;"),
+            "the answer event", TIMEOUT)
         .await?;
         let names: Vec<&str> = log.as_array().into_iter().flatten().filter_map(|e| e[0].as_str()).collect();
         assert_eq!(names, ["ready", "open", "question", "answer"], "{log}");
@@ -132,7 +113,7 @@ async fn page_code_opens_asks_and_hears_back_before_and_after_the_widget_loads()
              lexstream.send('Is it on my plan?');",
         )
         .await?;
-        wait_for_script(&page, "return bubbled.length === 2;", "the second answer").await?;
+        page.wait_for_script("return bubbled.length === 2;", "the second answer", TIMEOUT).await?;
         {
             let seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
             let (question, attributes) = &seen[1];
@@ -143,7 +124,7 @@ async fn page_code_opens_asks_and_hears_back_before_and_after_the_widget_loads()
         assert_eq!(page.run_script("return counted;").await?, json!(0), "off() removed the answer listener");
         page.wait_gone("visitor-message", TIMEOUT).await?;
         page.run_script("lexstream.send('Still there?');").await?;
-        wait_for_script(&page, "return bubbled.length === 3;", "an answer after the listener started over").await?;
+        page.wait_for_script("return bubbled.length === 3;", "an answer after the listener started over", TIMEOUT).await?;
 
         // A wrong argument throws at the call, saying what fits.
         let refusals = page
@@ -206,7 +187,7 @@ fn shown_in(id: &str) -> String {
 async fn messages_once_open(page: &WidgetPage<'_>, id: &str) -> anyhow::Result<Value> {
     let script =
         format!("const [messages, open] = (() => {{ {} }})(); return open && messages;", shown_in(id));
-    wait_for_script(page, &script, &format!("{id} opening")).await
+    page.wait_for_script(&script, &format!("{id} opening"), TIMEOUT).await
 }
 
 #[tokio::test]
@@ -229,12 +210,13 @@ async fn two_widgets_on_one_page_do_not_cross() -> anyhow::Result<()> {
              lexstream.widget('support').send('A question for support');",
         )
         .await?;
-        let heard = wait_for_script(
-            &page,
-            "return heard.sales.length + heard.support.length === 2 && heard;",
-            "both answers",
-        )
-        .await?;
+        let heard = page
+            .wait_for_script(
+                "return heard.sales.length + heard.support.length === 2 && heard;",
+                "both answers",
+                TIMEOUT,
+            )
+            .await?;
         assert_eq!(heard["sales"], json!(["You asked: A question for sales"]), "{heard}");
         assert_eq!(heard["support"], json!(["You asked: A question for support"]), "{heard}");
         assert_eq!(page.run_script(&shown_in("sales")).await?, json!([["A question for sales"], true]));

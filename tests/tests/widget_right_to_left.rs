@@ -22,7 +22,7 @@ const SET_LANGUAGE: &str = "const config = document.getElementById('lexstream-co
     return true;";
 
 /// The widget's texts by their `ui.strings` names.
-const STRING_NAMES: [&str; 27] = [
+const STRING_NAMES: [&str; 28] = [
     "openChat",
     "openChatNewReply",
     "hideChat",
@@ -50,6 +50,7 @@ const STRING_NAMES: [&str; 27] = [
     "unreachable",
     "couldNotAnswer",
     "refused",
+    "signInRefused",
 ];
 
 /// Every text of the widget outside the bot's answers and the visitor's messages, and every

@@ -5,8 +5,10 @@ use crate::strings::{Strings, Text};
 /// The services the widget calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
-    /// Cognito identity (sign-in).
+    /// Cognito identity, for an anonymous visitor.
     Cognito,
+    /// Cognito identity with a signed-in visitor's login (their ID token).
+    SignIn,
     /// Lex V2 `RecognizeText`.
     Lex,
     /// The AppSync flow's `POST /chat`, whose error messages are written for visitors.
@@ -17,6 +19,7 @@ impl std::fmt::Display for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Self::Cognito => "Cognito",
+            Self::SignIn => "Cognito (signed in)",
             Self::Lex => "the bot",
             Self::ChatApi => "the chat API",
         })
@@ -57,7 +60,8 @@ pub enum ServiceError {
 
 impl ServiceError {
     /// What the visitor reads: the chat API's own message (it is written for them), a request
-    /// to wait when throttled, otherwise a plain apology that says whether the network is to
+    /// to wait when throttled, a request to sign in again when Cognito refuses their login,
+    /// otherwise a plain apology that says whether the network is to
     /// blame.
     pub fn visitor_message(&self, strings: Strings) -> String {
         match self {
@@ -66,6 +70,9 @@ impl ServiceError {
                 strings.get(Text::Refused).replace("{message}", message.trim())
             }
             Self::Unreachable { .. } => strings.get(Text::Unreachable).to_owned(),
+            Self::Refused { service: Service::SignIn, status: 400..=403, .. } => {
+                strings.get(Text::SignInRefused).to_owned()
+            }
             Self::Refused { .. } | Self::Unreadable { .. } => strings.get(Text::CouldNotAnswer).to_owned(),
         }
     }
@@ -99,5 +106,15 @@ mod tests {
         assert!(busy.visitor_message(Strings::default()).contains("busy"));
         let offline = ServiceError::Unreachable { service: Service::Lex, detail: "TypeError".into() };
         assert!(offline.visitor_message(Strings::default()).contains("connection"));
+    }
+
+    #[test]
+    fn a_refused_login_asks_the_visitor_to_sign_in_again_but_an_anonymous_refusal_does_not() {
+        let body = r#"{"__type":"NotAuthorizedException","message":"Invalid login token. Token expired"}"#;
+        let login = ServiceError::refused(Service::SignIn, 400, body);
+        assert!(login.visitor_message(Strings::default()).contains("sign in again"));
+        assert!(login.to_string().contains("Invalid login token"), "the console keeps Cognito's reason");
+        let anonymous = ServiceError::refused(Service::Cognito, 400, body);
+        assert!(!anonymous.visitor_message(Strings::default()).contains("sign in"));
     }
 }

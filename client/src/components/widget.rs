@@ -87,6 +87,7 @@ pub fn Widget(
             (Command::Send(text), _, Some(send)) => send.run(text),
             (Command::NewConversation, Some(chat), _) => chat.new_conversation(&greeting),
             (Command::SetSessionAttributes(changes), Some(chat), _) => chat.set_page_attributes(changes),
+            (Command::SetLogin(login), Some(chat), _) => chat.set_login(login),
             // Without a config the widget cannot chat; the console said why when it mounted.
             _ => {}
         });

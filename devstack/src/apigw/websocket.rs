@@ -105,8 +105,11 @@ impl WebSocketApi {
         if let Some(caller) = &facts.caller {
             identity["accessKey"] = caller.access_key_id.clone().into();
             if let Some(identity_id) = &caller.identity_id {
+                // A signed-in visitor's identity is an authenticated one (Logins at sign-in).
+                let signed_in = self.identities.login_of(identity_id).is_some();
                 identity["cognitoIdentityId"] = identity_id.clone().into();
-                identity["cognitoAuthenticationType"] = "unauthenticated".into();
+                identity["cognitoAuthenticationType"] =
+                    if signed_in { "authenticated" } else { "unauthenticated" }.into();
             }
         }
         let request_id = uuid::Uuid::new_v4().to_string();
