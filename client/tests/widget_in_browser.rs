@@ -50,7 +50,10 @@ async fn widget_mounts_in_its_own_shadow_root_with_a_closed_panel() {
 async fn clicking_the_launcher_opens_the_panel_with_the_greeting() {
     let widget = mounted();
     tick().await;
-    find(&widget, "launcher").unwrap().click();
+    // As a keyboard user does: the focus on the launcher, then its click (Enter).
+    let launcher = find(&widget, "launcher").unwrap();
+    launcher.focus().unwrap();
+    launcher.click();
     tick().await;
     let panel = find(&widget, "panel").expect("panel open after click");
     assert_eq!(panel.get_attribute("role").as_deref(), Some("dialog"));
@@ -66,11 +69,34 @@ async fn clicking_the_launcher_opens_the_panel_with_the_greeting() {
 }
 
 #[wasm_bindgen_test]
+async fn a_panel_the_page_opens_on_its_own_leaves_the_focus_where_it_is() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let page_field: web_sys::HtmlElement = document.create_element("input").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&page_field).unwrap();
+    page_field.focus().unwrap();
+    let widget = mounted();
+    tick().await;
+    // A click no visitor made (as a script's open() is, with no click or key just before).
+    find(&widget, "launcher").unwrap().click();
+    tick().await;
+    assert!(find(&widget, "panel").is_some(), "the panel opened");
+    assert_eq!(document.active_element(), Some(page_field.clone().into()), "the focus stayed in the page");
+    widget.remove();
+    page_field.remove();
+}
+
+#[wasm_bindgen_test]
 async fn minimize_close_and_escape_hide_the_panel_and_return_focus() {
     let widget = mounted();
     tick().await;
+    // A keyboard user's path: the launcher focused, opened, then the button.
+    let open = || {
+        let launcher = find(&widget, "launcher").unwrap();
+        launcher.focus().unwrap();
+        launcher.click();
+    };
     for button in ["minimize", "close"] {
-        find(&widget, "launcher").unwrap().click();
+        open();
         tick().await;
         find(&widget, button).unwrap().click();
         tick().await;
@@ -79,7 +105,7 @@ async fn minimize_close_and_escape_hide_the_panel_and_return_focus() {
         assert_eq!(focused.get_attribute("data-testid").as_deref(), Some("launcher"), "after {button}");
     }
 
-    find(&widget, "launcher").unwrap().click();
+    open();
     tick().await;
     let init = KeyboardEventInit::new();
     init.set_key("Escape");

@@ -4,6 +4,7 @@
 use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::{Composer, DebugView, PANEL_ID, TranscriptView};
 use crate::config::StreamingFormat;
@@ -42,12 +43,10 @@ pub fn ChatPanel(
     let close_ref = NodeRef::<html::Button>::new();
     let enabled = on_send.is_some();
     Effect::new(move |_| {
-        if enabled {
-            if let Some(input) = input_ref.get() {
-                let _ = input.focus();
-            }
-        } else if let Some(button) = close_ref.get() {
-            let _ = button.focus();
+        let target: Option<web_sys::HtmlElement> =
+            if enabled { input_ref.get().map(Into::into) } else { close_ref.get().map(Into::into) };
+        if let Some(target) = target.filter(visitor_reached_for_it) {
+            let _ = target.focus();
         }
     });
     let on_keydown = {
@@ -137,4 +136,20 @@ pub fn ChatPanel(
             <Composer on_send=send enabled=enabled node_ref=input_ref strings=strings />
         </section>
     }
+}
+
+/// Whether the panel holding `element` opens because the visitor reached for it — they just
+/// clicked or pressed a key (the page's `open()` in their click handler too), or the focus is on
+/// the widget (its launcher) — so it takes the focus. Opened by the page on its own (on load,
+/// after a reload), it leaves the focus where the visitor has it. Without
+/// `navigator.userActivation` (older browsers), it takes the focus.
+fn visitor_reached_for_it(element: &web_sys::HtmlElement) -> bool {
+    let Some(window) = web_sys::window() else { return true };
+    let host = element.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok().map(|root| root.host());
+    let focus_on_widget = window.document().and_then(|d| d.active_element()).is_some_and(|a| Some(a) == host);
+    let field = |object: &wasm_bindgen::JsValue, name: &str| {
+        js_sys::Reflect::get(object, &name.into()).unwrap_or_default()
+    };
+    let activation = field(&field(&window, "navigator"), "userActivation");
+    focus_on_widget || activation.is_undefined() || field(&activation, "isActive").is_truthy()
 }
