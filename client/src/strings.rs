@@ -47,6 +47,7 @@ widget_texts! {
     Placeholder "placeholder" "Type a message…",
     NotConfigured "notConfigured" "Chat is not configured",
     Send "send" "Send",
+    Typing "typing" "The assistant is typing",
     Answering "answering" "The assistant is answering…",
     AnswerComplete "answerComplete" "The answer is complete.",
     AnswerFailed "answerFailed" "The answer failed.",

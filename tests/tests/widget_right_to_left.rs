@@ -22,7 +22,7 @@ const SET_LANGUAGE: &str = "const config = document.getElementById('lexstream-co
     return true;";
 
 /// The widget's texts by their `ui.strings` names.
-const STRING_NAMES: [&str; 28] = [
+const STRING_NAMES: [&str; 29] = [
     "openChat",
     "openChatNewReply",
     "hideChat",
@@ -40,6 +40,7 @@ const STRING_NAMES: [&str; 28] = [
     "placeholder",
     "notConfigured",
     "send",
+    "typing",
     "answering",
     "answerComplete",
     "answerFailed",

@@ -57,6 +57,8 @@ pub fn BotReply(
     on_choose: Callback<String>,
     /// Runs after new streamed text is on screen (the log follows it).
     on_painted: Callback<()>,
+    /// What assistive technology hears while the reply is awaited (`ui.strings.typing`).
+    typing: &'static str,
 ) -> impl IntoView {
     let transcript = conversation.transcript;
     let phase = Memo::new(move |_| transcript.with(|t| Phase::of(t.entries().get(index))));
@@ -174,7 +176,7 @@ pub fn BotReply(
         <div class=class data-testid="bot-message" data-state=move || phase.get().name() aria-busy=move || busy().to_string()>
             <Show when=move || phase.get() == Phase::Waiting>
                 <span class="lxs-dot"></span><span class="lxs-dot"></span><span class="lxs-dot"></span>
-                <span class="lxs-sr-only">"The assistant is typing"</span>
+                <span class="lxs-sr-only">{typing}</span>
             </Show>
             <div class="lxs-streamed lxs-answer" node_ref=stream_ref hidden=move || !stream_shown()></div>
             {live_line(progress, "lxs-progress", None)}

@@ -92,7 +92,7 @@ pub fn TranscriptView(
                         }
                         .into_any(),
                         None => view! {
-                            <BotReply index=index conversation=conversation format=format on_choose=on_choose on_painted=on_painted />
+                            <BotReply index=index conversation=conversation format=format on_choose=on_choose on_painted=on_painted typing=strings.get(Text::Typing) />
                         }
                         .into_any(),
                     }
