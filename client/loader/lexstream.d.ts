@@ -56,7 +56,7 @@ export interface LexstreamWidget {
    * and the pool's authenticated role. `setLogin(null)` signs out. A different person (or signing
    * out) starts a new conversation; the same person's new token is used from the next sign-in.
    * `refresh`, if given, is called for a new token five minutes before this one expires (halfway,
-   * for tokens of under ten minutes); it gives the token (or a promise of it). A refused token
+   * for tokens of under ten minutes; never sooner than ten seconds); it gives the token (or a promise of it). A refused token
    * shows the visitor the `signInRefused` text and fires `error`. Throws a `TypeError` for a
    * provider or token that is not a non-empty string, or a `refresh` that is not a function. */
   setLogin(provider: string, token: string, refresh?: () => string | Promise<string>): void;

@@ -194,62 +194,71 @@ function createLauncher(widget) {
 }
 
 // A signed-in visitor (`cognito.login`, `setLogin`): the person an ID token names (its JWT's
-// issuer and subject) and when it expires (ms); a token that is not a readable JWT names its
-// provider only and has no known expiry.
+// issuer and subject), and how long after now to ask for a new one (ms): five minutes before it
+// expires, or halfway for a token of under ten minutes, never sooner than 10 s — of what is left
+// of it by the visitor's clock, or of its whole lifetime (`exp - iat`) if that is shorter (a
+// clock set late). A token that is not a readable JWT is a person of its own, never refreshed.
 function tokenClaims(login) {
   if (!login) return { person: '' };
   try {
     const payload = login.token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    const claims = JSON.parse(atob(payload));
-    return { person: `${login.provider} ${claims.iss} ${claims.sub}`, expires: claims.exp * 1000 };
+    const { iss, sub, iat, exp } = JSON.parse(atob(payload));
+    const life = Math.min((exp - iat) * 1000, exp * 1000 - Date.now());
+    const due = Math.min(Math.max(life - 300000, life / 2, 10000), 2 ** 31 - 1);
+    return { person: `${login.provider} ${iss} ${sub}`, expires: exp, due };
   } catch {
-    return { person: login.provider };
+    return { person: `${login.provider} ${login.token}` };
   }
 }
 
+// Notes that `person` now has this tab's conversation. Someone else before (or a sign-out) must
+// not see theirs: the saved transcript and the bot's session attributes are forgotten, and the
+// next Lex session is a new one (the widget starts a new conversation too, once mounted).
+function notePerson(widget, person) {
+  if (saved(widget, 'person') === person) return false;
+  for (const name of ['transcript', 'sessionAttributes']) forget(widget, name);
+  store(widget, 'conversation', String((Number(saved(widget, 'conversation')) || 0) + 1));
+  store(widget, 'person', person);
+  return true;
+}
+
 // `config` with the login the page set through the API (over the config's), before the widget
-// mounts. A different person than the one this tab's conversation was had with (or a sign-out)
-// does not see it: the saved transcript and the bot's session attributes are forgotten first.
+// mounts; the tab's saved conversation only if it is this person's.
 function withLogin(widget, config) {
   const cognito = config.cognito = config.cognito || {};
   if (widget.loginSet) cognito.login = widget.login || undefined;
   const login = cognito.login;
   widget.person = tokenClaims(login && typeof login.token === 'string' ? login : null).person;
-  if (saved(widget, 'person') !== widget.person) {
-    for (const name of ['transcript', 'sessionAttributes']) forget(widget, name);
-    store(widget, 'person', widget.person);
-  }
+  notePerson(widget, widget.person);
   return config;
 }
 
 // Signs `widget`'s visitor in with `login` (or out: null). Once mounted, a different person
 // starts a new conversation; the same person's fresh token is used from the next sign-in.
-// `refresh` (optional) gives a new token; it is asked five minutes before the token expires (or
-// halfway there, for a token that lives less than ten minutes).
+// `refresh` (optional) gives a new token when this one is due (`tokenClaims`).
 function changeLogin(widget, login, refresh) {
   widget.login = login;
   widget.loginSet = true;
   clearTimeout(widget.refreshTimer);
-  const { person, expires } = tokenClaims(login);
-  if (refresh && expires) {
-    const now = Date.now();
-    const wait = Math.min(Math.max(expires - 300000, (now + expires) / 2) - now, 2 ** 31 - 1);
-    widget.refreshTimer = setTimeout(() => refreshLogin(widget, login, refresh, expires), wait);
+  const { person, expires, due } = tokenClaims(login);
+  if (refresh && due) {
+    widget.refreshTimer = setTimeout(() => refreshLogin(widget, login, refresh, expires), due);
   }
   if (!widget.attached) return;
   run(widget, 'setLogin', JSON.stringify(login));
   if (person !== widget.person) {
     widget.person = person;
-    store(widget, 'person', person);
-    run(widget, 'newConversation');
+    if (notePerson(widget, person)) run(widget, 'newConversation');
   }
 }
 
 async function refreshLogin(widget, login, refresh, expires) {
   try {
     const token = await refresh();
+    // Signed out, or in as someone else, while the page fetched it: not theirs to use.
+    if (widget.login !== login) return;
     if (typeof token !== 'string' || !token) throw new TypeError('it gave no token');
-    // A token that expires no later than the last would be asked for again at once, and again.
+    // A token that expires no later than the last would be asked for again, and again.
     if (!(tokenClaims({ ...login, token }).expires > expires)) throw new TypeError('its token expires no later');
     changeLogin(widget, { provider: login.provider, token }, refresh);
   } catch (error) {

@@ -120,6 +120,19 @@ pub(crate) fn use_chat(config: Arc<WidgetConfig>, conversation: Conversation) ->
     chat
 }
 
+/// The Lex session id of `conversation` (0 for a tab's first) for the Cognito identity
+/// `identity`. An anonymous visitor's identity is the tab's own: the identity id, then
+/// `identity.N`. A signed-in person's is the same in every tab and on every device, so each tab
+/// adds its own token (`identity.tab.N`): two tabs never share a session, nor its socket. Both
+/// are forms `ws-connect` accepts as that identity's.
+fn lex_session_id(identity: &str, tab: Option<&str>, conversation: u32) -> String {
+    match (tab, conversation) {
+        (None, 0) => identity.to_owned(),
+        (None, n) => format!("{identity}.{n}"),
+        (Some(tab), n) => format!("{identity}.{tab}.{n}"),
+    }
+}
+
 /// How long a question waits for a sign-in already under way before signing in itself, and how
 /// often it looks, in milliseconds.
 const CONNECT_WAIT_MS: u32 = 10_000;
@@ -153,13 +166,16 @@ impl Chat {
         self.session.try_update_value(change).unwrap_or(default)
     }
 
-    /// The Lex session id: the visitor's identity id for the first conversation, then
-    /// `identity.N` (the form `ws-connect` accepts as the same visitor's).
+    /// The Lex session id of the current conversation ([`lex_session_id`]).
     fn session_id(self, visitor: &Visitor) -> String {
-        match self.with_session(0, |session| session.conversation) {
-            0 => visitor.identity_id.clone(),
-            n => format!("{}.{n}", visitor.identity_id),
-        }
+        let (conversation, signed_in) =
+            self.with_session((0, false), |session| (session.conversation, session.login.is_some()));
+        let tab = signed_in.then(|| {
+            self.config()
+                .storage
+                .tab_token(|| format!("{:08x}", (js_sys::Math::random() * 4_294_967_296.0) as u32))
+        });
+        lex_session_id(&visitor.identity_id, tab.as_deref(), conversation)
     }
 
     /// Starts a new conversation: a new Lex session (with credentials for the current login), an
@@ -354,9 +370,16 @@ impl Chat {
         if let Some(visitor) = cached.filter(|v| v.expires_at > now_epoch_seconds() + 60) {
             return Ok(visitor);
         }
-        let login = self.with_session(None, |session| session.login.clone());
+        let (login, conversation) =
+            self.with_session((None, 0), |session| (session.login.clone(), session.conversation));
         let visitor = cognito::sign_in(config, login.as_ref()).await?;
-        self.update_session((), |session| session.visitor = Some(visitor.clone()));
+        // Kept only if nobody signed in or out, or started over, meanwhile: another person's
+        // credentials must not outlive the change.
+        self.update_session((), |session| {
+            if session.login == login && session.conversation == conversation {
+                session.visitor = Some(visitor.clone());
+            }
+        });
         Ok(visitor)
     }
 
@@ -382,6 +405,7 @@ impl Chat {
             self.update_session((), |session| session.socket = None);
             leptos::task::spawn_local(self.reconnect());
         };
+        let conversation = self.with_session(0, |session| session.conversation);
         let opened = match (&config.appsync, config.websocket_url.as_deref()) {
             (Some(appsync), _) => {
                 let channel = user_channel(&appsync.namespace, user_segment(&visitor.identity_id));
@@ -406,7 +430,17 @@ impl Chat {
                     ),
                 );
                 let resumable = matches!(stream, Stream::Lex(_));
-                self.update_session((), |session| session.socket = Some(stream));
+                // A stream opened for a conversation (and a person) that ended meanwhile closes.
+                let kept = self.update_session(false, |session| {
+                    let current = session.conversation == conversation;
+                    if current {
+                        session.socket = Some(stream);
+                    }
+                    current
+                });
+                if !kept {
+                    return false;
+                }
                 if resumable {
                     self.resume_on_open(fresh);
                 }
@@ -520,5 +554,25 @@ impl Chat {
         let answer = lex::recognize_text(config, &visitor, &question).await?;
         let attributes = answer.session_state.and_then(|state| state.session_attributes);
         Ok((answer.messages.unwrap_or_default(), attributes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_anonymous_tab_has_its_identitys_sessions_and_a_signed_in_one_adds_its_own_token() {
+        let identity = "us-east-1:7f3c9a2e-5b1d-4c8e-9f00-2a6b4d1e8c37";
+        assert_eq!(lex_session_id(identity, None, 0), identity);
+        assert_eq!(lex_session_id(identity, None, 2), format!("{identity}.2"));
+        assert_eq!(lex_session_id(identity, Some("0a1b2c3d"), 0), format!("{identity}.0a1b2c3d.0"));
+        assert_ne!(
+            lex_session_id(identity, Some("0a1b2c3d"), 1),
+            lex_session_id(identity, Some("ffff0000"), 1),
+            "two tabs of one person"
+        );
+        // Lex's limit: 100 characters of [0-9a-zA-Z._:-].
+        assert!(lex_session_id(identity, Some("ffffffff"), u32::MAX).len() <= 100);
     }
 }

@@ -361,8 +361,14 @@ impl WidgetConfig {
     }
 }
 
-/// `cognito.login`: both its provider and its token, or neither.
+/// `cognito.login`: an object with both its provider and its token, or nothing.
 fn login(config: &Value) -> Result<Option<crate::aws::cognito::Login>, ConfigError> {
+    if let Some(other) =
+        lookup(config, "cognito.login").filter(|login| !(login.is_object() || login.is_null()))
+    {
+        let problem = format!("must be {{\"provider\": …, \"token\": …}}, not {other}");
+        return Err(ConfigError::Invalid { key: "cognito.login", problem });
+    }
     let provider = text(config, "cognito.login.provider")?;
     let token = text(config, "cognito.login.token")?;
     Ok(match (provider, token) {
@@ -552,6 +558,9 @@ mod tests {
         json["cognito"]["login"] = json!({ "provider": "login.example.com", "token": 7 });
         let error = WidgetConfig::from_json(&json, "").unwrap_err().to_string();
         assert!(error.contains("`cognito.login.token`"), "{error}");
+        json["cognito"]["login"] = json!("eyJ.x.y");
+        let error = WidgetConfig::from_json(&json, "").unwrap_err().to_string();
+        assert!(error.contains("`cognito.login` must be {\"provider\""), "{error}");
     }
 
     #[test]

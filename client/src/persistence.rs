@@ -17,6 +17,7 @@ const TRANSCRIPT: &str = "transcript";
 const ATTRIBUTES: &str = "sessionAttributes";
 const CONVERSATION: &str = "conversation";
 const IDENTITY: &str = "identityId";
+const TAB: &str = "tab";
 const OPEN: &str = "open";
 
 /// Session attributes the server keeps for itself and the widget never round-trips: the
@@ -136,6 +137,16 @@ impl TabStorage {
             Some(identity_id) => self.write(IDENTITY, identity_id),
             None => self.forget(IDENTITY),
         }
+    }
+
+    /// This tab's own token (made by `new` the first time): a signed-in person's Lex sessions
+    /// carry it, so their tabs and devices, sharing one identity, never share a session.
+    pub(crate) fn tab_token(self, new: impl FnOnce() -> String) -> String {
+        self.read(TAB).unwrap_or_else(|| {
+            let token = new();
+            self.write(TAB, &token);
+            token
+        })
     }
 
     /// Remembers whether the panel is open: a reload with the panel open makes the loader load

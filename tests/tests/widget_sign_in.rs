@@ -51,6 +51,15 @@ fn session_of(seen: &Seen, question: &str) -> Option<String> {
     seen.iter().find(|(asked, _)| asked == question).map(|(_, session)| session.clone())
 }
 
+/// The visitor's questions the widget shows.
+const QUESTIONS_SHOWN: &str = "const root = document.querySelector('[data-lexstream-host]').shadowRoot;
+    return [...root.querySelectorAll('[data-testid=\"visitor-message\"]')].map((m) => m.textContent);";
+
+/// The Cognito identity a Lex session id belongs to (`ws-connect`'s rule: up to the first `.`).
+fn identity_in(session: &str) -> &str {
+    session.split_once('.').map_or(session, |(identity, _)| identity)
+}
+
 /// A shop's page embedding the widget from `widget_origin`; a visitor signed in to the shop (the
 /// tab's `site.login`) is signed in to the widget on every page view.
 fn shop_page(widget_origin: &str) -> String {
@@ -119,10 +128,11 @@ async fn a_signed_in_visitor_chats_as_themselves_and_a_forged_token_is_refused()
             )
             .await?;
         page.wait_for_answer("You asked: Who am I?", TIMEOUT).await?;
+        let session = session_of(&seen, "Who am I?").unwrap_or_default();
         assert_eq!(
-            session_of(&seen, "Who am I?").as_deref(),
-            Some(ana_elsewhere.as_str()),
-            "Ana's Lex session is her authenticated identity, the one she gets on any device"
+            identity_in(&session),
+            ana_elsewhere,
+            "Ana's Lex session is her authenticated identity's, the one she gets on any device"
         );
         let kept = page.run_script("return sessionStorage.getItem('lexstream.identityId');").await?;
         assert_eq!(kept, Value::Null, "a signed-in identity is not kept as the tab's anonymous one");
@@ -168,12 +178,19 @@ async fn a_signed_in_visitor_chats_as_themselves_and_a_forged_token_is_refused()
         browser.client.refresh().await?;
         page.wait_for("input", TIMEOUT).await?;
         let questions = page
-            .run_script(
-                "const root = document.querySelector('[data-lexstream-host]').shadowRoot;
-                 return [...root.querySelectorAll('[data-testid=\"visitor-message\"]')].map((m) => m.textContent);",
-            )
+            .run_script(QUESTIONS_SHOWN)
             .await?;
         assert_eq!(questions, json!([]), "the signed-out visitor's questions are gone");
+
+        // Ana's own conversation stays hers across the next page view.
+        page.ask("Still Ana?").await?;
+        page.wait_for_answer("You asked: Still Ana?", TIMEOUT).await?;
+        browser.client.refresh().await?;
+        page.wait_for("input", TIMEOUT).await?;
+        let questions = page
+            .run_script(QUESTIONS_SHOWN)
+            .await?;
+        assert_eq!(questions, json!(["Still Ana?"]), "her conversation continues");
         Ok(())
     })
     .await
@@ -186,8 +203,9 @@ async fn a_token_the_page_refreshes_keeps_the_visitor_signed_in_after_the_first_
     let fulfillment_url = recording_lambda(Arc::clone(&seen)).await?;
     let devstack = start_devstack_with(|config| config.fulfillment_url = Some(fulfillment_url)).await?;
     let site = serve_page(shop_page(&devstack.url())).await?;
-    // Eight seconds: the loader asks for a new one halfway (a token of under ten minutes).
-    let short = devstack_id_token(devstack.addr, "ana", 8).await?;
+    // Sixteen seconds: the loader asks for a new one after ten (halfway, for a token of under ten
+    // minutes, but never sooner than ten seconds).
+    let short = devstack_id_token(devstack.addr, "ana", 16).await?;
     let fresh = devstack_id_token(devstack.addr, "ana", 3600).await?;
     let ana = identity_elsewhere(&devstack.url(), &fresh).await?;
 
@@ -208,7 +226,8 @@ async fn a_token_the_page_refreshes_keeps_the_visitor_signed_in_after_the_first_
         // A new conversation signs in again: only the refreshed token can do that now.
         page.run_script("lexstream.newConversation(); lexstream.send('Still me?');").await?;
         page.wait_for_answer("You asked: Still me?", TIMEOUT).await?;
-        assert_eq!(session_of(&seen, "Still me?").as_deref(), Some(format!("{ana}.1").as_str()));
+        let session = session_of(&seen, "Still me?").unwrap_or_default();
+        assert_eq!(identity_in(&session), ana, "{session}");
         assert_eq!(page.run_script("return refreshes;").await?, 1, "asked once: the new token lives an hour");
         Ok(())
     })
@@ -233,17 +252,22 @@ async fn on_the_demo_page_a_signed_in_visitors_answer_streams() -> anyhow::Resul
         let answer = page.wait_for_answer("devstack demo model", TIMEOUT).await?;
         assert!(!answer.streamed.is_empty(), "the answer streamed over the signed-in visitor's socket");
         // The socket's connection record (ws-connect wrote it once the session was bound to the
-        // caller's identity) is under Ana's authenticated identity.
+        // caller's identity) is under a session of Ana's authenticated identity: this tab's own
+        // (`<identity>.<tab>.<conversation>`, from what the tab keeps).
         let token = devstack_id_token(devstack.addr, "ana", 3600).await?;
         let ana = identity_elsewhere(&devstack.url(), &token).await?;
+        let tab = page
+            .run_script("return [sessionStorage.getItem('lexstream.tab'), sessionStorage.getItem('lexstream.conversation')];")
+            .await?;
+        let session = format!("{ana}.{}.{}", tab[0].as_str().unwrap_or("?"), tab[1].as_str().unwrap_or("?"));
         let dynamodb = aws_sdk_dynamodb::Client::new(&local_sdk_config(&devstack.url()).await);
         let record = dynamodb
             .get_item()
             .table_name(CONNECTION_TABLE)
-            .key(KEY, AttributeValue::S(ana.clone()))
+            .key(KEY, AttributeValue::S(session.clone()))
             .send()
             .await?;
-        assert!(record.item.is_some(), "no connection of {ana}");
+        assert!(record.item.is_some(), "no connection of {session}");
         Ok(())
     })
     .await

@@ -49,9 +49,6 @@ async fn call(
     operation: &str,
     body: Value,
 ) -> Result<Value, ServiceError> {
-    // A refusal of a signed-in call is the login's (an expired or forged token, a provider the
-    // pool does not trust): the visitor reads that they must sign in again.
-    let service = if login.is_some() { Service::SignIn } else { Service::Cognito };
     let body = Login::add_to(login, body);
     let headers = [
         ("content-type".to_owned(), "application/x-amz-json-1.1".to_owned()),
@@ -59,8 +56,12 @@ async fn call(
     ];
     let (status, text) = post(&config.cognito_endpoint, &headers, &body.to_string())
         .await
-        .map_err(|detail| ServiceError::Unreachable { service, detail })?;
+        .map_err(|detail| ServiceError::Unreachable { service: Service::Cognito, detail })?;
     if status != 200 {
+        // Cognito refusing a signed-in visitor's login (an expired or forged token, a provider
+        // the pool does not trust) is the login's: the visitor reads that they must sign in again.
+        let login_refused = login.is_some() && text.contains("NotAuthorizedException");
+        let service = if login_refused { Service::SignIn } else { Service::Cognito };
         return Err(ServiceError::refused(service, status, &text));
     }
     serde_json::from_str(&text).map_err(|e| unreadable(format!("{operation}: {e}")))

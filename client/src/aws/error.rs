@@ -7,7 +7,7 @@ use crate::strings::{Strings, Text};
 pub enum Service {
     /// Cognito identity, for an anonymous visitor.
     Cognito,
-    /// Cognito identity with a signed-in visitor's login (their ID token).
+    /// Cognito identity refusing a signed-in visitor's login (`NotAuthorizedException`).
     SignIn,
     /// Lex V2 `RecognizeText`.
     Lex,
@@ -19,7 +19,7 @@ impl std::fmt::Display for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Self::Cognito => "Cognito",
-            Self::SignIn => "Cognito (signed in)",
+            Self::SignIn => "Cognito (the login)",
             Self::Lex => "the bot",
             Self::ChatApi => "the chat API",
         })
@@ -70,9 +70,7 @@ impl ServiceError {
                 strings.get(Text::Refused).replace("{message}", message.trim())
             }
             Self::Unreachable { .. } => strings.get(Text::Unreachable).to_owned(),
-            Self::Refused { service: Service::SignIn, status: 400..=403, .. } => {
-                strings.get(Text::SignInRefused).to_owned()
-            }
+            Self::Refused { service: Service::SignIn, .. } => strings.get(Text::SignInRefused).to_owned(),
             Self::Refused { .. } | Self::Unreadable { .. } => strings.get(Text::CouldNotAnswer).to_owned(),
         }
     }
