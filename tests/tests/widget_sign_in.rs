@@ -242,7 +242,7 @@ async fn on_the_demo_page_a_signed_in_visitors_answer_streams() -> anyhow::Resul
         browser.client.find(Locator::Id("sign-in")).await?.click().await?;
         let status = page
             .wait_for_script(
-                "const text = document.getElementById('signed-in-as').textContent; return text && text;",
+                "return document.getElementById('signed-in-as').textContent || null;",
                 "signing in",
                 TIMEOUT,
             )
