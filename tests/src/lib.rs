@@ -35,4 +35,6 @@ pub use stand_in_lambda::serve_stand_in_lambda;
 pub use task_trace::{MainThreadTasks, TaskTrace};
 pub use tools::{lambda_binary, lex_fulfillment_binary, venv_python, workspace_root};
 pub use visitor::{POOL_ID, Visitor, VisitorSocket};
-pub use widget_page::{SeenAnswer, WidgetPage, built_dist_dir, start_devstack, start_devstack_with};
+pub use widget_page::{
+    SeenAnswer, WidgetPage, built_dist_dir, dist_without_wasm, start_devstack, start_devstack_with,
+};

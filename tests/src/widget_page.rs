@@ -26,6 +26,21 @@ pub fn built_dist_dir() -> anyhow::Result<PathBuf> {
     Ok(dist)
 }
 
+/// A copy of the built widget in `to` without its WebAssembly: a deployment the widget's code
+/// cannot load from (as a blocked or offline fetch looks to the page). Returns `to`.
+pub fn dist_without_wasm(to: PathBuf) -> anyhow::Result<PathBuf> {
+    let _ = std::fs::remove_dir_all(&to);
+    std::fs::create_dir_all(&to)?;
+    for entry in std::fs::read_dir(built_dist_dir()?)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type()?.is_file() && !name.contains("_bg.wasm") {
+            std::fs::copy(entry.path(), to.join(&name))?;
+        }
+    }
+    Ok(to)
+}
+
 /// Starts a devstack on a free loopback port serving the built widget.
 pub async fn start_devstack() -> anyhow::Result<RunningDevstack> {
     start_devstack_with(|_| {}).await

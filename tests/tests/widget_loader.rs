@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::key::Key;
-use lexstream_e2e::{Browser, WidgetPage, built_dist_dir, in_browser, start_devstack, start_devstack_with};
+use lexstream_e2e::{
+    Browser, WidgetPage, dist_without_wasm, in_browser, start_devstack, start_devstack_with,
+};
 use serde_json::Value;
 
 const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
@@ -159,17 +161,8 @@ async fn keyboard_alone_reaches_the_launcher_and_opens_the_chat() -> anyhow::Res
 
 #[tokio::test]
 async fn when_the_code_cannot_load_the_launcher_says_so() -> anyhow::Result<()> {
-    // A deployment missing its wasm (as a blocked or offline fetch would look to the page).
-    let dist = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("dist-without-wasm");
-    let _ = std::fs::remove_dir_all(&dist);
-    std::fs::create_dir_all(&dist)?;
-    for entry in std::fs::read_dir(built_dist_dir()?)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.file_type()?.is_file() && !name.contains("_bg.wasm") {
-            std::fs::copy(entry.path(), dist.join(&name))?;
-        }
-    }
+    let dist =
+        dist_without_wasm(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("dist-without-wasm"))?;
     let devstack = start_devstack_with(move |config| config.dist_dir = dist).await?;
     in_browser(devstack, async |browser, devstack| {
         let page = WidgetPage::open(browser, &devstack.url(), LOAD_TIMEOUT).await?;

@@ -1,11 +1,15 @@
 //! End to end: `ui.lang` gives the widget its language, and a language written right to left
 //! mirrors the conversation — the visitor's messages on the left, the bot's on the right; with
 //! `ui.strings`, the title and the greeting in that language, no English is left in the widget
-//! (its text, accessible names, tooltips, placeholder) but the bot's own answer.
+//! (its text, accessible names, tooltips, placeholder) but the bot's own answer. The loader's own
+//! texts (its launcher's name, the message when the code cannot load) are the page's too.
 
 use std::time::Duration;
 
-use lexstream_e2e::{WidgetPage, in_browser, start_devstack};
+use lexstream_e2e::{
+    WidgetPage, devstack_widget_config, dist_without_wasm, in_browser, serve_page, start_devstack,
+    start_devstack_with,
+};
 use serde_json::{Value, json};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -110,6 +114,38 @@ async fn a_right_to_left_language_mirrors_the_conversation() -> anyhow::Result<(
         assert_eq!(english, json!([]), "English left in the widget");
         let greeting = page.run_script(GREETING).await?;
         assert_eq!(greeting, json!("أهلاً! كيف أساعدك؟"));
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_loaders_own_texts_are_the_pages_before_the_widget_loads_and_when_it_cannot() -> anyhow::Result<()>
+{
+    let dist =
+        dist_without_wasm(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("rtl-dist-without-wasm"))?;
+    let devstack = start_devstack_with(move |config| config.dist_dir = dist).await?;
+    let mut config = devstack_widget_config(&devstack.url());
+    config["ui"] = json!({
+        "lang": "ar",
+        "strings": { "openChat": "افتح المحادثة", "openingChat": "جارٍ الفتح…", "loadFailed": "تعذّر تحميل المحادثة." }
+    });
+    let site = serve_page(format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
+<script type="application/json" id="lexstream-config">{config}</script>
+<script type="module" src="{}/lexstream.js"></script></head><body><h1>Shop</h1></body></html>"#,
+        devstack.url()
+    ))
+    .await?;
+    in_browser(devstack, async |browser, _devstack| {
+        let page = WidgetPage::open(browser, &site, TIMEOUT).await?;
+        let launcher = page.wait_for("launcher", TIMEOUT).await?;
+        assert_eq!(launcher.attr("aria-label").await?.as_deref(), Some("افتح المحادثة"));
+        launcher.click().await?;
+        let failure = page.wait_for("load-failed", TIMEOUT).await?;
+        assert_eq!(failure.text().await?, "تعذّر تحميل المحادثة.");
+        let english = page.run_script(ENGLISH_LEFT).await?;
+        assert_eq!(english, json!([]), "English left in the loader's launcher");
         Ok(())
     })
     .await
