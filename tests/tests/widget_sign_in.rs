@@ -4,7 +4,7 @@
 //! SDK gets for them too (another device) — and the bot's code hook sees it as the Lex session.
 //! A forged token is refused with a message the visitor reads, signing out goes back to the tab's
 //! anonymous identity, a token the page refreshes keeps the visitor chatting after the first one
-//! expired, and on the demo page a signed-in visitor's answer streams (`ws-connect` binds the
+//! expired (and one that comes back after they signed out does not sign them in), and on the demo page a signed-in visitor's answer streams (`ws-connect` binds the
 //! socket to an authenticated identity as to an anonymous one).
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -196,18 +196,33 @@ async fn a_signed_in_visitor_chats_as_themselves_and_a_forged_token_is_refused()
     .await
 }
 
-#[tokio::test]
-async fn a_token_the_page_refreshes_keeps_the_visitor_signed_in_after_the_first_expires() -> anyhow::Result<()>
-{
+/// A shop on a devstack whose code hook records each question, and Ana's tokens there: a short
+/// one — sixteen seconds: the loader asks for a new one after ten (halfway, for a token of under
+/// ten minutes, but never sooner than ten seconds) — and one that lives an hour; her identity.
+struct Refreshing {
+    seen: Seen,
+    devstack: lexstream_devstack::RunningDevstack,
+    site: String,
+    short: String,
+    fresh: String,
+    ana: String,
+}
+
+async fn refreshing() -> anyhow::Result<Refreshing> {
     let seen: Seen = Arc::default();
     let fulfillment_url = recording_lambda(Arc::clone(&seen)).await?;
     let devstack = start_devstack_with(|config| config.fulfillment_url = Some(fulfillment_url)).await?;
     let site = serve_page(shop_page(&devstack.url())).await?;
-    // Sixteen seconds: the loader asks for a new one after ten (halfway, for a token of under ten
-    // minutes, but never sooner than ten seconds).
     let short = devstack_id_token(devstack.addr, "ana", 16).await?;
     let fresh = devstack_id_token(devstack.addr, "ana", 3600).await?;
     let ana = identity_elsewhere(&devstack.url(), &fresh).await?;
+    Ok(Refreshing { seen, devstack, site, short, fresh, ana })
+}
+
+#[tokio::test]
+async fn a_token_the_page_refreshes_keeps_the_visitor_signed_in_after_the_first_expires() -> anyhow::Result<()>
+{
+    let Refreshing { seen, devstack, site, short, fresh, ana } = refreshing().await?;
 
     in_browser(devstack, async |browser, _devstack| {
         let page = WidgetPage::open(browser, &site, TIMEOUT).await?;
@@ -268,6 +283,45 @@ async fn on_the_demo_page_a_signed_in_visitors_answer_streams() -> anyhow::Resul
             .send()
             .await?;
         assert!(record.item.is_some(), "no connection of {session}");
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_refresh_that_comes_back_after_the_visitor_signed_out_does_not_sign_them_in() -> anyhow::Result<()>
+{
+    // The page holds the refreshed token until told.
+    let Refreshing { seen, devstack, site, short, fresh, ana } = refreshing().await?;
+
+    in_browser(devstack, async |browser, _devstack| {
+        let page = WidgetPage::open(browser, &site, TIMEOUT).await?;
+        browser
+            .client
+            .execute(
+                "lexstream.setLogin(arguments[0], arguments[1], () => new Promise((give) => { window.giveToken = give; }));
+                 lexstream.open();
+                 lexstream.send('Signed in?');",
+                vec![json!(PROVIDER_NAME), json!(short)],
+            )
+            .await?;
+        page.wait_for_answer("You asked: Signed in?", TIMEOUT).await?;
+        assert_eq!(identity_in(&session_of(&seen, "Signed in?").unwrap_or_default()), ana);
+        page.wait_for_script("return typeof window.giveToken === 'function';", "the refresh being asked", TIMEOUT)
+            .await?;
+        // The visitor signs out while the page is still fetching Ana's new token; then it arrives.
+        browser
+            .client
+            .execute(
+                "lexstream.setLogin(null);
+                 giveToken(arguments[0]);
+                 setTimeout(() => lexstream.send('Signed out?'), 100);",
+                vec![json!(fresh)],
+            )
+            .await?;
+        page.wait_for_answer("You asked: Signed out?", TIMEOUT).await?;
+        let session = session_of(&seen, "Signed out?").unwrap_or_default();
+        assert_ne!(identity_in(&session), ana, "Ana's late token signed her back in: {session}");
         Ok(())
     })
     .await
