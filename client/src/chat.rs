@@ -178,12 +178,10 @@ impl Chat {
         lex_session_id(&visitor.identity_id, tab.as_deref(), conversation)
     }
 
-    /// Starts a new conversation: a new Lex session (with credentials for the current login), an
-    /// empty transcript with the greeting.
+    /// Starts a new conversation: a new Lex session, an empty transcript with the greeting.
     pub(crate) fn new_conversation(self, greeting: &str) {
         let number = self.update_session(0, |session| {
             session.conversation += 1;
-            session.visitor = None;
             session.socket = None;
             session.session_attributes.clear();
             session.resume_plan = ResumePlan::default();
@@ -222,9 +220,8 @@ impl Chat {
         });
     }
 
-    /// The page's `setLogin`: the login (or none, signed out) the next sign-in uses — when the
-    /// credentials in hand expire, or at once after a new conversation (the loader starts one
-    /// when the person changes; a refreshed token of the same person just waits its turn).
+    /// The page's `setLogin`: the login (or none, signed out) the next call signs in with; the
+    /// credentials in hand served the previous one only (`visitor`).
     pub(crate) fn set_login(self, login: Option<Login>) {
         self.update_session((), |session| session.login = login);
     }
@@ -364,19 +361,22 @@ impl Chat {
         });
     }
 
-    /// Credentials valid for at least another minute, signing in again when needed.
+    /// Credentials for the current login (or anonymous visitor) valid for at least another
+    /// minute, signing in again when needed — also after `setLogin`, a new token of the same
+    /// person included.
     async fn visitor(self, config: &WidgetConfig) -> Result<Visitor, ServiceError> {
-        let cached = self.with_session(None, |session| session.visitor.clone());
-        if let Some(visitor) = cached.filter(|v| v.expires_at > now_epoch_seconds() + 60) {
+        let (cached, login) = self.with_session((None, None), |session| {
+            let current = |v: &&Visitor| v.login == session.login && v.expires_at > now_epoch_seconds() + 60;
+            (session.visitor.as_ref().filter(current).cloned(), session.login.clone())
+        });
+        if let Some(visitor) = cached {
             return Ok(visitor);
         }
-        let (login, conversation) =
-            self.with_session((None, 0), |session| (session.login.clone(), session.conversation));
         let visitor = cognito::sign_in(config, login.as_ref()).await?;
-        // Kept only if nobody signed in or out, or started over, meanwhile: another person's
-        // credentials must not outlive the change.
+        // Kept only if nobody signed in or out meanwhile: another person's credentials must not
+        // outlive the change.
         self.update_session((), |session| {
-            if session.login == login && session.conversation == conversation {
+            if session.login == login {
                 session.visitor = Some(visitor.clone());
             }
         });

@@ -41,6 +41,8 @@ pub struct Visitor {
     pub credentials: Credentials,
     /// When they expire (epoch seconds).
     pub expires_at: i64,
+    /// The login they were given for (none: anonymous); they serve that login only.
+    pub login: Option<Login>,
 }
 
 async fn call(
@@ -122,6 +124,7 @@ async fn credentials_for(
         },
         expires_at: credentials["Expiration"].as_f64().map_or(0, |seconds| seconds as i64),
         identity_id,
+        login: login.cloned(),
     })
 }
 

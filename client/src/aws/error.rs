@@ -5,7 +5,7 @@ use crate::strings::{Strings, Text};
 /// The services the widget calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
-    /// Cognito identity, for an anonymous visitor.
+    /// Cognito identity (sign-in).
     Cognito,
     /// Cognito identity refusing a signed-in visitor's login (`NotAuthorizedException`).
     SignIn,
