@@ -12,9 +12,7 @@ use lexstream_protocol::render::policy::{
     url_attribute_is_allowed,
 };
 use wasm_bindgen::JsCast;
-use web_sys::{Document, DomParser, Element, Node, SupportedType};
-
-const HTML_NAMESPACE: &str = "http://www.w3.org/1999/xhtml";
+use web_sys::{Document, DomParser, Element, HtmlElement, Node, SupportedType};
 
 /// Sanitizes bot markup (an HTML answer, or rendered Markdown) for `inner_html`; images may load
 /// from `images` only.
@@ -53,10 +51,8 @@ impl Rebuild<'_> {
                 Node::TEXT_NODE => {
                     target.append_child(&child).ok()?;
                 }
-                Node::ELEMENT_NODE => {
-                    let Ok(element) = child.dyn_into::<Element>() else { continue };
-                    self.copy_element(&element, target)?;
-                }
+                // An element node is an `Element`: no second type check across the boundary.
+                Node::ELEMENT_NODE => self.copy_element(child.unchecked_ref::<Element>(), target)?,
                 _ => {} // comments, processing instructions: dropped
             }
         }
@@ -64,8 +60,10 @@ impl Rebuild<'_> {
     }
 
     fn copy_element(&self, element: &Element, target: &Node) -> Option<()> {
-        // SVG and MathML elements (and anything else outside HTML) go with their content.
-        if element.namespace_uri().as_deref() != Some(HTML_NAMESPACE) {
+        // SVG and MathML elements (and anything else outside HTML) go with their content. An
+        // element is in the HTML namespace exactly when it is an `HTMLElement` (DOM standard:
+        // the HTML namespace's element interfaces), which is checked without reading a string.
+        if !element.is_instance_of::<HtmlElement>() {
             return Some(());
         }
         let tag = element.local_name();

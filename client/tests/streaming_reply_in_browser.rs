@@ -117,6 +117,39 @@ async fn markdown_is_formatted_as_it_arrives_and_an_equal_final_answer_keeps_the
 }
 
 #[wasm_bindgen_test]
+async fn a_final_answer_that_overtakes_the_last_frames_is_finished_on_the_streamed_nodes() {
+    let shown = asked(StreamingFormat::Markdown).await;
+    let answer = "First paragraph, streamed.\n\n- one\n- two\n\nThe **last** part never streamed.";
+    let streamed_part = &answer[..answer.find("- two").unwrap()];
+    shown.chunk(0, streamed_part);
+    painted().await;
+    let first_block = shown.streamed().first_element_child().unwrap();
+    assert!(!shown.streamed().inner_text().contains("last part"));
+
+    // Lex's answer comes back over HTTP while the stream's last frames are still on the socket.
+    shown.finalize(MessageContentType::CustomPayload, answer);
+    painted().await;
+    let reply = shown.reply();
+    assert_eq!(reply.dataset().get("state").as_deref(), Some("final"));
+    assert!(first_block.is_connected(), "the streamed nodes stay: no flicker");
+    let streamed = shown.streamed();
+    assert!(!streamed.hidden());
+    assert_eq!(streamed.query_selector_all("ul > li").unwrap().length(), 2, "{}", streamed.inner_html());
+    assert_eq!(streamed.query_selector("strong").unwrap().unwrap().text_content().as_deref(), Some("last"));
+    assert_eq!(
+        reply.query_selector_all("p").unwrap().length(),
+        2,
+        "the answer shows once: {}",
+        reply.inner_html()
+    );
+
+    // The late frames change nothing: the answer is final.
+    shown.chunk(1, &answer[streamed_part.len()..]);
+    painted().await;
+    assert_eq!(shown.reply().query_selector_all("li").unwrap().length(), 2);
+}
+
+#[wasm_bindgen_test]
 async fn a_different_final_answer_replaces_the_streamed_text_in_one_step() {
     let shown = asked(StreamingFormat::Markdown).await;
     shown.chunk(0, "A first draft.\n\nMore");

@@ -107,7 +107,7 @@ fn shows_only_characters_of(html: &str, source: &str) -> bool {
 }
 
 /// What the widget shows, maintained only from the updates (as the widget does).
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Screen {
     completed: String,
     tail: String,
@@ -131,7 +131,7 @@ impl Screen {
 }
 
 /// How strictly a streamed answer is checked.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Corpus {
     /// Ordinary answers: no resets, committed blocks are final, only the answer's characters.
     Ordinary,
@@ -173,6 +173,7 @@ fn check_streaming(answer: &str, ends: &[usize], corpus: Corpus) {
     if corpus == Corpus::Ordinary {
         assert!(!screen.completed.is_empty(), "nothing was committed while streaming {answer:?}");
     }
+    check_finishing_as_expected(&markdown, &screen, answer, corpus);
     let update = markdown.finish(answer);
     screen.apply(&update);
     assert_eq!(screen.html(), whole, "finished render differs for {answer:?}");
@@ -180,6 +181,33 @@ fn check_streaming(answer: &str, ends: &[usize], corpus: Corpus) {
     if corpus == Corpus::Ordinary {
         assert!(!update.reset, "finish needed a reset for {answer:?}");
     }
+}
+
+/// Finishing `answer` on what `markdown` has shown (`screen`) against its whole render, as the
+/// widget does when the final answer is that Markdown: an ordinary answer always finishes on the
+/// nodes shown, and the screen is then the whole render; a final markup that differs is refused
+/// with nothing changed. A hostile input may be refused (it would reset), never finished wrong.
+fn check_finishing_as_expected(markdown: &StreamingMarkdown, screen: &Screen, answer: &str, corpus: Corpus) {
+    let whole = render_markdown(answer);
+    let mut finishing = markdown.clone();
+    let mut finished = screen.clone();
+    match finishing.finish_expecting(answer, &whole) {
+        Some(update) => {
+            assert!(!update.reset);
+            finished.apply(&update);
+            assert_eq!(finished.html(), whole, "finished on the nodes shown, differs for {answer:?}");
+            assert_eq!(finishing.html(), whole);
+        }
+        None => assert_eq!(
+            corpus,
+            Corpus::Hostile,
+            "an ordinary answer could not finish on its nodes: {answer:?}"
+        ),
+    }
+    let mut refusing = markdown.clone();
+    let other = format!("{whole}<p>another answer</p>\n");
+    assert_eq!(refusing.finish_expecting(answer, &other), None, "finished as a different answer: {answer:?}");
+    assert_eq!(refusing.html(), markdown.html(), "a refused finish changed what is shown");
 }
 
 /// Every prefix end of `text`, one character at a time.
@@ -374,4 +402,25 @@ fn the_work_per_update_follows_the_open_tail_not_the_whole_answer() {
         (1..=2_000).map(|frames| markdown.update(&answer[..frames * frame]).parsed_bytes).sum();
     assert!(parsed < 5 * answer.len(), "parsed {parsed} bytes for {} bytes of answer", answer.len());
     assert!(!markdown.finish(answer).reset);
+}
+
+#[test]
+fn a_final_answer_that_overtakes_the_stream_finishes_on_what_was_shown() {
+    for answer in answers() {
+        for cut in [answer.len() / 3, answer.len() / 2, answer.len() * 9 / 10] {
+            let cut = (cut..=answer.len()).find(|end| answer.is_char_boundary(*end)).unwrap_or(answer.len());
+            let mut markdown = StreamingMarkdown::new(images());
+            let mut screen = Screen::default();
+            screen.apply(&markdown.update(&answer[..cut]));
+            let committed = screen.completed.clone();
+            let update = markdown.finish_expecting(&answer, &render_markdown(&answer));
+            let update = update.unwrap_or_else(|| panic!("could not finish {answer:?} after {cut} bytes"));
+            if !committed.is_empty() {
+                assert!(update.parsed_bytes < answer.len(), "the blocks shown were parsed again");
+            }
+            screen.apply(&update);
+            assert!(screen.completed.starts_with(&committed), "the blocks shown stay");
+            assert_eq!(screen.html(), render_markdown(&answer));
+        }
+    }
 }

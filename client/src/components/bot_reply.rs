@@ -93,6 +93,10 @@ pub fn BotReply(
     let paint_scheduled = StoredValue::new(false);
     let budget = StoredValue::new(PaintBudget::default());
     let schedule_paint = move || {
+        // Most frames find a paint already scheduled: that check comes first, as it is cheaper.
+        if paint_scheduled.try_get_value() != Some(false) {
+            return;
+        }
         let streaming = transcript
             .try_with_untracked(|t| {
                 matches!(t.entries().get(index), Some(Entry::Bot { reply: Reply::Streaming(_), .. }))
@@ -115,20 +119,28 @@ pub fn BotReply(
         // A reply restored as streaming (after a reload) paints once at once.
         schedule_paint();
     }
-    // The final answer keeps the streamed nodes when, finished, they are exactly its markup.
+    // The final answer keeps the streamed nodes when, finished, they are exactly its markup. The
+    // answer may come before the stream's last frames (Lex answers over HTTP while they are still
+    // on the socket): when its Markdown goes on from what streamed, the rest is painted onto the
+    // nodes on screen rather than the whole answer replacing them.
     let kept_stream = Memo::new(move |_| {
         if phase.get() != Phase::Final {
             return false;
         }
         transcript.with_untracked(|t| match t.entries().get(index) {
-            Some(Entry::Bot { reply: Reply::Final { parts, streamed: Some(text), .. }, .. }) => match parts
-                .as_slice()
-            {
-                [AnswerPart::Markup(markup)] => painter
-                    .try_update_value(|painter| painter.as_mut().is_some_and(|p| p.finish_as(text, markup)))
-                    .unwrap_or(false),
-                _ => false,
-            },
+            Some(Entry::Bot { reply: Reply::Final { parts, streamed: Some(streamed), text }, .. }) => {
+                match parts.as_slice() {
+                    [AnswerPart::Markup(markup)] => {
+                        let whole = if text.starts_with(streamed.as_str()) { text } else { streamed };
+                        painter
+                            .try_update_value(|painter| {
+                                painter.as_mut().is_some_and(|p| p.finish_as(whole, markup))
+                            })
+                            .unwrap_or(false)
+                    }
+                    _ => false,
+                }
+            }
             _ => false,
         })
     });

@@ -153,6 +153,34 @@ impl StreamingMarkdown {
         MarkdownUpdate { reset, completed, tail: Some(String::new()), parsed_bytes }
     }
 
+    /// Finishes with `text` as [`finish`](Self::finish) does, when what is shown then is exactly
+    /// `expected` — the final answer's markup, which [`render_markdown`] already made from the
+    /// same text — without rendering the whole text again: only the part after the committed
+    /// blocks is parsed, however much of it had streamed. `None`, with nothing changed, when
+    /// the result would be anything else (another text, a reset); the caller then shows
+    /// `expected` afresh.
+    pub fn finish_expecting(&mut self, text: &str, expected: &str) -> Option<MarkdownUpdate> {
+        let source = text.strip_prefix(self.committed_source.as_str())?;
+        let parsed = parse(source, &self.definitions);
+        let rest = self.render(parsed.events.into_iter().map(|(event, _)| event));
+        let matches = expected.len() == self.committed_html.len() + rest.len()
+            && expected.starts_with(&self.committed_html)
+            && expected.ends_with(&rest);
+        if !matches {
+            return None;
+        }
+        self.remember_definitions(&parsed.definitions, source.len());
+        self.committed_source.push_str(source);
+        self.committed_html.push_str(&rest);
+        self.tail_html.clear();
+        Some(MarkdownUpdate {
+            reset: false,
+            completed: rest,
+            tail: Some(String::new()),
+            parsed_bytes: source.len(),
+        })
+    }
+
     /// Everything shown now: the committed HTML followed by the tail HTML.
     pub fn html(&self) -> String {
         let mut html = String::with_capacity(self.committed_html.len() + self.tail_html.len());
