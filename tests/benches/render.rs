@@ -21,8 +21,8 @@
 //!   paint's DOM changes as one batch) — painting less often is cheaper, so this shows the price;
 //! - frames received: WebSocket messages the page got by then, of the chunks and the `done`
 //!   (counted by a wrapper around `WebSocket` installed before the page's scripts);
-//! - wall time: `performance.now()` at the Enter `keydown` to after the paint (the watch for
-//!   the final bubble looks every 20 ms).
+//! - wall time: `performance.now()` at the Enter `keydown` to after the paint (a
+//!   `MutationObserver` of the bubbles' `data-state` tells when the answer is final).
 //!
 //! Each size runs in a fresh browser, [`RUNS`] times; best and median are printed, and each
 //! run's figures (with wall-clock ones) on stderr. The trace records two light categories (tasks
@@ -96,20 +96,25 @@ const COUNT_SOCKET_MESSAGES: &str = r"
     })();
 ";
 
-/// Run before Enter: on Enter's `keydown`, notes the time and starts watching (every 20 ms, a
-/// cost bound by wall time, not by frames) for the newest bot bubble to turn final; then waits
-/// one animation frame and a task, so the final answer has been painted.
+/// Run before Enter: on Enter's `keydown`, notes the time and watches for the newest bot bubble
+/// to turn final — told by a `MutationObserver` of the bubbles' `data-state` only (a few
+/// callbacks per answer; polling every 20 ms cost the page ~30 tasks, some 5 ms of the
+/// main-thread time measured), with a slow poll as a safety net — then waits one animation
+/// frame and a task, so the final answer has been painted.
 const WATCH_FOR_THE_ANSWER: &str = r#"
     const bench = window.__lexstreamBench;
     const root = document.querySelector('[data-lexstream-host]').shadowRoot;
     const bubbles = () => root.querySelectorAll('[data-testid="bot-message"]');
     const before = bubbles().length;
     bench.painted = new Promise(resolve => {
+        let settled = false;
         const watch = () => {
+            if (settled || bench.asked === undefined) return;
             const all = bubbles();
             const last = all[all.length - 1];
             const state = all.length > before ? last.dataset.state : null;
             if (state === 'final') {
+                settled = true;
                 const messages = bench.messages - bench.messagesBefore;
                 requestAnimationFrame(() => setTimeout(() => {
                     performance.mark('lexstream-bench-painted');
@@ -122,11 +127,12 @@ const WATCH_FOR_THE_ANSWER: &str = r#"
                     });
                 }, 0));
             } else if (state === 'failed') {
+                settled = true;
                 resolve({ failed: last.textContent });
-            } else {
-                setTimeout(watch, 20);
             }
         };
+        new MutationObserver(watch).observe(root, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
+        const net = () => { watch(); if (!settled) setTimeout(net, 500); };
         // Paints of streamed text: each paint's DOM changes reach an observer as one batch.
         bench.paints = 0;
         new MutationObserver(records => {
@@ -138,7 +144,7 @@ const WATCH_FOR_THE_ANSWER: &str = r#"
             bench.asked = performance.now();
             performance.mark('lexstream-bench-enter');
             bench.messagesBefore = bench.messages;
-            setTimeout(watch, 20);
+            setTimeout(net, 500);
         }, { capture: true });
     });
 "#;

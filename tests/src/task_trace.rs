@@ -27,9 +27,14 @@ const MARK_CATEGORY: &str = "blink.user_timing";
 /// When set, the path a trace's raw events are written to (a JSON array, as DevTools' Performance
 /// panel loads it), recorded with [`PROFILE_CATEGORIES`] too: what each task spent its time on.
 const TRACE_OUT: &str = "LEXSTREAM_TRACE_OUT";
-/// Event dispatch, script, style, layout and paint events, and V8's sampling profiler.
-const PROFILE_CATEGORIES: [&str; 3] =
-    ["devtools.timeline", "v8.execute", "disabled-by-default-v8.cpu_profiler"];
+/// Event dispatch, script, style, layout and paint events.
+const PROFILE_CATEGORIES: [&str; 2] = ["devtools.timeline", "v8.execute"];
+/// V8's sampling profiler, recorded with [`TRACE_OUT`] unless [`NO_SAMPLING`] is set: it names
+/// the functions a task ran, but its interruptions cost the page a third more CPU time.
+const SAMPLING_CATEGORY: &str = "disabled-by-default-v8.cpu_profiler";
+/// Set (to anything) to record a trace without [`SAMPLING_CATEGORY`]: its events' CPU times are
+/// then those of an unprofiled run.
+const NO_SAMPLING: &str = "LEXSTREAM_TRACE_NO_SAMPLING";
 
 /// The tasks a renderer's main thread ran between two marks (those overlapping the span count
 /// whole).
@@ -66,6 +71,9 @@ impl TaskTrace {
         let mut categories = vec![TASK_CATEGORY, MARK_CATEGORY];
         if std::env::var_os(TRACE_OUT).is_some() {
             categories.extend(PROFILE_CATEGORIES);
+            if std::env::var_os(NO_SAMPLING).is_none() {
+                categories.push(SAMPLING_CATEGORY);
+            }
         }
         let config = serde_json::json!({ "includedCategories": categories, "excludedCategories": ["*"] });
         trace
