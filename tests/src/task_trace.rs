@@ -27,8 +27,10 @@ const MARK_CATEGORY: &str = "blink.user_timing";
 /// When set, the path a trace's raw events are written to (a JSON array, as DevTools' Performance
 /// panel loads it), recorded with [`PROFILE_CATEGORIES`] too: what each task spent its time on.
 const TRACE_OUT: &str = "LEXSTREAM_TRACE_OUT";
-/// Event dispatch, script, style, layout and paint events.
-const PROFILE_CATEGORIES: [&str; 2] = ["devtools.timeline", "v8.execute"];
+/// Event dispatch, script, style, layout and paint events, and V8's compiling of wasm (each
+/// function is compiled on its first call, on the thread that calls it: `wasm.CompileLazy`).
+const PROFILE_CATEGORIES: [&str; 4] =
+    ["devtools.timeline", "v8.execute", "v8.wasm", "disabled-by-default-v8.wasm.detailed"];
 /// V8's sampling profiler, recorded with [`TRACE_OUT`] unless [`NO_SAMPLING`] is set: it names
 /// the functions a task ran, but its interruptions cost the page a third more CPU time.
 const SAMPLING_CATEGORY: &str = "disabled-by-default-v8.cpu_profiler";
