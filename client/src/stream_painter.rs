@@ -69,11 +69,11 @@ impl StreamPainter {
         self.paint(text, format);
     }
 
-    /// The answer is `final_markup` (rendered Markdown) and its whole text is `text` — what
-    /// streamed, or the answer's Markdown when it goes on from what streamed: if what is shown,
-    /// finished with `text`, is exactly that markup, the nodes stay (the rest of the text is
-    /// appended and the open tail redrawn, as a paint would) and this returns true; otherwise
-    /// nothing is drawn and the caller replaces the reply.
+    /// The answer is `final_markup` (rendered Markdown) and its whole text may be `text` (what
+    /// streamed, or the answer's Markdown, which may go on from it): if what is shown, finished
+    /// with `text`, is exactly that markup, the nodes stay (the rest of the text is appended and
+    /// the open tail redrawn, as a paint would) and this returns true; otherwise nothing changes
+    /// (the caller may try another text, or replace the reply).
     pub(crate) fn finish_as(&mut self, text: &str, final_markup: &str) -> bool {
         let Drawn::Markdown { renderer, tail } = &mut self.drawn else { return false };
         let Some(update) = renderer.finish_expecting(text, final_markup) else { return false };

@@ -143,10 +143,28 @@ async fn a_final_answer_that_overtakes_the_last_frames_is_finished_on_the_stream
         reply.inner_html()
     );
 
-    // The late frames change nothing: the answer is final.
-    shown.chunk(1, &answer[streamed_part.len()..]);
+    // A late frame changes nothing: the answer is final.
+    shown.chunk(1, "\n\nA late paragraph.");
     painted().await;
-    assert_eq!(shown.reply().query_selector_all("li").unwrap().length(), 2);
+    assert!(!shown.reply().inner_text().contains("late paragraph"), "{}", shown.reply().inner_html());
+    assert_eq!(shown.reply().query_selector_all("p").unwrap().length(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn an_answer_with_a_message_the_widget_cannot_show_still_keeps_the_streamed_nodes() {
+    let shown = asked(StreamingFormat::Markdown).await;
+    let answer = "First paragraph.\n\nThe **second** one.";
+    shown.chunk(0, answer);
+    painted().await;
+    let first_block = shown.streamed().first_element_child().unwrap();
+    let shown_answer = Message::text(MessageContentType::CustomPayload, answer);
+    let unknown = Message::text(MessageContentType::Other("Audio".into()), "a message for another channel");
+    shown.conversation.transcript.update(|t| t.finalize(TURN, &[shown_answer, unknown]));
+    painted().await;
+    assert_eq!(shown.reply().dataset().get("state").as_deref(), Some("final"));
+    assert!(first_block.is_connected(), "the streamed nodes stay: no flicker");
+    assert!(!shown.streamed().hidden());
+    assert_eq!(shown.reply().query_selector_all("p").unwrap().length(), 2, "{}", shown.reply().inner_html());
 }
 
 #[wasm_bindgen_test]

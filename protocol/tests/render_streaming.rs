@@ -191,23 +191,43 @@ fn check_finishing_as_expected(markdown: &StreamingMarkdown, screen: &Screen, an
     let whole = render_markdown(answer);
     let mut finishing = markdown.clone();
     let mut finished = screen.clone();
+    let would_reset = markdown.clone().finish(answer).reset;
     match finishing.finish_expecting(answer, &whole) {
         Some(update) => {
             assert!(!update.reset);
+            assert!(!would_reset, "finished on the nodes where `finish` starts over: {answer:?}");
             finished.apply(&update);
             assert_eq!(finished.html(), whole, "finished on the nodes shown, differs for {answer:?}");
             assert_eq!(finishing.html(), whole);
         }
-        None => assert_eq!(
-            corpus,
-            Corpus::Hostile,
-            "an ordinary answer could not finish on its nodes: {answer:?}"
-        ),
+        None => {
+            assert_eq!(
+                corpus,
+                Corpus::Hostile,
+                "an ordinary answer could not finish on its nodes: {answer:?}"
+            );
+            assert!(would_reset, "refused an answer `finish` completes on its nodes: {answer:?}");
+        }
     }
+    // Another answer is refused, and the refusal changes nothing: finishing afterwards is as
+    // finishing before. Longer, of the same length, and a text that drops what was committed.
+    let mut same_length = whole.clone();
+    let last = same_length.pop();
+    same_length.push(if last == Some('x') { 'y' } else { 'x' });
+    let longer = format!("{whole}<p>another answer</p>\n");
+    let committed_something = !screen.completed.is_empty();
+    let refused =
+        [(answer, longer.as_str()), (answer, same_length.as_str()), ("Another text.", whole.as_str())];
     let mut refusing = markdown.clone();
-    let other = format!("{whole}<p>another answer</p>\n");
-    assert_eq!(refusing.finish_expecting(answer, &other), None, "finished as a different answer: {answer:?}");
-    assert_eq!(refusing.html(), markdown.html(), "a refused finish changed what is shown");
+    for (text, other) in refused.into_iter().filter(|(text, _)| *text == answer || committed_something) {
+        assert_eq!(refusing.finish_expecting(text, other), None, "finished {text:?} as {other:?}");
+        assert_eq!(refusing.html(), markdown.html(), "a refused finish changed what is shown");
+    }
+    assert_eq!(
+        refusing.finish(answer),
+        markdown.clone().finish(answer),
+        "a refused finish changed the renderer"
+    );
 }
 
 /// Every prefix end of `text`, one character at a time.

@@ -156,13 +156,21 @@ const BOT_BUBBLE_COUNT: &str = r#"
         .querySelectorAll('[data-testid="bot-message"]').length;
 "#;
 
-/// With [`WARM`]: whether a bubble was added after the first `before` (a `const` put before this
-/// script) and the newest is final — the unmeasured answer has arrived.
-const NEWEST_ANSWER_FINAL: &str = r#"
+/// With [`WARM`]: once a bubble was added after the first `before` (a `const` put before this
+/// script) and the newest has ended, its state (`final` or `failed`); `false` until then.
+const NEWEST_ANSWER_ENDED: &str = r#"
     const bubbles = document.querySelector('[data-lexstream-host]').shadowRoot
         .querySelectorAll('[data-testid="bot-message"]');
-    return bubbles.length > before && bubbles[bubbles.length - 1].dataset.state === 'final';
+    const state = bubbles.length > before ? bubbles[bubbles.length - 1].dataset.state : null;
+    return (state === 'final' || state === 'failed') && state;
 "#;
+
+/// With [`WARM`]: the WebSocket messages the page has received so far.
+const MESSAGES_RECEIVED: &str = "return window.__lexstreamBench.messages;";
+
+/// With [`WARM`]: how long the message count must stay the same before the measured question
+/// is asked — the unmeasured answer's last frames may come after its final answer.
+const QUIET: Duration = Duration::from_millis(500);
 
 /// Waits (as an asynchronous WebDriver script) for what [`WATCH_FOR_THE_ANSWER`] resolves.
 const AWAIT_THE_PAINT: &str = "window.__lexstreamBench.painted.then(arguments[arguments.length - 1]);";
@@ -343,8 +351,18 @@ async fn measure(browser: &Browser, devstack: &RunningDevstack, size: StreamSize
         let before = page.run_script(BOT_BUBBLE_COUNT).await?;
         input.send_keys(&size.question()).await?;
         input.send_keys(&char::from(Key::Enter).to_string()).await?;
-        let answered = format!("const before = {before};{NEWEST_ANSWER_FINAL}");
-        page.wait_for_script(&answered, "the unmeasured first answer", ANSWER_TIMEOUT).await?;
+        let ended = format!("const before = {before};{NEWEST_ANSWER_ENDED}");
+        let state = page.wait_for_script(&ended, "the unmeasured first answer", ANSWER_TIMEOUT).await?;
+        ensure!(state == "final", "the unmeasured first answer failed in the widget");
+        let mut received = page.run_script(MESSAGES_RECEIVED).await?;
+        loop {
+            tokio::time::sleep(QUIET).await;
+            let now = page.run_script(MESSAGES_RECEIVED).await?;
+            if now == received {
+                break;
+            }
+            received = now;
+        }
     }
     input.send_keys(&size.question()).await?;
     page.run_script(WATCH_FOR_THE_ANSWER).await?;

@@ -121,8 +121,8 @@ pub fn BotReply(
     }
     // The final answer keeps the streamed nodes when, finished, they are exactly its markup. The
     // answer may come before the stream's last frames (Lex answers over HTTP while they are still
-    // on the socket): when its Markdown goes on from what streamed, the rest is painted onto the
-    // nodes on screen rather than the whole answer replacing them.
+    // on the socket): when its Markdown goes on from the blocks shown, the rest is painted onto
+    // the nodes on screen rather than the whole answer replacing them.
     let kept_stream = Memo::new(move |_| {
         if phase.get() != Phase::Final {
             return false;
@@ -130,14 +130,15 @@ pub fn BotReply(
         transcript.with_untracked(|t| match t.entries().get(index) {
             Some(Entry::Bot { reply: Reply::Final { parts, streamed: Some(streamed), text }, .. }) => {
                 match parts.as_slice() {
-                    [AnswerPart::Markup(markup)] => {
-                        let whole = if text.starts_with(streamed.as_str()) { text } else { streamed };
-                        painter
-                            .try_update_value(|painter| {
-                                painter.as_mut().is_some_and(|p| p.finish_as(whole, markup))
-                            })
-                            .unwrap_or(false)
-                    }
+                    // The answer's text first (it may go on from what streamed), then what streamed
+                    // (the answer had messages besides this one); a refused try changes nothing.
+                    [AnswerPart::Markup(markup)] => painter
+                        .try_update_value(|painter| {
+                            painter
+                                .as_mut()
+                                .is_some_and(|p| p.finish_as(text, markup) || p.finish_as(streamed, markup))
+                        })
+                        .unwrap_or(false),
                     _ => false,
                 }
             }
