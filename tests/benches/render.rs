@@ -150,21 +150,6 @@ const WATCH_FOR_THE_ANSWER: &str = r#"
     });
 "#;
 
-/// With [`WARM`]: how many bot bubbles the chat shows.
-const BOT_BUBBLE_COUNT: &str = r#"
-    return document.querySelector('[data-lexstream-host]').shadowRoot
-        .querySelectorAll('[data-testid="bot-message"]').length;
-"#;
-
-/// With [`WARM`]: once a bubble was added after the first `before` (a `const` put before this
-/// script) and the newest has ended, its state (`final` or `failed`); `false` until then.
-const NEWEST_ANSWER_ENDED: &str = r#"
-    const bubbles = document.querySelector('[data-lexstream-host]').shadowRoot
-        .querySelectorAll('[data-testid="bot-message"]');
-    const state = bubbles.length > before ? bubbles[bubbles.length - 1].dataset.state : null;
-    return (state === 'final' || state === 'failed') && state;
-"#;
-
 /// With [`WARM`]: the WebSocket messages the page has received so far.
 const MESSAGES_RECEIVED: &str = "return window.__lexstreamBench.messages;";
 
@@ -348,12 +333,8 @@ async fn measure(browser: &Browser, devstack: &RunningDevstack, size: StreamSize
     page.wait_for("launcher", LOAD_TIMEOUT).await?.click().await?;
     let input = page.wait_for("input", LOAD_TIMEOUT).await?;
     if warm() {
-        let before = page.run_script(BOT_BUBBLE_COUNT).await?;
-        input.send_keys(&size.question()).await?;
-        input.send_keys(&char::from(Key::Enter).to_string()).await?;
-        let ended = format!("const before = {before};{NEWEST_ANSWER_ENDED}");
-        let state = page.wait_for_script(&ended, "the unmeasured first answer", ANSWER_TIMEOUT).await?;
-        ensure!(state == "final", "the unmeasured first answer failed in the widget");
+        page.ask(&size.question()).await?;
+        page.wait_for_answer(CLOSING, ANSWER_TIMEOUT).await.context("the unmeasured first answer")?;
         let mut received = page.run_script(MESSAGES_RECEIVED).await?;
         loop {
             tokio::time::sleep(QUIET).await;

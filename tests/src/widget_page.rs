@@ -138,7 +138,16 @@ impl WidgetPage<'_> {
 
     /// Runs `script` in the page (it may read the widget's shadow root) and returns its result.
     pub async fn run_script(&self, script: &str) -> anyhow::Result<serde_json::Value> {
-        Ok(self.browser.client.execute(script, vec![]).await?)
+        self.run_script_with(script, vec![]).await
+    }
+
+    /// Runs `script` with `arguments` (`arguments[0]`, … in the script) and returns its result.
+    pub async fn run_script_with(
+        &self,
+        script: &str,
+        arguments: Vec<serde_json::Value>,
+    ) -> anyhow::Result<serde_json::Value> {
+        Ok(self.browser.client.execute(script, arguments).await?)
     }
 
     /// Polls `script` until it returns something other than `null`/`false`, and returns that;

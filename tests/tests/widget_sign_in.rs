@@ -116,17 +116,15 @@ async fn a_signed_in_visitor_chats_as_themselves_and_a_forged_token_is_refused()
     in_browser(devstack, async |browser, _devstack| {
         let page = WidgetPage::open(browser, &site, TIMEOUT).await?;
         // Before the widget's code has loaded: sign in, open, ask.
-        browser
-            .client
-            .execute(
+        page.run_script_with(
                 "window.errors = [];
                  lexstream.on('error', (error) => errors.push(error.message));
                  lexstream.setLogin(arguments[0], arguments[1]);
                  lexstream.open();
                  lexstream.send('Who am I?');",
                 vec![json!(PROVIDER_NAME), json!(token)],
-            )
-            .await?;
+        )
+        .await?;
         page.wait_for_answer("You asked: Who am I?", TIMEOUT).await?;
         let session = session_of(&seen, "Who am I?").unwrap_or_default();
         assert_eq!(
@@ -138,13 +136,11 @@ async fn a_signed_in_visitor_chats_as_themselves_and_a_forged_token_is_refused()
         assert_eq!(kept, Value::Null, "a signed-in identity is not kept as the tab's anonymous one");
 
         // Someone claiming to be the boss with Ana's signature: a new conversation, refused.
-        browser
-            .client
-            .execute(
+        page.run_script_with(
                 "lexstream.setLogin(arguments[0], arguments[1]); lexstream.send('Am I the boss?');",
                 vec![json!(PROVIDER_NAME), json!(forged(&token, "boss")?)],
-            )
-            .await?;
+        )
+        .await?;
         let refusal = page.wait_for_script("const root = document.querySelector('[data-lexstream-host]').shadowRoot;
              const bubbles = [...root.querySelectorAll('[data-testid=\"bot-message\"]')];
              const last = bubbles[bubbles.length - 1];
@@ -168,13 +164,11 @@ async fn a_signed_in_visitor_chats_as_themselves_and_a_forged_token_is_refused()
         // Ana signs in to the shop again: on the next page view the widget mounts with her login
         // (the panel was open) and the anonymous visitor's conversation, saved in the tab, is not
         // hers to see.
-        browser
-            .client
-            .execute(
+        page.run_script_with(
                 "sessionStorage.setItem('site.login', JSON.stringify({ provider: arguments[0], token: arguments[1] }));",
                 vec![json!(PROVIDER_NAME), json!(token)],
-            )
-            .await?;
+        )
+        .await?;
         browser.client.refresh().await?;
         page.wait_for("input", TIMEOUT).await?;
         let questions = page
@@ -226,16 +220,14 @@ async fn a_token_the_page_refreshes_keeps_the_visitor_signed_in_after_the_first_
 
     in_browser(devstack, async |browser, _devstack| {
         let page = WidgetPage::open(browser, &site, TIMEOUT).await?;
-        browser
-            .client
-            .execute(
+        page.run_script_with(
                 "window.refreshes = 0;
                  window.firstExpires = JSON.parse(atob(arguments[1].split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))).exp;
                  lexstream.setLogin(arguments[0], arguments[1], async () => { refreshes += 1; return arguments[2]; });
                  lexstream.open();",
                 vec![json!(PROVIDER_NAME), json!(short), json!(fresh)],
-            )
-            .await?;
+        )
+        .await?;
         page.wait_for("input", TIMEOUT).await?;
         page.wait_for_script("return Date.now() / 1000 > firstExpires + 1;", "the first token expiring", TIMEOUT).await?;
         // A new conversation signs in again: only the refreshed token can do that now.
@@ -296,29 +288,25 @@ async fn a_refresh_that_comes_back_after_the_visitor_signed_out_does_not_sign_th
 
     in_browser(devstack, async |browser, _devstack| {
         let page = WidgetPage::open(browser, &site, TIMEOUT).await?;
-        browser
-            .client
-            .execute(
+        page.run_script_with(
                 "lexstream.setLogin(arguments[0], arguments[1], () => new Promise((give) => { window.giveToken = give; }));
                  lexstream.open();
                  lexstream.send('Signed in?');",
                 vec![json!(PROVIDER_NAME), json!(short)],
-            )
-            .await?;
+        )
+        .await?;
         page.wait_for_answer("You asked: Signed in?", TIMEOUT).await?;
         assert_eq!(identity_in(&session_of(&seen, "Signed in?").unwrap_or_default()), ana);
         page.wait_for_script("return typeof window.giveToken === 'function';", "the refresh being asked", TIMEOUT)
             .await?;
         // The visitor signs out while the page is still fetching Ana's new token; then it arrives.
-        browser
-            .client
-            .execute(
+        page.run_script_with(
                 "lexstream.setLogin(null);
                  giveToken(arguments[0]);
                  setTimeout(() => lexstream.send('Signed out?'), 100);",
                 vec![json!(fresh)],
-            )
-            .await?;
+        )
+        .await?;
         page.wait_for_answer("You asked: Signed out?", TIMEOUT).await?;
         let session = session_of(&seen, "Signed out?").unwrap_or_default();
         assert_ne!(identity_in(&session), ana, "Ana's late token signed her back in: {session}");

@@ -102,9 +102,8 @@ pub fn BotReply(
                 matches!(t.entries().get(index), Some(Entry::Bot { reply: Reply::Streaming(_), .. }))
             })
             .unwrap_or(false);
-        if streaming
-            && paint_scheduled.try_update_value(|scheduled| !std::mem::replace(scheduled, true)) == Some(true)
-        {
+        // `None`: the flag was set (the reply is still there).
+        if streaming && paint_scheduled.try_set_value(true).is_none() {
             paint_when_due(budget, move || {
                 if paint_scheduled.try_update_value(|scheduled| *scheduled = false).is_some() {
                     paint();

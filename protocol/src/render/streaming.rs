@@ -132,25 +132,22 @@ impl StreamingMarkdown {
     /// uses it), the update resets and carries the whole render in `completed`.
     pub fn finish(&mut self, text: &str) -> MarkdownUpdate {
         let (mut reset, source) = self.continue_with(text);
-        let parsed = parse(source, &self.definitions);
-        let rest = self.render(parsed.events.into_iter().map(|(event, _)| event));
+        let (rest, definitions) = self.render_rest(source);
         let whole = render_markdown(text, &self.images);
-        let parsed_bytes = source.len() + text.len();
-        let incremental_matches = whole.len() == self.committed_html.len() + rest.len()
-            && whole.starts_with(&self.committed_html)
-            && whole.ends_with(&rest);
-        self.remember_definitions(&parsed.definitions, source.len());
-        self.committed_source.push_str(source);
-        self.tail_html.clear();
-        let completed = if incremental_matches {
-            self.committed_html.push_str(&rest);
+        let completed = if self.completes_as(&rest, &whole) {
             rest
         } else {
             reset = true;
-            self.committed_html.clone_from(&whole);
+            self.committed_html.clear();
             whole
         };
-        MarkdownUpdate { reset, completed, tail: Some(String::new()), parsed_bytes }
+        self.commit_rest(source, &definitions, &completed);
+        MarkdownUpdate {
+            reset,
+            completed,
+            tail: Some(String::new()),
+            parsed_bytes: source.len() + text.len(),
+        }
     }
 
     /// Finishes with `text` as [`finish`](Self::finish) does, when what is shown then is exactly
@@ -161,24 +158,39 @@ impl StreamingMarkdown {
     /// `expected` afresh.
     pub fn finish_expecting(&mut self, text: &str, expected: &str) -> Option<MarkdownUpdate> {
         let source = text.strip_prefix(self.committed_source.as_str())?;
-        let parsed = parse(source, &self.definitions);
-        let rest = self.render(parsed.events.into_iter().map(|(event, _)| event));
-        let matches = expected.len() == self.committed_html.len() + rest.len()
-            && expected.starts_with(&self.committed_html)
-            && expected.ends_with(&rest);
-        if !matches {
+        let (rest, definitions) = self.render_rest(source);
+        if !self.completes_as(&rest, expected) {
             return None;
         }
-        self.remember_definitions(&parsed.definitions, source.len());
-        self.committed_source.push_str(source);
-        self.committed_html.push_str(&rest);
-        self.tail_html.clear();
+        self.commit_rest(source, &definitions, &rest);
         Some(MarkdownUpdate {
             reset: false,
             completed: rest,
             tail: Some(String::new()),
             parsed_bytes: source.len(),
         })
+    }
+
+    /// `source` (the text after the committed blocks) rendered as finished — its tail without
+    /// repair — and the link reference definitions it has.
+    fn render_rest(&self, source: &str) -> (String, Vec<Definition>) {
+        let parsed = parse(source, &self.definitions);
+        (self.render(parsed.events.into_iter().map(|(event, _)| event)), parsed.definitions)
+    }
+
+    /// Whether the committed HTML followed by `rest` is exactly `whole`.
+    fn completes_as(&self, rest: &str, whole: &str) -> bool {
+        whole.len() == self.committed_html.len() + rest.len()
+            && whole.starts_with(&self.committed_html)
+            && whole.ends_with(rest)
+    }
+
+    /// Commits `source` (all of the rest of the text) shown as `html`, after the committed blocks.
+    fn commit_rest(&mut self, source: &str, definitions: &[Definition], html: &str) {
+        self.remember_definitions(definitions, source.len());
+        self.committed_source.push_str(source);
+        self.committed_html.push_str(html);
+        self.tail_html.clear();
     }
 
     /// Everything shown now: the committed HTML followed by the tail HTML.
