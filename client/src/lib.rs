@@ -24,3 +24,4 @@ mod stream_painter;
 pub mod strings;
 pub mod transcript;
 pub mod transport;
+pub mod warm_up;

@@ -21,6 +21,8 @@
 //!   paint's DOM changes as one batch) — painting less often is cheaper, so this shows the price;
 //! - frames received: WebSocket messages the page got by then, of the chunks and the `done`
 //!   (counted by a wrapper around `WebSocket` installed before the page's scripts);
+//! - first words: `performance.now()` at the Enter `keydown` to the first streamed text put on
+//!   the page (the first paint's DOM changes, seen by the same `MutationObserver`);
 //! - wall time: `performance.now()` at the Enter `keydown` to after the paint (a
 //!   `MutationObserver` of the bubbles' `data-state` tells when the answer is final).
 //!
@@ -124,6 +126,7 @@ const WATCH_FOR_THE_ANSWER: &str = r#"
                         painted: performance.now(),
                         messages,
                         paints: bench.paints,
+                        firstWords: bench.firstWords,
                         ending: last.textContent.slice(-300),
                     });
                 }, 0));
@@ -138,7 +141,9 @@ const WATCH_FOR_THE_ANSWER: &str = r#"
         bench.paints = 0;
         new MutationObserver(records => {
             const streamed = node => (node.nodeType === 1 ? node : node.parentElement)?.closest('.lxs-streamed');
-            if (bench.asked !== undefined && records.some(record => streamed(record.target))) bench.paints += 1;
+            if (bench.asked === undefined || !records.some(record => streamed(record.target))) return;
+            bench.paints += 1;
+            if (bench.firstWords === undefined) bench.firstWords = performance.now();
         }).observe(root, { subtree: true, childList: true, characterData: true });
         addEventListener('keydown', event => {
             if (event.key !== 'Enter' || bench.asked !== undefined) return;
@@ -285,6 +290,8 @@ struct Run {
     tasks: MainThreadTasks,
     /// DevTools' `TaskDuration` over the same span (give or take a WebDriver call at each end).
     task_duration: Duration,
+    /// From Enter to the first streamed text on the page.
+    first_words: Duration,
     /// From Enter to the paint.
     wall: Duration,
 }
@@ -362,14 +369,16 @@ async fn measure(browser: &Browser, devstack: &RunningDevstack, size: StreamSize
     let ending = seen["ending"].as_str().unwrap_or_default();
     ensure!(ending.contains(CLOSING), "the final answer is not the whole answer; it ends {ending:?}");
     let (asked, painted) = (seen["asked"].as_f64(), seen["painted"].as_f64());
-    let (Some(asked), Some(painted)) = (asked, painted) else {
-        bail!("the page did not time the run: {seen}")
+    let (Some(asked), Some(painted), Some(first_words)) = (asked, painted, seen["firstWords"].as_f64())
+    else {
+        bail!("the page did not time the run (or no streamed text showed before the answer): {seen}")
     };
     Ok(Run {
         frames_received: seen["messages"].as_u64().unwrap_or_default(),
         paints: seen["paints"].as_u64().unwrap_or_default(),
         task_duration: metric_delta(&before, &after, "TaskDuration")?,
         tasks,
+        first_words: Duration::from_secs_f64((first_words - asked).max(0.0) / 1000.0),
         wall: Duration::from_secs_f64((painted - asked).max(0.0) / 1000.0),
     })
 }
@@ -429,12 +438,13 @@ async fn bench() -> anyhow::Result<()> {
         if warm() { "second (warm: the same question was asked before in the page)" } else { "first" }
     );
     println!(
-        "  {:<15} {:>15} {:>17} {:>17} {:>17} {:>9} {:>7}",
+        "  {:<15} {:>15} {:>17} {:>17} {:>17} {:>12} {:>9} {:>7}",
         "frames \u{d7} chars",
         "frames received",
         "main thread CPU",
         "TaskDuration",
         "longest task CPU",
+        "first words",
         "wall",
         "paints"
     );
@@ -445,8 +455,8 @@ async fn bench() -> anyhow::Result<()> {
             let Run { tasks, .. } = result;
             eprintln!(
                 "render: {size} run {run}: main thread {} ms CPU in {} tasks ({} ms wall), TaskDuration {} ms, \
-                 longest task {} ms CPU ({} ms wall), {} frames, {} paints of streamed text, {} ms from Enter \
-                 to paint",
+                 longest task {} ms CPU ({} ms wall), {} frames, {} paints of streamed text, first words at {} ms, \
+                 {} ms from Enter to paint",
                 millis(tasks.cpu),
                 tasks.count,
                 millis(tasks.wall),
@@ -455,6 +465,7 @@ async fn bench() -> anyhow::Result<()> {
                 millis(tasks.longest_wall),
                 result.frames_received,
                 result.paints,
+                millis(result.first_words),
                 millis(result.wall)
             );
             measured.push(result);
@@ -467,19 +478,21 @@ async fn bench() -> anyhow::Result<()> {
         let mut paints: Vec<u64> = measured.iter().map(|run| run.paints).collect();
         paints.sort_unstable();
         println!(
-            "  {:<15} {:>15} {:>17} {:>17} {:>17} {:>9} {:>7}",
+            "  {:<15} {:>15} {:>17} {:>17} {:>17} {:>12} {:>9} {:>7}",
             size.to_string(),
             format!("{fewest_frames} of {}", size.frames + 1),
             figure(|run| run.tasks.cpu),
             figure(|run| run.task_duration),
             figure(|run| run.tasks.longest_cpu),
+            figure(|run| run.first_words),
             millis(best_and_median(measured.iter().map(|run| run.wall).collect()).1),
             paints.get(paints.len() / 2).copied().unwrap_or_default(),
         );
     }
     println!(
-        "  (milliseconds; frames received counts the chunks and the `done`; paints: the median number of \
-         times the streamed text changed on screen)"
+        "  (milliseconds; frames received counts the chunks and the `done`; first words: from Enter to the \
+         first streamed text on the page; paints: the median number of times the streamed text changed on \
+         screen)"
     );
     devstack.stop();
     Ok(())

@@ -112,9 +112,11 @@ pub fn Widget(
         if is_open {
             unread.set(false);
         }
-        // The visitor is about to ask: sign in and open the stream now, not after Enter.
+        // The visitor is about to ask: sign in and open the stream now, not after Enter, and
+        // have the answer's code compiled while they type.
         if let (true, Some(chat)) = (is_open, chat) {
             leptos::task::spawn_local(chat.prepare());
+            crate::warm_up::when_idle();
         }
     });
 
