@@ -2,10 +2,13 @@
 //! each wasm function the first time it is called, on the main thread that calls it: a page's
 //! first answer would otherwise pay, in its first frames and paints, for compiling the frame
 //! reader, the transcript, the streaming Markdown renderer and the sanitizer (in a 2,000-frame
-//! answer, ~350 functions). Once per page, when the chat opens and the page is idle, a sample
-//! answer goes through that same code — frames read into a throwaway transcript, painted piece
-//! by piece into a detached element, finished on its nodes — and is dropped. Nothing reaches
+//! answer, ~350 functions). Once per page, when the chat opens, a sample answer goes through that
+//! same code — frames read into a throwaway transcript, painted piece by piece into a detached
+//! element, finished on its nodes — one step per idle callback, and is dropped. Nothing reaches
 //! the page, the network or the visitor's saved conversation.
+//!
+//! Only where the browser has `requestIdleCallback`: without it (Safari) there is no idle time
+//! to use, and its engine does not compile wasm lazily on the main thread as V8 does.
 
 use std::cell::Cell;
 
@@ -14,6 +17,7 @@ use lexstream_protocol::parse_incoming;
 use lexstream_protocol::render::policy::ImageOrigins;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
+use web_sys::Element;
 
 use crate::stream_painter::{Format, StreamPainter};
 use crate::transcript::{AnswerPart, Entry, Reply, Transcript};
@@ -36,44 +40,84 @@ thread_local! {
     static STARTED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Runs the sample answer once per page, when the browser is idle (right away in a browser
-/// without `requestIdleCallback`, after the current task).
-pub fn when_idle() {
+/// Starts the sample answer, once per page: each of its steps (a frame and its paint, then the
+/// final answer) runs in an idle callback of its own, so none holds the page for long.
+pub fn start_when_idle() {
     if STARTED.replace(true) {
         return;
     }
-    let Some(window) = web_sys::window() else { return };
-    let run = Closure::once_into_js(|| {
-        run_sample_answer();
-    });
-    if window.request_idle_callback(run.unchecked_ref()).is_err() {
-        let _ = window.set_timeout_with_callback(run.unchecked_ref());
+    if let Some(root) =
+        web_sys::window().and_then(|w| w.document()).and_then(|d| d.create_element("div").ok())
+    {
+        step_when_idle(SampleAnswer::new(root));
     }
 }
 
-/// Streams [`SAMPLE_ANSWER`] through the transcript and a painter into a detached element, and
-/// finishes it as the reply does when Lex's answer is the Markdown that streamed. Returns that
-/// element when the answer finished on the streamed nodes, as a real one would.
-pub fn run_sample_answer() -> Option<web_sys::Element> {
-    let root = web_sys::window()?.document()?.create_element("div").ok()?;
-    let mut transcript = Transcript::default();
-    transcript.ask("", SAMPLE_TURN);
-    let mut painter = StreamPainter::new(root.clone(), ImageOrigins::default());
-    let chars: Vec<char> = SAMPLE_ANSWER.chars().collect();
-    let cut = |piece: usize| piece * chars.len() / SAMPLE_FRAMES;
-    for piece in 0..SAMPLE_FRAMES {
-        let text: String = chars[cut(piece)..cut(piece + 1)].iter().collect();
-        let text = serde_json::to_string(&text).unwrap_or_default();
-        let frame = format!(r#"{{"type":"chunk","turn":"{SAMPLE_TURN}","seq":{piece},"text":{text}}}"#);
-        transcript.on_incoming(parse_incoming(&frame));
-        if let Some(Entry::Bot { reply: Reply::Streaming(assembler), .. }) = transcript.entries().last() {
-            painter.paint(assembler.text(), Format::Markdown);
+fn step_when_idle(mut sample: SampleAnswer) {
+    let Some(window) = web_sys::window() else { return };
+    let step = Closure::once_into_js(move || {
+        if sample.step() {
+            step_when_idle(sample);
         }
+    });
+    // Refused where there is no `requestIdleCallback`: then the sample is simply dropped.
+    let _ = window.request_idle_callback(step.unchecked_ref());
+}
+
+/// Streams [`SAMPLE_ANSWER`] at once (for tests: [`start_when_idle`] does it step by step) and
+/// returns the detached element it was painted in when it finished on the streamed nodes, as a
+/// real answer whose Markdown is what streamed does.
+pub fn run_sample_answer() -> Option<Element> {
+    let root = web_sys::window()?.document()?.create_element("div").ok()?;
+    let mut sample = SampleAnswer::new(root.clone());
+    while sample.step() {}
+    sample.finished_on_its_nodes.then_some(root)
+}
+
+/// The sample answer under way: a throwaway transcript and a painter on a detached element.
+struct SampleAnswer {
+    transcript: Transcript,
+    painter: StreamPainter,
+    chars: Vec<char>,
+    next_piece: usize,
+    finished_on_its_nodes: bool,
+}
+
+impl SampleAnswer {
+    fn new(root: Element) -> Self {
+        let mut transcript = Transcript::default();
+        transcript.ask("", SAMPLE_TURN);
+        let painter = StreamPainter::new(root, ImageOrigins::default());
+        let chars = SAMPLE_ANSWER.chars().collect();
+        Self { transcript, painter, chars, next_piece: 0, finished_on_its_nodes: false }
     }
-    transcript.finalize(SAMPLE_TURN, &[Message::text(MessageContentType::CustomPayload, SAMPLE_ANSWER)]);
-    let Some(Entry::Bot { reply: Reply::Final { parts, text, .. }, .. }) = transcript.entries().last() else {
-        return None;
-    };
-    let [AnswerPart::Markup(markup)] = parts.as_slice() else { return None };
-    painter.finish_as(text, markup).then_some(root)
+
+    /// Reads and paints the next frame or, after the last, finishes the answer as `BotReply`
+    /// does when Lex's answer is the Markdown that streamed. Returns whether a step is left.
+    fn step(&mut self) -> bool {
+        let piece = self.next_piece;
+        self.next_piece += 1;
+        if piece < SAMPLE_FRAMES {
+            let cut = |piece: usize| piece * self.chars.len() / SAMPLE_FRAMES;
+            let text: String = self.chars[cut(piece)..cut(piece + 1)].iter().collect();
+            let text = serde_json::to_string(&text).unwrap_or_default();
+            let frame = format!(r#"{{"type":"chunk","turn":"{SAMPLE_TURN}","seq":{piece},"text":{text}}}"#);
+            self.transcript.on_incoming(parse_incoming(&frame));
+            if let Some(Entry::Bot { reply: Reply::Streaming(assembler), .. }) =
+                self.transcript.entries().last()
+            {
+                self.painter.paint(assembler.text(), Format::Markdown);
+            }
+            return true;
+        }
+        let answer = Message::text(MessageContentType::CustomPayload, SAMPLE_ANSWER);
+        self.transcript.finalize(SAMPLE_TURN, &[answer]);
+        if let Some(Entry::Bot { reply: Reply::Final { parts, text, .. }, .. }) =
+            self.transcript.entries().last()
+            && let [AnswerPart::Markup(markup)] = parts.as_slice()
+        {
+            self.finished_on_its_nodes = self.painter.finish_as(text, markup);
+        }
+        false
+    }
 }

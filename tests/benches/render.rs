@@ -290,8 +290,8 @@ struct Run {
     tasks: MainThreadTasks,
     /// DevTools' `TaskDuration` over the same span (give or take a WebDriver call at each end).
     task_duration: Duration,
-    /// From Enter to the first streamed text on the page.
-    first_words: Duration,
+    /// From Enter to the first streamed text on the page (none if the final answer came first).
+    first_words: Option<Duration>,
     /// From Enter to the paint.
     wall: Duration,
 }
@@ -369,18 +369,29 @@ async fn measure(browser: &Browser, devstack: &RunningDevstack, size: StreamSize
     let ending = seen["ending"].as_str().unwrap_or_default();
     ensure!(ending.contains(CLOSING), "the final answer is not the whole answer; it ends {ending:?}");
     let (asked, painted) = (seen["asked"].as_f64(), seen["painted"].as_f64());
-    let (Some(asked), Some(painted), Some(first_words)) = (asked, painted, seen["firstWords"].as_f64())
-    else {
-        bail!("the page did not time the run (or no streamed text showed before the answer): {seen}")
+    let (Some(asked), Some(painted)) = (asked, painted) else {
+        bail!("the page did not time the run: {seen}")
     };
+    let since_asked = |at: f64| Duration::from_secs_f64((at - asked).max(0.0) / 1000.0);
     Ok(Run {
         frames_received: seen["messages"].as_u64().unwrap_or_default(),
         paints: seen["paints"].as_u64().unwrap_or_default(),
         task_duration: metric_delta(&before, &after, "TaskDuration")?,
         tasks,
-        first_words: Duration::from_secs_f64((first_words - asked).max(0.0) / 1000.0),
-        wall: Duration::from_secs_f64((painted - asked).max(0.0) / 1000.0),
+        first_words: seen["firstWords"].as_f64().map(since_asked),
+        wall: since_asked(painted),
     })
+}
+
+/// Best and median of the runs' first words, over the runs where text streamed before the
+/// final answer ("-" if none did).
+fn first_words(measured: &[Run]) -> String {
+    let times: Vec<Duration> = measured.iter().filter_map(|run| run.first_words).collect();
+    if times.is_empty() {
+        return "-".to_owned();
+    }
+    let (best, median) = best_and_median(times);
+    format!("{} / {}", millis(best), millis(median))
 }
 
 /// Best (lowest) and median of `values`.
@@ -438,7 +449,7 @@ async fn bench() -> anyhow::Result<()> {
         if warm() { "second (warm: the same question was asked before in the page)" } else { "first" }
     );
     println!(
-        "  {:<15} {:>15} {:>17} {:>17} {:>17} {:>12} {:>9} {:>7}",
+        "  {:<15} {:>15} {:>17} {:>17} {:>17} {:>13} {:>9} {:>7}",
         "frames \u{d7} chars",
         "frames received",
         "main thread CPU",
@@ -465,7 +476,7 @@ async fn bench() -> anyhow::Result<()> {
                 millis(tasks.longest_wall),
                 result.frames_received,
                 result.paints,
-                millis(result.first_words),
+                result.first_words.map_or_else(|| "-".to_owned(), millis),
                 millis(result.wall)
             );
             measured.push(result);
@@ -478,13 +489,13 @@ async fn bench() -> anyhow::Result<()> {
         let mut paints: Vec<u64> = measured.iter().map(|run| run.paints).collect();
         paints.sort_unstable();
         println!(
-            "  {:<15} {:>15} {:>17} {:>17} {:>17} {:>12} {:>9} {:>7}",
+            "  {:<15} {:>15} {:>17} {:>17} {:>17} {:>13} {:>9} {:>7}",
             size.to_string(),
             format!("{fewest_frames} of {}", size.frames + 1),
             figure(|run| run.tasks.cpu),
             figure(|run| run.task_duration),
             figure(|run| run.tasks.longest_cpu),
-            figure(|run| run.first_words),
+            first_words(&measured),
             millis(best_and_median(measured.iter().map(|run| run.wall).collect()).1),
             paints.get(paints.len() / 2).copied().unwrap_or_default(),
         );

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::{ChatPanel, Launcher};
 use crate::chat::{initial_transcript, use_chat};
-use crate::config::WidgetConfig;
+use crate::config::{StreamingFormat, WidgetConfig};
 use crate::conversation::Conversation;
 use crate::page_api::{Command, PageLink, follow_turns};
 use crate::transcript::Transcript;
@@ -44,6 +44,9 @@ pub fn Widget(
     });
     let transcript = conversation.transcript;
     let format = config.as_ref().map(|config| config.streaming_format).unwrap_or_default();
+    // Only streamed Markdown runs the code the warm-up compiles.
+    let warm_up_streams =
+        config.as_ref().is_some_and(|config| config.streaming) && format == StreamingFormat::Markdown;
     let chat = config.as_ref().map(|config| use_chat(Arc::clone(config), conversation));
     let launcher_ref = NodeRef::<html::Button>::new();
     // Focus inside the panel (the visitor's button, or the page's command while they typed)
@@ -113,10 +116,12 @@ pub fn Widget(
             unread.set(false);
         }
         // The visitor is about to ask: sign in and open the stream now, not after Enter, and
-        // have the answer's code compiled while they type.
+        // have the streamed answer's code compiled while they type.
         if let (true, Some(chat)) = (is_open, chat) {
             leptos::task::spawn_local(chat.prepare());
-            crate::warm_up::when_idle();
+            if warm_up_streams {
+                crate::warm_up::start_when_idle();
+            }
         }
     });
 
