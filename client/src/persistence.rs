@@ -39,6 +39,11 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok()?
 }
 
+/// A transcript as it is saved (what [`TabStorage::save_transcript`] writes).
+pub(crate) fn transcript_text(entries: &[SavedEntry]) -> String {
+    json::transcript_to_json(entries).to_string()
+}
+
 /// One widget's corner of the tab's `sessionStorage`: its keys start `lexstream.`, then the
 /// widget's `id` and a dot when the page names it (two widgets on one page keep their own
 /// conversations). The loader (`client/loader/lexstream.js`) reads `open` and `transcript` under
@@ -98,7 +103,7 @@ impl TabStorage {
 
     /// Saves the transcript.
     pub(crate) fn save_transcript(self, entries: &[SavedEntry]) {
-        self.save(TRANSCRIPT, &json::transcript_to_json(entries));
+        self.write(TRANSCRIPT, &transcript_text(entries));
     }
 
     /// The Lex session attributes of the last answer (without server-owned ones an older version

@@ -2,23 +2,31 @@
 //! each wasm function the first time it is called, on the main thread that calls it: a page's
 //! first answer would otherwise pay, in its first frames and paints, for compiling the frame
 //! reader, the transcript, the streaming Markdown renderer and the sanitizer (in a 2,000-frame
-//! answer, ~350 functions). Once per page, when the chat opens, a sample answer goes through that
-//! same code — frames read into a throwaway transcript, painted piece by piece into a detached
-//! element, finished on its nodes — one step per idle callback, and is dropped. Nothing reaches
-//! the page, the network or the visitor's saved conversation.
+//! answer, ~350 functions), and the question before it for writing and signing the request. Once
+//! per page, when the chat opens, a sample answer goes through that same code — a question saved
+//! as the transcript is, frames read into a throwaway transcript, painted piece by piece into a
+//! detached element, a Lex request written and signed and a Lex response read, finished on its
+//! nodes — one step per idle callback, and is dropped. Nothing reaches the page, the network or
+//! the visitor's saved conversation.
 //!
 //! Only where the browser has `requestIdleCallback`: without it (Safari) there is no idle time
 //! to use, and its engine does not compile wasm lazily on the main thread as V8 does.
 
 use std::cell::Cell;
 
-use lexstream_protocol::lex::{Message, MessageContentType};
+use std::collections::BTreeMap;
+use std::hint::black_box;
+
+use lexstream_protocol::lex::ATTR_STREAMING_TURN_ID;
 use lexstream_protocol::parse_incoming;
 use lexstream_protocol::render::policy::ImageOrigins;
+use lexstream_protocol::sigv4::Credentials;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::Element;
 
+use crate::aws::lex::{self, Question};
+use crate::persistence::transcript_text;
 use crate::stream_painter::{Format, StreamPainter};
 use crate::transcript::{AnswerPart, Entry, Reply, Transcript};
 
@@ -29,6 +37,9 @@ order `A-1042`, *shipped* on Monday ~~late~~.\n\n- Two items are on their way\n-
 [back-ordered](https://example.com/orders)\n\n1. Track it\n2. Change the address\n\n> Delivery \
 usually takes 3 days.\n\n| Item | Status |\n| --- | --- |\n| Lamp | shipped |\n\n```\nstatus: \
 shipped\n```\n\nAnything else?";
+
+/// The question the sample answers.
+const SAMPLE_QUESTION: &str = "Where is my order?";
 
 /// Pieces the sample streams in, as frames do.
 const SAMPLE_FRAMES: usize = 6;
@@ -86,14 +97,15 @@ struct SampleAnswer {
 impl SampleAnswer {
     fn new(root: Element) -> Self {
         let mut transcript = Transcript::default();
-        transcript.ask("", SAMPLE_TURN);
+        transcript.ask(SAMPLE_QUESTION, SAMPLE_TURN);
+        black_box(transcript_text(&transcript.saved()));
         let painter = StreamPainter::new(root, ImageOrigins::default());
         let chars = SAMPLE_ANSWER.chars().collect();
         Self { transcript, painter, chars, next_piece: 0, finished_on_its_nodes: false }
     }
 
-    /// Reads and paints the next frame or, after the last, finishes the answer as `BotReply`
-    /// does when Lex's answer is the Markdown that streamed. Returns whether a step is left.
+    /// Reads and paints the next frame or, after the last, has Lex's answer (the Markdown that
+    /// streamed) read and finishes the reply with it as `BotReply` does. Returns whether a step is left.
     fn step(&mut self) -> bool {
         let piece = self.next_piece;
         self.next_piece += 1;
@@ -110,8 +122,9 @@ impl SampleAnswer {
             }
             return true;
         }
-        let answer = Message::text(MessageContentType::CustomPayload, SAMPLE_ANSWER);
-        self.transcript.finalize(SAMPLE_TURN, &[answer]);
+        let messages = rehearse_lex().ok().and_then(|answer| answer.messages).unwrap_or_default();
+        self.transcript.finalize(SAMPLE_TURN, &messages);
+        black_box(transcript_text(&self.transcript.saved()));
         if let Some(Entry::Bot { reply: Reply::Final { parts, text, .. }, .. }) =
             self.transcript.entries().last()
             && let [AnswerPart::Markup(markup)] = parts.as_slice()
@@ -120,4 +133,25 @@ impl SampleAnswer {
         }
         false
     }
+}
+
+/// Writes and signs the sample question as a Lex request (with made-up credentials: it is never
+/// sent) and reads Lex's answer to it, [`SAMPLE_ANSWER`] as a `RecognizeText` response.
+fn rehearse_lex() -> Result<lexstream_protocol::lex::RecognizeTextResponse, String> {
+    let credentials = Credentials {
+        access_key_id: "ASIAWARMUP".into(),
+        secret_access_key: "warm-up".into(),
+        session_token: Some("warm-up".into()),
+    };
+    let question = Question {
+        session_id: SAMPLE_TURN.into(),
+        text: SAMPLE_QUESTION,
+        session_attributes: BTreeMap::new(),
+        request_attributes: BTreeMap::from([(ATTR_STREAMING_TURN_ID.to_owned(), SAMPLE_TURN.to_owned())]),
+    };
+    let content = serde_json::to_string(SAMPLE_ANSWER).map_err(|e| e.to_string())?;
+    let answer = format!(
+        r#"{{"messages":[{{"content":{content},"contentType":"CustomPayload"}}],"sessionState":{{"dialogAction":{{"type":"Close"}},"intent":{{"name":"FallbackIntent","state":"Fulfilled","confirmationState":"None"}},"sessionAttributes":{{}}}},"sessionId":"{SAMPLE_TURN}"}}"#
+    );
+    lex::rehearse(&question, "us-east-1", &credentials, &answer)
 }

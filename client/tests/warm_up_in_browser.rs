@@ -1,14 +1,20 @@
 //! The warm-up's sample answer, in a real Chromium: it goes through the streamed-answer path a
 //! real answer takes (frames read, painted piece by piece, finished on the streamed nodes), runs
 //! the renderer's code for the common blocks and inlines it would otherwise compile during the
-//! first answer, and leaves the page as it was.
+//! first answer, and leaves the page as it was; the Lex exchange it rehearses reads an answer
+//! as a real one is read.
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
+use std::collections::BTreeMap;
+
+use lexstream_client::aws::lex::{Question, rehearse};
 use lexstream_client::sanitize::sanitize_html;
 use lexstream_client::warm_up::run_sample_answer;
+use lexstream_protocol::lex::MessageContentType;
 use lexstream_protocol::render::policy::ImageOrigins;
 use lexstream_protocol::render::render_markdown;
+use lexstream_protocol::sigv4::Credentials;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -40,4 +46,32 @@ fn the_sample_answer_leaves_the_page_as_it_was() {
     let before = document.document_element().unwrap().outer_html();
     run_sample_answer().unwrap();
     assert_eq!(document.document_element().unwrap().outer_html(), before);
+}
+
+#[wasm_bindgen_test]
+fn the_rehearsed_lex_exchange_reads_the_answer_as_a_real_one_is_read() {
+    let credentials = Credentials {
+        access_key_id: "ASIAEXAMPLE".into(),
+        secret_access_key: "secret".into(),
+        session_token: None,
+    };
+    let question = Question {
+        session_id: "s".into(),
+        text: "hi",
+        session_attributes: BTreeMap::new(),
+        request_attributes: BTreeMap::new(),
+    };
+    let answer = r#"{"messages":[{"content":"**Hello**","contentType":"CustomPayload"}],
+        "sessionState":{"dialogAction":{"type":"Close"},"sessionAttributes":{"topic":"orders"}},"sessionId":"s"}"#;
+    let read = rehearse(&question, "eu-west-1", &credentials, answer).unwrap();
+    let messages = read.messages.unwrap();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].content_type, MessageContentType::CustomPayload);
+    assert_eq!(messages[0].content.as_deref(), Some("**Hello**"));
+    let attributes = read.session_state.unwrap().session_attributes.unwrap();
+    assert_eq!(attributes.get("topic").map(String::as_str), Some("orders"));
+    assert!(
+        rehearse(&question, "eu-west-1", &credentials, "{not json").is_err(),
+        "a broken answer is an error"
+    );
 }

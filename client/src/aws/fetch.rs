@@ -2,7 +2,7 @@
 //! same POST SigV4-signed with the visitor's credentials.
 
 use lexstream_protocol::calendar::UtcDateTime;
-use lexstream_protocol::sigv4::{self, Request, Scope};
+use lexstream_protocol::sigv4::{self, Credentials, Request, Scope};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, Response};
@@ -55,12 +55,24 @@ pub(crate) async fn signed_post(
     visitor: &Visitor,
     body: &str,
 ) -> Result<(u16, String), String> {
+    let headers = signed_headers(url, service, region, &visitor.credentials, body);
+    post(url, &headers, body).await
+}
+
+/// The headers that send JSON `body` to `url` signed for `service` in `region` with `credentials`.
+pub(crate) fn signed_headers(
+    url: &str,
+    service: &str,
+    region: &str,
+    credentials: &Credentials,
+    body: &str,
+) -> Vec<(String, String)> {
     let (host, path) = authority_and_path(url);
     let headers = [("host", host), ("content-type", "application/json")];
     let request = Request { method: "POST", path, query: "", headers: &headers, body: body.as_bytes() };
     let now = UtcDateTime::from_epoch_seconds(now_epoch_seconds());
-    let signed = sigv4::sign_headers(request, &visitor.credentials, Scope { region, service }, now);
+    let signed = sigv4::sign_headers(request, credentials, Scope { region, service }, now);
     let mut send_headers = vec![("content-type".to_owned(), "application/json".to_owned())];
     send_headers.extend(signed);
-    post(url, &send_headers, body).await
+    send_headers
 }

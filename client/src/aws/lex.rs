@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 
 use lexstream_protocol::lex::{RecognizeTextResponse, recognize_text_path};
-use lexstream_protocol::sigv4::uri_encode;
+use lexstream_protocol::sigv4::{Credentials, uri_encode};
 
 use super::cognito::Visitor;
 use super::error::{Service, ServiceError};
-use super::fetch::signed_post;
+use super::fetch::{signed_headers, signed_post};
 use super::lex_json::{read_answer, request_body};
 use crate::config::WidgetConfig;
 use crate::sleep::sleep_ms;
@@ -25,6 +25,38 @@ pub struct Question<'a> {
     pub request_attributes: BTreeMap<String, String>,
 }
 
+/// `RecognizeText`'s URL at `endpoint` for `[bot id, alias id, locale id]` and `session_id`.
+fn recognize_text_url(endpoint: &str, [bot, alias, locale]: [&str; 3], session_id: &str) -> String {
+    let path = recognize_text_path(
+        &uri_encode(bot, true),
+        &uri_encode(alias, true),
+        &uri_encode(locale, true),
+        &uri_encode(session_id, true),
+    );
+    format!("{}{path}", endpoint.trim_end_matches('/'))
+}
+
+fn question_body(question: &Question<'_>) -> String {
+    request_body(question.text, &question.session_attributes, &question.request_attributes)
+}
+
+/// One `RecognizeText` exchange as [`recognize_text`] makes it, without the network: `question`
+/// written and signed with `credentials` (for a placeholder bot in `region`), and `answer` (the
+/// JSON of a `RecognizeText` response) read. For [`crate::warm_up`], so this code is compiled
+/// before the visitor's first question.
+pub fn rehearse(
+    question: &Question<'_>,
+    region: &str,
+    credentials: &Credentials,
+    answer: &str,
+) -> Result<RecognizeTextResponse, String> {
+    let endpoint = format!("https://runtime-v2-lex.{region}.amazonaws.com");
+    let url = recognize_text_url(&endpoint, ["BOTID", "ALIASID", "en_US"], &question.session_id);
+    // Kept: the signature is computed only to have run its code.
+    std::hint::black_box(signed_headers(&url, "lex", region, credentials, &question_body(question)));
+    read_answer(answer)
+}
+
 /// Whether Lex's error is worth retrying (throttling, server errors).
 fn retryable(status: u16) -> bool {
     status == 429 || status >= 500
@@ -37,14 +69,9 @@ pub async fn recognize_text(
     visitor: &Visitor,
     question: &Question<'_>,
 ) -> Result<RecognizeTextResponse, ServiceError> {
-    let path = recognize_text_path(
-        &uri_encode(&config.bot_id, true),
-        &uri_encode(&config.bot_alias_id, true),
-        &uri_encode(&config.locale_id, true),
-        &uri_encode(&question.session_id, true),
-    );
-    let body = request_body(question.text, &question.session_attributes, &question.request_attributes);
-    let url = format!("{}{path}", config.lex_endpoint.trim_end_matches('/'));
+    let bot = [&config.bot_id, &config.bot_alias_id, &config.locale_id].map(String::as_str);
+    let url = recognize_text_url(&config.lex_endpoint, bot, &question.session_id);
+    let body = question_body(question);
 
     let mut delay_ms: u32 = 300;
     for attempt in 0..3 {
