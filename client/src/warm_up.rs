@@ -2,22 +2,21 @@
 //! each wasm function the first time it is called, on the main thread that calls it: a page's
 //! first answer would otherwise pay, in its first frames and paints, for compiling the frame
 //! reader, the transcript, the streaming Markdown renderer and the sanitizer (in a 2,000-frame
-//! answer, ~350 functions), and the question before it for writing and signing the request. Once
-//! per page, when the chat opens, a sample answer goes through that same code — a question saved
-//! as the transcript is, frames read into a throwaway transcript, painted piece by piece into a
-//! detached element, a Lex request written and signed and a Lex response read, finished on its
-//! nodes — one step per idle callback, and is dropped. Nothing reaches the page, the network or
-//! the visitor's saved conversation.
+//! answer, ~350 functions) and, before it, for writing and signing the question's request. Once
+//! per page, when the chat opens, a sample answer goes through that same code, one step per idle
+//! callback: a question written as the transcript is saved; frames read into a throwaway
+//! transcript and painted piece by piece into a detached element; a Lex request written and
+//! signed, a Lex response read, and the reply finished on its nodes. Then it is dropped. Nothing
+//! reaches the page, the network or the visitor's saved conversation.
 //!
 //! Only where the browser has `requestIdleCallback`: without it (Safari) there is no idle time
 //! to use, and its engine does not compile wasm lazily on the main thread as V8 does.
 
 use std::cell::Cell;
-
 use std::collections::BTreeMap;
 use std::hint::black_box;
 
-use lexstream_protocol::lex::ATTR_STREAMING_TURN_ID;
+use lexstream_protocol::lex::{ATTR_STREAMING_TURN_ID, RecognizeTextResponse};
 use lexstream_protocol::parse_incoming;
 use lexstream_protocol::render::policy::ImageOrigins;
 use lexstream_protocol::sigv4::Credentials;
@@ -44,7 +43,7 @@ const SAMPLE_QUESTION: &str = "Where is my order?";
 /// Pieces the sample streams in, as frames do.
 const SAMPLE_FRAMES: usize = 6;
 
-/// The sample's turn id; it never leaves the throwaway transcript.
+/// The sample's turn id (and its rehearsed Lex session id); it never leaves the page.
 const SAMPLE_TURN: &str = "warm-up";
 
 thread_local! {
@@ -98,17 +97,20 @@ impl SampleAnswer {
     fn new(root: Element) -> Self {
         let mut transcript = Transcript::default();
         transcript.ask(SAMPLE_QUESTION, SAMPLE_TURN);
-        black_box(transcript_text(&transcript.saved()));
         let painter = StreamPainter::new(root, ImageOrigins::default());
         let chars = SAMPLE_ANSWER.chars().collect();
         Self { transcript, painter, chars, next_piece: 0, finished_on_its_nodes: false }
     }
 
-    /// Reads and paints the next frame or, after the last, has Lex's answer (the Markdown that
-    /// streamed) read and finishes the reply with it as `BotReply` does. Returns whether a step is left.
+    /// Writes the question as saved (first step), reads and paints the next frame or, after the
+    /// last, reads the rehearsed Lex answer (the Markdown that streamed) and finishes the reply
+    /// with it as `BotReply` does. Returns whether a step is left.
     fn step(&mut self) -> bool {
         let piece = self.next_piece;
         self.next_piece += 1;
+        if piece == 0 {
+            black_box(transcript_text(&self.transcript.saved()));
+        }
         if piece < SAMPLE_FRAMES {
             let cut = |piece: usize| piece * self.chars.len() / SAMPLE_FRAMES;
             let text: String = self.chars[cut(piece)..cut(piece + 1)].iter().collect();
@@ -137,7 +139,7 @@ impl SampleAnswer {
 
 /// Writes and signs the sample question as a Lex request (with made-up credentials: it is never
 /// sent) and reads Lex's answer to it, [`SAMPLE_ANSWER`] as a `RecognizeText` response.
-fn rehearse_lex() -> Result<lexstream_protocol::lex::RecognizeTextResponse, String> {
+fn rehearse_lex() -> Result<RecognizeTextResponse, String> {
     let credentials = Credentials {
         access_key_id: "ASIAWARMUP".into(),
         secret_access_key: "warm-up".into(),
