@@ -7,11 +7,16 @@
 //
 // The page posts ["open", url, protocols], ["send", text], ["disconnect"] (close the socket, which
 // then ends as any other) and ["close"] (close it silently and stop the worker); the worker posts
-// "opened", batches of messages as arrays of strings in arrival order, and "ended" once, when
-// the socket fails or closes (after the messages it received before).
+// "opened", batches of messages, and "ended" once, when the socket fails or closes (after the
+// messages it received before). A batch is one transferred ArrayBuffer holding each message in
+// arrival order as its UTF-8 length in bytes (4 bytes, little-endian) then its UTF-8 bytes
+// (read by client/src/transport/batch.rs): the page copies it into the widget's memory in one
+// step, rather than converting a string per message on its own thread.
 
 // The first message after a quiet spell goes at once; later ones wait at most this long.
 const BATCH_MS = 16;
+
+const encoder = new TextEncoder();
 
 let socket = null;
 let batch = [];
@@ -22,8 +27,25 @@ function sendBatch() {
   timer = 0;
   if (batch.length === 0) return;
   lastSent = performance.now();
-  postMessage(batch);
+  const bytes = encodeBatch(batch);
   batch = [];
+  postMessage(bytes, [bytes]);
+}
+
+// The batch's buffer: each message's byte length, then its bytes.
+function encodeBatch(messages) {
+  const encoded = messages.map((message) => encoder.encode(message));
+  const size = encoded.reduce((sum, bytes) => sum + 4 + bytes.length, 0);
+  const buffer = new ArrayBuffer(size);
+  const lengths = new DataView(buffer);
+  const out = new Uint8Array(buffer);
+  let at = 0;
+  for (const bytes of encoded) {
+    lengths.setUint32(at, bytes.length, true);
+    out.set(bytes, at + 4);
+    at += 4 + bytes.length;
+  }
+  return buffer;
 }
 
 function open(url, protocols) {

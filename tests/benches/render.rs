@@ -48,7 +48,7 @@ use fantoccini::wd::TimeoutConfiguration;
 use lexstream_devstack::connection_table::ConnectionTable;
 use lexstream_devstack::{DevstackConfig, RunningDevstack};
 use lexstream_e2e::scripted_answer::{CLOSING, markdown_answer, pieces};
-use lexstream_e2e::{Browser, MainThreadTasks, WidgetPage, built_dist_dir};
+use lexstream_e2e::{Browser, MainThreadTasks, WORKER_BATCH_MESSAGES_JS, WidgetPage, built_dist_dir};
 use lexstream_lambda_core::aws::{ApiGatewayPusher, SdkConfig, local_sdk_config};
 use lexstream_lambda_core::ports::{ConnectionPusher, ConnectionStore};
 use lexstream_protocol::Frame;
@@ -74,7 +74,8 @@ const SETTLE: Duration = Duration::from_millis(700);
 const TRACE_START: Duration = Duration::from_millis(300);
 
 /// Installed before the page's scripts: counts the messages every WebSocket receives, on the main
-/// thread or in the widget's socket worker.
+/// thread or in the widget's socket worker (`WORKER_BATCH_MESSAGES` stands for
+/// [`WORKER_BATCH_MESSAGES_JS`]).
 const COUNT_SOCKET_MESSAGES: &str = r"
     (() => {
         const bench = { messages: 0 };
@@ -92,7 +93,7 @@ const COUNT_SOCKET_MESSAGES: &str = r"
             constructor(...args) {
                 super(...args);
                 this.addEventListener('message', ({ data }) => {
-                    if (Array.isArray(data)) bench.messages += data.length;
+                    bench.messages += (WORKER_BATCH_MESSAGES)(data) ?? 0;
                 });
             }
         };
@@ -331,7 +332,9 @@ async fn measure(browser: &Browser, devstack: &RunningDevstack, size: StreamSize
     browser
         .devtools(
             "Page.addScriptToEvaluateOnNewDocument",
-            serde_json::json!({ "source": COUNT_SOCKET_MESSAGES }),
+            serde_json::json!({
+                "source": COUNT_SOCKET_MESSAGES.replace("WORKER_BATCH_MESSAGES", WORKER_BATCH_MESSAGES_JS)
+            }),
         )
         .await?;
     browser.devtools("Performance.enable", serde_json::json!({})).await?;

@@ -36,5 +36,6 @@ pub use task_trace::{MainThreadTasks, TaskTrace};
 pub use tools::{lambda_binary, lex_fulfillment_binary, venv_python, workspace_root};
 pub use visitor::{POOL_ID, Visitor, VisitorSocket};
 pub use widget_page::{
-    SeenAnswer, WidgetPage, built_dist_dir, dist_without_wasm, start_devstack, start_devstack_with,
+    SeenAnswer, WORKER_BATCH_MESSAGES_JS, WidgetPage, built_dist_dir, dist_without_wasm, start_devstack,
+    start_devstack_with,
 };

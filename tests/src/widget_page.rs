@@ -11,6 +11,20 @@ use lexstream_devstack::{DevstackConfig, RunningDevstack};
 
 use crate::Browser;
 
+/// A JavaScript function for scripts a test installs before the page's: given what the widget's
+/// socket worker posted (`MessageEvent.data`), how many socket messages that batch holds (see
+/// `client/src/transport/batch.rs`: each message's 4-byte little-endian length, then its bytes),
+/// or `null` when it is not a batch ("opened", "ended").
+pub const WORKER_BATCH_MESSAGES_JS: &str = r"
+    (data) => {
+        if (!(data instanceof ArrayBuffer)) return null;
+        const lengths = new DataView(data);
+        let count = 0;
+        for (let at = 0; at + 4 <= data.byteLength; at += 4 + lengths.getUint32(at, true)) count += 1;
+        return count;
+    }
+";
+
 /// The built widget: `$LEXSTREAM_DIST`, else `dist/` at the workspace root. Fails with a clear
 /// message when it has not been built.
 pub fn built_dist_dir() -> anyhow::Result<PathBuf> {

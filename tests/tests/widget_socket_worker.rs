@@ -6,13 +6,17 @@
 use std::path::Path;
 use std::time::Duration;
 
-use lexstream_e2e::{Browser, WidgetPage, built_dist_dir, in_browser, start_devstack, start_devstack_with};
+use lexstream_e2e::{
+    Browser, WORKER_BATCH_MESSAGES_JS, WidgetPage, built_dist_dir, in_browser, start_devstack,
+    start_devstack_with,
+};
 
 const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Installed before the page's scripts: counts the WebSockets the page's own thread opens and
-/// the frames the widget's socket worker hands over, and in how many batches.
+/// the frames the widget's socket worker hands over, and in how many batches (`WORKER_BATCH_MESSAGES`
+/// stands for [`WORKER_BATCH_MESSAGES_JS`]).
 const WATCH_SOCKETS: &str = r"
     (() => {
         const seen = { pageSockets: 0, workers: 0, batches: 0, workerFrames: 0 };
@@ -27,9 +31,10 @@ const WATCH_SOCKETS: &str = r"
                 super(...args);
                 seen.workers += 1;
                 this.addEventListener('message', ({ data }) => {
-                    if (Array.isArray(data)) {
+                    const frames = (WORKER_BATCH_MESSAGES)(data);
+                    if (frames !== null) {
                         seen.batches += 1;
-                        seen.workerFrames += data.length;
+                        seen.workerFrames += frames;
                     }
                 });
             }
@@ -37,18 +42,29 @@ const WATCH_SOCKETS: &str = r"
     })();
 ";
 
+/// What the visitor asks: the demo model's answer repeats it, so the stream carries text of every
+/// UTF-8 length.
+const QUESTION: &str = "How does streaming work \u{2014} caf\u{e9}, \u{6570}\u{636e}, \u{1f642}?";
+
 /// Asks the demo model a question and returns what the page's sockets did meanwhile.
 async fn ask_and_watch(browser: &Browser, url: &str) -> anyhow::Result<serde_json::Value> {
     browser
-        .devtools("Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": WATCH_SOCKETS }))
+        .devtools("Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": WATCH_SOCKETS.replace("WORKER_BATCH_MESSAGES", WORKER_BATCH_MESSAGES_JS) }))
         .await?;
     let page = WidgetPage::open(browser, url, LOAD_TIMEOUT).await?;
     page.wait_for("launcher", LOAD_TIMEOUT).await?.click().await?;
-    page.ask("How does streaming work?").await?;
+    page.ask(QUESTION).await?;
     let answer = page.wait_for_answer("devstack demo model", ANSWER_TIMEOUT).await?;
     assert!(
         answer.streamed.iter().any(|text| text.contains("devstack demo model")),
         "the answer streamed before the final one: {:?}",
+        answer.streamed
+    );
+    // The demo model repeats the question: its characters of two, three and four UTF-8 bytes
+    // came through the socket's batches intact.
+    assert!(
+        answer.streamed.iter().any(|text| text.contains(QUESTION)),
+        "the question, streamed back: {:?}",
         answer.streamed
     );
     assert!(answer.final_html.contains("<strong>devstack demo model</strong>"), "{}", answer.final_html);

@@ -2,5 +2,6 @@
 //! interprets them the same way whatever the transport.
 
 pub mod appsync_events;
+mod batch;
 mod socket;
 pub mod websocket;

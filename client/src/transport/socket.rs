@@ -7,10 +7,12 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use js_sys::Array;
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{MessageEvent, WebSocket, Worker};
+
+use super::batch;
 
 /// The attribute (set by the loader on the widget's host element) naming the worker script, and
 /// the selector that finds it.
@@ -214,10 +216,8 @@ fn in_worker(state: &Rc<State>, worker: Worker, protocols: &Array) -> Backing {
                 Some("opened") => report(&weak, SocketEvent::Opened),
                 Some(_) => report(&weak, SocketEvent::Ended),
                 None => {
-                    for text in Array::from(&data).iter() {
-                        if let Some(text) = text.as_string() {
-                            report(&weak, SocketEvent::Message(text));
-                        }
+                    for text in batch::messages(&Uint8Array::new(&data).to_vec()) {
+                        report(&weak, SocketEvent::Message(text));
                     }
                 }
             }
