@@ -1,8 +1,8 @@
 //! The HTML sanitizer in a real Chromium: the shared hostile inputs come out obeying the markup
 //! policy (as HTML answers, as Markdown, and as Markdown streamed prefix by prefix), ordinary
 //! formatting survives, images load only from the allowed origins (others show their alt
-//! text), and sanitizing is stable (sanitizing the output again changes nothing, so re-parsing
-//! can't mutate it).
+//! text), sanitizing is stable (sanitizing the output again changes nothing, so re-parsing
+//! can't mutate it), and elements kept as parsed give exactly what a full rebuild gives.
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
@@ -32,6 +32,35 @@ fn assert_obeys_policy(input: &str, output: &str) {
     let found = violations(output, &cdn());
     assert!(found.is_empty(), "{found:?}\n input: {input}\noutput: {output}");
     assert_eq!(sanitize_html(output), output, "not stable\n input: {input}");
+}
+
+/// Elements kept as the parser made them change nothing: for every hostile input (as HTML, as
+/// Markdown, and each piece of it streamed) and ordinary answers, the sanitized markup is exactly
+/// what rebuilding every element gives.
+#[wasm_bindgen_test]
+fn keeping_parsed_elements_gives_what_the_rebuild_gives() {
+    let same = |markup: &str| {
+        assert_eq!(sanitize_html(markup), sanitize::rebuilt_html(markup, &cdn()), "input: {markup}");
+    };
+    let ordinary = [
+        "<p>Plain <b>bold</b>, <i>it</i>, <u>u</u>, <sub>2</sub><sup>3</sup> and <code>x</code>.</p>",
+        "<ul><li>one</li><li><p>two</p><ol start=\"3\"><li>three</li></ol></li></ul><hr><br>",
+        "<table><thead><tr><th align=\"left\">a</th></tr></thead><tbody><tr><td>b</td></tr></tbody></table>",
+        "<div><span>wrapped</span> <a href=\"https://example.com\">link</a><a>no href</a></div>",
+        "<blockquote><pre><code class=\"language-rust\">fn main() {}</code></pre></blockquote><!-- note -->",
+        "<p is=\"x-widget\">customized</p><img src=\"https://cdn.example.com/a.png\" alt=\"a\"><img>",
+    ];
+    for input in hostile_inputs().iter().map(String::as_str).chain(ordinary) {
+        same(input);
+        same(&render_markdown(input, &cdn()));
+        let mut renderer = StreamingMarkdown::new(cdn());
+        let ends = input.char_indices().map(|(at, _)| at).skip(1).chain([input.len()]);
+        for end in ends {
+            let update = renderer.update(&input[..end]);
+            same(&update.completed);
+            update.tail.as_deref().map(same);
+        }
+    }
 }
 
 #[wasm_bindgen_test]

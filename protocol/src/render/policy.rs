@@ -2,7 +2,7 @@
 //! HTML sanitizer follow.
 //!
 //! The widget sanitizes with the browser's own HTML parser (an inert `DOMParser` document,
-//! rebuilt element by element from this list), so no HTML parser has to ship in the wasm.
+//! checked element by element against this list), so no HTML parser has to ship in the wasm.
 //!
 //! Images are the one kind of markup that loads something without a click: an image URL in a
 //! prompt-injected answer could carry the conversation to anyone, and a relative one fires a
