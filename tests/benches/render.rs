@@ -31,6 +31,10 @@
 //! and `performance.mark`s): `TaskDuration` with and without it differed by less than run-to-run
 //! noise, and the trace's tasks add up to `TaskDuration` within about 1 %.
 //!
+//! With `LEXSTREAM_TRACE_OUT` (see `lexstream_e2e::TaskTrace`), each run also prints what the
+//! main thread's CPU went to ([`lexstream_e2e::TimeBreakdown`]): the worker's batches, the
+//! animation-frame callbacks, layout, style, paint, and V8 compiling wasm.
+//!
 //! Run with `cargo xtask bench render` (it builds the release widget), or with a widget built
 //! elsewhere: `LEXSTREAM_DIST=DIR CHROMEDRIVER=… CHROME=… cargo bench -p lexstream-e2e --bench
 //! render`. `RENDER_SIZES` (e.g. `2000x20000,4000x40000`) and `RENDER_RUNS` change what runs;
@@ -482,6 +486,19 @@ async fn bench() -> anyhow::Result<()> {
                 result.first_words.map_or_else(|| "-".to_owned(), millis),
                 millis(result.wall)
             );
+            if let Some(spent) = tasks.breakdown {
+                eprintln!(
+                    "render: {size} run {run}: of that CPU, worker batches {} ms, animation-frame callbacks {} ms; \
+                     layout {} ms, style {} ms (both also inside callbacks that force them), pre-paint, paint and \
+                     commit {} ms, wasm compiled on first call {} ms",
+                    millis(spent.worker_batches),
+                    millis(spent.animation_frames),
+                    millis(spent.layout),
+                    millis(spent.style),
+                    millis(spent.paint),
+                    millis(spent.wasm_compile),
+                );
+            }
             measured.push(result);
         }
         let fewest_frames = measured.iter().map(|run| run.frames_received).min().unwrap_or_default();

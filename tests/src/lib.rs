@@ -32,7 +32,7 @@ pub use process_usage::{ensure_open_files, peak_rss_kib, reset_peak_rss, thread_
 pub use raw_http::unsigned_post;
 pub use sign_in::devstack_id_token;
 pub use stand_in_lambda::serve_stand_in_lambda;
-pub use task_trace::{MainThreadTasks, TaskTrace};
+pub use task_trace::{MainThreadTasks, TaskTrace, TimeBreakdown};
 pub use tools::{lambda_binary, lex_fulfillment_binary, venv_python, workspace_root};
 pub use visitor::{POOL_ID, Visitor, VisitorSocket};
 pub use widget_page::{

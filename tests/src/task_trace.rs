@@ -42,6 +42,9 @@ const NO_SAMPLING: &str = "LEXSTREAM_TRACE_NO_SAMPLING";
 /// whole).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MainThreadTasks {
+    /// What the thread's CPU time went to, when the trace recorded [`PROFILE_CATEGORIES`] (with
+    /// [`TRACE_OUT`]).
+    pub breakdown: Option<TimeBreakdown>,
     /// How many top-level tasks ran.
     pub count: usize,
     /// Their total wall-clock duration.
@@ -52,6 +55,41 @@ pub struct MainThreadTasks {
     pub longest_wall: Duration,
     /// The most CPU time one task took.
     pub longest_cpu: Duration,
+}
+
+/// Main-thread CPU time by kind of work, from events inside the tasks between the marks. The
+/// kinds overlap where one runs inside another: a script that reads a layout (the scroll
+/// follow's `scrollHeight`) pays for it inside its own callback.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimeBreakdown {
+    /// Messages from a worker (`HandlePostMessage`): the socket worker's batches of frames.
+    pub worker_batches: Duration,
+    /// Animation-frame callbacks (`FireAnimationFrame`): the widget's paints of streamed text.
+    pub animation_frames: Duration,
+    /// Layout (`Layout`), wherever it ran.
+    pub layout: Duration,
+    /// Style (`UpdateLayoutTree`), wherever it ran.
+    pub style: Duration,
+    /// Pre-paint, paint, layerizing and commit.
+    pub paint: Duration,
+    /// V8 compiling wasm functions on their first call (`wasm.CompileLazy`, which holds the
+    /// `wasm.CompileBaseline` of the same function).
+    pub wasm_compile: Duration,
+}
+
+impl TimeBreakdown {
+    /// Where an event of `name` counts, if anywhere.
+    fn slot(&mut self, name: &str) -> Option<&mut Duration> {
+        Some(match name {
+            "HandlePostMessage" => &mut self.worker_batches,
+            "FireAnimationFrame" => &mut self.animation_frames,
+            "Layout" => &mut self.layout,
+            "UpdateLayoutTree" => &mut self.style,
+            "PrePaint" | "Paint" | "Layerize" | "Commit" => &mut self.paint,
+            "wasm.CompileLazy" => &mut self.wasm_compile,
+            _ => return None,
+        })
+    }
 }
 
 /// A trace being recorded; [`finish`](Self::finish) ends it.
@@ -228,7 +266,21 @@ fn tasks_between(events: &[serde_json::Value], from: &str, to: &str) -> anyhow::
         })
         .filter(|task| task.start + task.wall > start && task.start < end)
         .collect();
-    Ok(top_level(tasks))
+    let mut summary = top_level(tasks);
+    let recorded_profile = events.iter().any(|event| event["cat"] == PROFILE_CATEGORIES[0]);
+    if recorded_profile {
+        let mut breakdown = TimeBreakdown::default();
+        for event in events.iter().filter(|event| event["ph"] == "X" && thread_of(event) == main_thread) {
+            let (Some(at), Some(name)) = (micros(event, "ts"), event["name"].as_str()) else { continue };
+            if (start..end).contains(&at)
+                && let Some(slot) = breakdown.slot(name)
+            {
+                *slot += Duration::from_micros(micros(event, "tdur").unwrap_or_default());
+            }
+        }
+        summary.breakdown = Some(breakdown);
+    }
+    Ok(summary)
 }
 
 /// Sums the tasks of one thread, skipping those that start inside an earlier one.
@@ -291,6 +343,51 @@ mod tests {
         assert_eq!(tasks.cpu, Duration::from_millis(80));
         assert_eq!(tasks.longest_wall, Duration::from_millis(70));
         assert_eq!(tasks.longest_cpu, Duration::from_millis(60));
+    }
+
+    /// An event inside a task, of a profile category.
+    fn inside(pid: u64, name: &str, ts: u64, tdur: u64) -> serde_json::Value {
+        serde_json::json!({
+            "ph": "X", "name": name, "cat": PROFILE_CATEGORIES[0], "pid": pid, "tid": pid,
+            "ts": ts as f64, "dur": tdur, "tdur": tdur,
+        })
+    }
+
+    #[test]
+    fn a_profiled_trace_says_what_the_main_threads_time_went_to_between_the_marks() {
+        let events = vec![
+            thread_name(1, "CrRendererMain"),
+            mark(1, "from", 1_000),
+            task(1, 2_000, 10_000, 9_000),
+            inside(1, "HandlePostMessage", 2_100, 4_000),
+            inside(1, "wasm.CompileLazy", 2_200, 500),
+            inside(1, "wasm.CompileBaseline", 2_250, 400), // inside the lazy compile
+            inside(1, "FireAnimationFrame", 6_500, 3_000),
+            inside(1, "Layout", 7_000, 2_000),
+            inside(1, "Paint", 9_600, 700),
+            inside(1, "Commit", 10_400, 300),
+            inside(1, "FunctionCall", 2_150, 3_000), // no kind of its own
+            inside(1, "Layout", 500, 9_000),         // before the first mark
+            inside(2, "Layout", 3_000, 9_000),       // another thread
+            mark(1, "to", 20_000),
+        ];
+        let breakdown = tasks_between(&events, "from", "to").unwrap().breakdown.unwrap();
+        let ms = |micros| Duration::from_micros(micros);
+        assert_eq!(
+            breakdown,
+            TimeBreakdown {
+                worker_batches: ms(4_000),
+                animation_frames: ms(3_000),
+                layout: ms(2_000),
+                style: ms(0),
+                paint: ms(1_000),
+                wasm_compile: ms(500),
+            }
+        );
+        // Without the profile's events there is nothing to break down.
+        let tasks_only: Vec<_> =
+            events.into_iter().filter(|event| event["cat"] != PROFILE_CATEGORIES[0]).collect();
+        assert_eq!(tasks_between(&tasks_only, "from", "to").unwrap().breakdown, None);
     }
 
     #[test]
