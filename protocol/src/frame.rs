@@ -196,7 +196,8 @@ fn read_chunk(message: &str) -> Option<Frame> {
 }
 
 /// Reads a JSON object's fields as a chunk frame's, or `None` (a field missing or repeated, the
-/// type not `chunk`). Hand-written rather than derived: a derive costs the widget ~3 KB gzip.
+/// type not `chunk`: then it stops there, so a large `final` frame is not read twice in full).
+/// Hand-written rather than derived: a derive costs the widget ~3 KB gzip.
 struct ChunkReader;
 
 impl<'de> serde::de::Visitor<'de> for ChunkReader {
@@ -207,10 +208,15 @@ impl<'de> serde::de::Visitor<'de> for ChunkReader {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut fields: A) -> Result<Self::Value, A::Error> {
-        let (mut frame_type, mut turn, mut seq, mut text, mut done) = (None, None, None, None, None);
+        let (mut typed, mut turn, mut seq, mut text, mut done) = (false, None, None, None, None);
         while let Some(Text(key)) = fields.next_key::<Text<'de>>()? {
             let repeated = match &*key {
-                "type" => frame_type.replace(fields.next_value::<Text<'de>>()?.0).is_some(),
+                "type" => {
+                    if fields.next_value::<Text<'de>>()?.0 != "chunk" {
+                        return Ok(None);
+                    }
+                    std::mem::replace(&mut typed, true)
+                }
                 "turn" => turn.replace(fields.next_value::<Text<'de>>()?.0).is_some(),
                 "seq" => seq.replace(fields.next_value::<u64>()?).is_some(),
                 "text" => text.replace(fields.next_value::<Text<'de>>()?.0).is_some(),
@@ -221,15 +227,13 @@ impl<'de> serde::de::Visitor<'de> for ChunkReader {
                 return Ok(None);
             }
         }
-        Ok(match (frame_type, turn, seq, text) {
-            (Some(frame_type), Some(turn), Some(seq), Some(text)) if frame_type == "chunk" => {
-                Some(Frame::Chunk {
-                    turn: turn.into_owned(),
-                    seq,
-                    text: text.into_owned(),
-                    done: done.unwrap_or(false),
-                })
-            }
+        Ok(match (typed, turn, seq, text) {
+            (true, Some(turn), Some(seq), Some(text)) => Some(Frame::Chunk {
+                turn: turn.into_owned(),
+                seq,
+                text: text.into_owned(),
+                done: done.unwrap_or(false),
+            }),
             _ => None,
         })
     }
@@ -430,6 +434,8 @@ mod tests {
             r#"{"type":"chunk","turn":"t","seq":0,"text":"x"} trailing"#,
             r#"{"type":"chunk","turn":"t","seq":0,"text":"x""#,
             r#"{"type":"progress","turn":"t","seq":0,"text":"x"}"#,
+            r#"{"type":"final","turn":"t","seq":4,"messages":[{"contentType":"PlainText","content":"hi"}]}"#,
+            r#"{"type":"done","turn":"t","seq":0} trailing"#,
         ] {
             assert_eq!(parse_incoming(raw), read_any(raw), "{raw}");
         }

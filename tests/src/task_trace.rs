@@ -57,7 +57,8 @@ pub struct MainThreadTasks {
     pub longest_cpu: Duration,
 }
 
-/// Main-thread CPU time by kind of work, from events inside the tasks between the marks. The
+/// Main-thread CPU time by kind of work, from the main thread's events that start between the
+/// marks. The
 /// kinds overlap where one runs inside another: a script that reads a layout (the scroll
 /// follow's `scrollHeight`) pays for it inside its own callback.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
