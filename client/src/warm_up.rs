@@ -2,12 +2,13 @@
 //! each wasm function the first time it is called, on the main thread that calls it: a page's
 //! first answer would otherwise pay, in its first frames and paints, for compiling the frame
 //! reader, the transcript, the streaming Markdown renderer and the sanitizer (in a 2,000-frame
-//! answer, ~350 functions) and, before it, for writing and signing the question's request. Once
-//! per page, when the chat opens, a sample answer goes through that same code, one step per idle
-//! callback: a question written as the transcript is saved; frames read into a throwaway
-//! transcript and painted piece by piece into a detached element; a Lex request written and
-//! signed, a Lex response read, and the reply finished on its nodes. Then it is dropped. Nothing
-//! reaches the page, the network or the visitor's saved conversation.
+//! answer, ~350 functions) and, before it, for the view's new bubbles and for writing and signing
+//! the question's request. Once per page, when the chat opens, a sample answer goes through that
+//! same code, one step per idle callback, in a conversation of its own shown by the real
+//! `TranscriptView` on a detached element: the question asked and the transcript saved; frames
+//! read and painted piece by piece by the reply's own view; a Lex request written and signed, a
+//! Lex response read, and the reply finished on its nodes. Then it is dropped. Nothing reaches
+//! the page, the network or the visitor's saved conversation.
 //!
 //! Only where the browser has `requestIdleCallback`: without it (Safari) there is no idle time
 //! to use, and its engine does not compile wasm lazily on the main thread as V8 does.
@@ -16,18 +17,20 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::hint::black_box;
 
+use leptos::prelude::*;
 use lexstream_protocol::lex::{ATTR_STREAMING_TURN_ID, RecognizeTextResponse};
 use lexstream_protocol::parse_incoming;
-use lexstream_protocol::render::policy::ImageOrigins;
 use lexstream_protocol::sigv4::Credentials;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
-use web_sys::Element;
+use web_sys::{Element, HtmlElement};
 
 use crate::aws::lex::{self, Question};
+use crate::components::TranscriptView;
+use crate::config::StreamingFormat;
+use crate::conversation::Conversation;
 use crate::persistence::transcript_text;
-use crate::stream_painter::{Format, StreamPainter};
-use crate::transcript::{AnswerPart, Entry, Reply, Transcript};
+use crate::transcript::Transcript;
 
 /// What answers are made of: a heading, emphasis, code, a link, lists, a quote, a table and a
 /// fenced block, so the renderer's code for each has run once.
@@ -50,16 +53,15 @@ thread_local! {
     static STARTED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Starts the sample answer, once per page: each of its steps (a frame and its paint, then the
-/// final answer) runs in an idle callback of its own, so none holds the page for long.
+/// Starts the sample answer, once per page: each of its steps (the question, a frame, the final
+/// answer) runs in an idle callback of its own, so none holds the page for long; the view's
+/// effects and paints run between them.
 pub fn start_when_idle() {
     if STARTED.replace(true) {
         return;
     }
-    if let Some(root) =
-        web_sys::window().and_then(|w| w.document()).and_then(|d| d.create_element("div").ok())
-    {
-        step_when_idle(SampleAnswer::new(root));
+    if let Some(sample) = SampleAnswer::new() {
+        step_when_idle(sample);
     }
 }
 
@@ -74,66 +76,84 @@ fn step_when_idle(mut sample: SampleAnswer) {
     let _ = window.request_idle_callback(step.unchecked_ref());
 }
 
-/// Streams [`SAMPLE_ANSWER`] at once (for tests: [`start_when_idle`] does it step by step) and
-/// returns the detached element it was painted in when it finished on the streamed nodes, as a
-/// real answer whose Markdown is what streamed does.
-pub fn run_sample_answer() -> Option<Element> {
-    let root = web_sys::window()?.document()?.create_element("div").ok()?;
-    let mut sample = SampleAnswer::new(root.clone());
-    while sample.step() {}
-    sample.finished_on_its_nodes.then_some(root)
+/// Streams [`SAMPLE_ANSWER`] (for tests: [`start_when_idle`] does it in idle time), letting the
+/// view paint between steps, and returns the detached element its reply's streamed text was
+/// painted in when the reply finished on those nodes, as a real answer whose Markdown is what
+/// streamed does.
+pub async fn run_sample_answer() -> Option<Element> {
+    let mut sample = SampleAnswer::new()?;
+    while sample.step() {
+        next_screen_frame().await;
+        crate::sleep::sleep_ms(0).await;
+    }
+    let reply = sample.host.query_selector("[data-testid='bot-message'][data-state='final']").ok()??;
+    let streamed: HtmlElement = reply.query_selector(".lxs-streamed").ok()??.dyn_into().ok()?;
+    (!streamed.hidden()).then(|| streamed.into())
 }
 
-/// The sample answer under way: a throwaway transcript and a painter on a detached element.
+async fn next_screen_frame() {
+    let frame = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.request_animation_frame(&resolve);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(frame).await;
+}
+
+/// The sample answer under way: a conversation of its own, shown on a detached element.
 struct SampleAnswer {
-    transcript: Transcript,
-    painter: StreamPainter,
+    conversation: Conversation,
+    host: HtmlElement,
+    /// The mounted view (dropping it unmounts it), then the owner of the conversation's signals
+    /// (fields drop in order: the replies stop listening before the conversation goes).
+    _view: Box<dyn std::any::Any>,
+    _owner: Owner,
     chars: Vec<char>,
-    next_piece: usize,
-    finished_on_its_nodes: bool,
+    next_step: usize,
 }
 
 impl SampleAnswer {
-    fn new(root: Element) -> Self {
-        let mut transcript = Transcript::default();
-        transcript.ask(SAMPLE_QUESTION, SAMPLE_TURN);
-        let painter = StreamPainter::new(root, ImageOrigins::default());
+    fn new() -> Option<Self> {
+        let host: HtmlElement = web_sys::window()?.document()?.create_element("div").ok()?.dyn_into().ok()?;
+        let owner = Owner::new();
+        let conversation = owner.with(|| Conversation::new(Transcript::default()));
+        let view = leptos::mount::mount_to(host.clone(), move || {
+            let on_choose = Callback::new(|_: String| {});
+            view! { <TranscriptView conversation=conversation format=StreamingFormat::Markdown on_choose=on_choose /> }
+        });
         let chars = SAMPLE_ANSWER.chars().collect();
-        Self { transcript, painter, chars, next_piece: 0, finished_on_its_nodes: false }
+        Some(Self { conversation, host, _view: Box::new(view), _owner: owner, chars, next_step: 0 })
     }
 
-    /// Writes the question as saved (first step), reads and paints the next frame or, after the
-    /// last, reads the rehearsed Lex answer (the Markdown that streamed) and finishes the reply
-    /// with it as `BotReply` does. Returns whether a step is left.
+    /// Asks the question and saves the transcript (first step), reads the next frame, or, after
+    /// the last, reads the rehearsed Lex answer (the Markdown that streamed) and finishes the
+    /// reply with it; one step more lets the view finish. Returns whether a step is left.
     fn step(&mut self) -> bool {
-        let piece = self.next_piece;
-        self.next_piece += 1;
-        if piece == 0 {
-            black_box(transcript_text(&self.transcript.saved()));
-        }
-        if piece < SAMPLE_FRAMES {
-            let cut = |piece: usize| piece * self.chars.len() / SAMPLE_FRAMES;
-            let text: String = self.chars[cut(piece)..cut(piece + 1)].iter().collect();
-            let text = serde_json::to_string(&text).unwrap_or_default();
-            let frame = format!(r#"{{"type":"chunk","turn":"{SAMPLE_TURN}","seq":{piece},"text":{text}}}"#);
-            self.transcript.on_incoming(parse_incoming(&frame));
-            if let Some(Entry::Bot { reply: Reply::Streaming(assembler), .. }) =
-                self.transcript.entries().last()
-            {
-                self.painter.paint(assembler.text(), Format::Markdown);
+        let step = self.next_step;
+        self.next_step += 1;
+        let transcript = self.conversation.transcript;
+        match step {
+            0 => {
+                transcript.update(|t| t.ask(SAMPLE_QUESTION, SAMPLE_TURN));
+                transcript.with_untracked(|t| black_box(transcript_text(&t.saved())));
             }
-            return true;
+            piece @ 1..=SAMPLE_FRAMES => {
+                let piece = piece - 1;
+                let cut = |piece: usize| piece * self.chars.len() / SAMPLE_FRAMES;
+                let text: String = self.chars[cut(piece)..cut(piece + 1)].iter().collect();
+                let text = serde_json::to_string(&text).unwrap_or_default();
+                let frame =
+                    format!(r#"{{"type":"chunk","turn":"{SAMPLE_TURN}","seq":{piece},"text":{text}}}"#);
+                self.conversation.receive(parse_incoming(&frame));
+            }
+            _ if step == SAMPLE_FRAMES + 1 => {
+                let messages = rehearse_lex().ok().and_then(|answer| answer.messages).unwrap_or_default();
+                transcript.update(|t| t.finalize(SAMPLE_TURN, &messages));
+                transcript.with_untracked(|t| black_box(transcript_text(&t.saved())));
+            }
+            _ => return false,
         }
-        let messages = rehearse_lex().ok().and_then(|answer| answer.messages).unwrap_or_default();
-        self.transcript.finalize(SAMPLE_TURN, &messages);
-        black_box(transcript_text(&self.transcript.saved()));
-        if let Some(Entry::Bot { reply: Reply::Final { parts, text, .. }, .. }) =
-            self.transcript.entries().last()
-            && let [AnswerPart::Markup(markup)] = parts.as_slice()
-        {
-            self.finished_on_its_nodes = self.painter.finish_as(text, markup);
-        }
-        false
+        true
     }
 }
 

@@ -1,5 +1,6 @@
 //! The warm-up's sample answer, in a real Chromium: it goes through the streamed-answer path a
-//! real answer takes (frames read, painted piece by piece, finished on the streamed nodes), runs
+//! real answer takes (the question asked, frames read and painted piece by piece by the reply's
+//! own view, the reply finished on the streamed nodes), runs
 //! the renderer's code for the common blocks and inlines it would otherwise compile during the
 //! first answer, and leaves the page as it was; the Lex exchange it rehearses reads an answer
 //! as a real one is read.
@@ -20,8 +21,8 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
-fn the_sample_answer_finishes_on_its_streamed_nodes_as_the_final_answer_renders() {
-    let shown = run_sample_answer().expect("the sample finishes on the nodes it streamed");
+async fn the_sample_answer_finishes_on_its_streamed_nodes_as_the_final_answer_renders() {
+    let shown = run_sample_answer().await.expect("the reply is final, on the nodes it streamed");
     let markdown = shown.text_content().unwrap();
     assert!(markdown.contains("Anything else?"), "the whole sample was painted: {markdown}");
     let images = ImageOrigins::default();
@@ -31,8 +32,8 @@ fn the_sample_answer_finishes_on_its_streamed_nodes_as_the_final_answer_renders(
 }
 
 #[wasm_bindgen_test]
-fn the_sample_answer_uses_the_common_blocks_and_inlines() {
-    let shown = run_sample_answer().unwrap();
+async fn the_sample_answer_uses_the_common_blocks_and_inlines() {
+    let shown = run_sample_answer().await.unwrap();
     for selector in
         ["h2", "strong", "em", "del", "code", "a[href]", "ul li", "ol li", "blockquote", "table td", "pre"]
     {
@@ -41,10 +42,10 @@ fn the_sample_answer_uses_the_common_blocks_and_inlines() {
 }
 
 #[wasm_bindgen_test]
-fn the_sample_answer_leaves_the_page_as_it_was() {
+async fn the_sample_answer_leaves_the_page_as_it_was() {
     let document = web_sys::window().unwrap().document().unwrap();
     let before = document.document_element().unwrap().outer_html();
-    run_sample_answer().unwrap();
+    run_sample_answer().await.unwrap();
     assert_eq!(document.document_element().unwrap().outer_html(), before);
 }
 

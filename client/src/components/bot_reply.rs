@@ -199,23 +199,21 @@ pub fn BotReply(
 }
 
 /// Runs `paint` in the first screen frame `budget` allows, and notes what it cost. Until then it
-/// sleeps on a timer rather than asking for every frame: a frame the page asks for costs a
-/// commit and a pre-paint even when nothing changed. Nothing runs once the reply is gone.
+/// sleeps on a timer rather than asking for a frame: a frame the page asks for costs a commit
+/// and a pre-paint even when nothing changed. Nothing runs once the reply is gone.
 fn paint_when_due(budget: StoredValue<PaintBudget>, paint: impl Fn() + Clone + 'static) {
-    request_animation_frame(move || {
-        let started = js_sys::Date::now();
-        match budget.try_with_value(|budget| budget.wait_ms(started)) {
-            None => {}
-            Some(wait) if wait > 0.0 => leptos::task::spawn_local(async move {
-                sleep_ms(wait.ceil() as u32).await;
-                paint_when_due(budget, paint);
-            }),
-            Some(_) => {
-                paint();
-                budget.try_update_value(|budget| budget.painted(started, js_sys::Date::now()));
-            }
-        }
-    });
+    match budget.try_with_value(|budget| budget.wait_ms(js_sys::Date::now())) {
+        None => {}
+        Some(wait) if wait > 0.0 => leptos::task::spawn_local(async move {
+            sleep_ms(wait.ceil() as u32).await;
+            paint_when_due(budget, paint);
+        }),
+        Some(_) => request_animation_frame(move || {
+            let started = js_sys::Date::now();
+            paint();
+            budget.try_update_value(|budget| budget.painted(started, js_sys::Date::now()));
+        }),
+    }
 }
 
 fn set_if_changed(signal: RwSignal<Option<String>>, value: Option<&str>) {
