@@ -10,6 +10,7 @@
 mod bench;
 mod dev;
 mod dist;
+mod import_names;
 mod paths;
 mod process;
 mod setup;

@@ -40,6 +40,12 @@ pub(crate) fn build(release: bool) -> Result<(), String> {
             strip_comment_lines(&dist.join(script))?;
         }
     }
+    if release {
+        crate::import_names::shorten(
+            &dist.join("lexstream-widget_bg.wasm"),
+            &dist.join("lexstream-widget.js"),
+        )?;
+    }
     for name in WIDGET_FILES {
         let file = dist.join(name);
         if release {
