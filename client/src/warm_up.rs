@@ -55,24 +55,27 @@ thread_local! {
 
 /// Starts the sample answer, once per page: each of its steps (the question, a frame, the final
 /// answer) runs in an idle callback of its own, so none holds the page for long; the view's
-/// effects and paints run between them.
+/// effects and paints run between them. The sample is made in the first of them, outside any
+/// reactive owner: one made where this is called would be disposed with its caller's owner
+/// (the widget calls it from an effect that runs again when the panel closes).
 pub fn start_when_idle() {
-    if STARTED.replace(true) {
-        return;
-    }
-    if let Some(sample) = SampleAnswer::new() {
-        step_when_idle(sample);
+    if !STARTED.replace(true) {
+        step_when_idle(None);
     }
 }
 
-fn step_when_idle(mut sample: SampleAnswer) {
+/// Runs the sample's next step in an idle callback (made first, when there is none yet).
+fn step_when_idle(sample: Option<SampleAnswer>) {
     let Some(window) = web_sys::window() else { return };
     let step = Closure::once_into_js(move || {
-        if sample.step() {
-            step_when_idle(sample);
+        if let Some(mut sample) = sample.or_else(SampleAnswer::new)
+            && sample.step()
+        {
+            step_when_idle(Some(sample));
         }
     });
-    // Refused where there is no `requestIdleCallback`: then the sample is simply dropped.
+    // Refused where there is no `requestIdleCallback`: then nothing runs (and the sample, if
+    // made, is dropped).
     let _ = window.request_idle_callback(step.unchecked_ref());
 }
 

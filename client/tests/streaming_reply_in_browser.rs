@@ -20,7 +20,7 @@ use web_sys::{Element, HtmlElement};
 
 mod common;
 
-use common::painted;
+use common::{UncaughtErrors, painted, tick};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -81,6 +81,21 @@ async fn asked_allowing_images(format: StreamingFormat, images: ImageOrigins) ->
     });
     painted().await;
     Shown { host, conversation, _mounted: Box::new(handle) }
+}
+
+#[wasm_bindgen_test]
+async fn a_log_taken_off_the_page_before_its_scroll_follows_throws_nothing() {
+    let shown = asked(StreamingFormat::Markdown).await;
+    let errors = UncaughtErrors::listen();
+    // A new question: the log's effect asks for a screen frame to follow it to the bottom, and
+    // the view goes (the visitor closed the panel) before that frame comes.
+    shown.conversation.transcript.update(|t| t.ask("And then?", "turn-1-2"));
+    tick().await;
+    let log = shown.host.query_selector("[data-testid='transcript']").unwrap().unwrap();
+    assert_eq!(log.query_selector_all("[data-testid='visitor-message']").unwrap().length(), 2);
+    drop(shown);
+    painted().await;
+    assert_eq!(errors.seen(), Vec::<String>::new(), "nothing thrown after the view went");
 }
 
 #[wasm_bindgen_test]

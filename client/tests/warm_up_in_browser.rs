@@ -9,14 +9,19 @@
 
 use std::collections::BTreeMap;
 
+use leptos::prelude::Owner;
 use lexstream_client::aws::lex::{Question, rehearse};
 use lexstream_client::sanitize::sanitize_html;
-use lexstream_client::warm_up::run_sample_answer;
+use lexstream_client::warm_up::{run_sample_answer, start_when_idle};
 use lexstream_protocol::lex::MessageContentType;
 use lexstream_protocol::render::policy::ImageOrigins;
 use lexstream_protocol::render::render_markdown;
 use lexstream_protocol::sigv4::Credentials;
 use wasm_bindgen_test::*;
+
+mod common;
+
+use common::{UncaughtErrors, idle};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -47,6 +52,22 @@ async fn the_sample_answer_leaves_the_page_as_it_was() {
     let before = document.document_element().unwrap().outer_html();
     run_sample_answer().await.unwrap();
     assert_eq!(document.document_element().unwrap().outer_html(), before);
+}
+
+#[wasm_bindgen_test]
+async fn the_warm_up_outlives_the_reactive_owner_that_started_it() {
+    let errors = UncaughtErrors::listen();
+    // The widget starts it from the effect that follows the panel's opening; the panel closed,
+    // that effect runs again, and what its last run owned is disposed.
+    let owner = Owner::new();
+    owner.with(start_when_idle);
+    owner.cleanup();
+    drop(owner);
+    // One step per idle callback: the sample's few steps are over well within these.
+    for _ in 0..16 {
+        idle().await;
+    }
+    assert_eq!(errors.seen(), Vec::<String>::new(), "nothing thrown while the sample ran");
 }
 
 #[wasm_bindgen_test]

@@ -46,8 +46,9 @@ pub fn TranscriptView(
     let entries_seen = StoredValue::new(0_usize);
     // Where our own last scroll left the log: the scroll event it fires is not the visitor's.
     let our_scroll_top = StoredValue::new(-1_i32);
+    // It runs in a screen frame: the view may have gone by then (the panel closed).
     let scroll_to_end = move || {
-        if let Some(log) = log_ref.get_untracked()
+        if let Some(log) = log_ref.try_get_untracked().flatten()
             && follow.try_get_value() == Some(true)
         {
             log.set_scroll_top(log.scroll_height());
