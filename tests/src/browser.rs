@@ -139,6 +139,12 @@ impl Browser {
             .unwrap_or_default())
     }
 
+    /// The errors among the console messages logged since the last read (`SEVERE`: uncaught
+    /// exceptions, a wasm trap, failed loads).
+    pub async fn console_errors(&self) -> anyhow::Result<Vec<ConsoleEntry>> {
+        Ok(self.console().await?.into_iter().filter(|entry| entry.level == "SEVERE").collect())
+    }
+
     /// Runs the DevTools Protocol `method` (e.g. `Performance.getMetrics`) in the page's target
     /// and returns its result.
     pub async fn devtools(

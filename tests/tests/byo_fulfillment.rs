@@ -61,7 +61,7 @@ async fn a_lex_web_ui_style_python_fulfillment_streams_raw_text_then_the_formatt
         // Then Lex's answer, rendered.
         assert!(answer.final_html.contains("<strong>devstack demo model</strong>"), "{}", answer.final_html);
         assert!(answer.final_text.contains("How does streaming work?"), "the model saw the question");
-        let errors: Vec<_> = browser.console().await?.into_iter().filter(|e| e.level == "SEVERE").collect();
+        let errors = browser.console_errors().await?;
         assert!(errors.is_empty(), "console errors: {errors:#?}");
         Ok(())
     })

@@ -52,7 +52,7 @@ async fn a_question_streams_word_by_word_then_the_formatted_answer_replaces_it()
         let status =
             page.wait_for("status", LOAD_TIMEOUT).await?.prop("textContent").await?.unwrap_or_default();
         assert_eq!(status, "The answer is complete.");
-        let errors: Vec<_> = browser.console().await?.into_iter().filter(|e| e.level == "SEVERE").collect();
+        let errors = browser.console_errors().await?;
         assert!(errors.is_empty(), "console errors (CSP violations show here too): {errors:#?}");
         Ok(())
     })

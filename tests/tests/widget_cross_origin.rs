@@ -39,7 +39,7 @@ async fn the_widget_embedded_from_another_origin_under_a_strict_csp_streams() ->
         let answer = page.wait_for_answer("devstack demo model", TIMEOUT).await?;
         assert!(answer.streamed.iter().any(|s| !s.is_empty()), "the answer streamed across origins");
         assert!(answer.final_html.contains("<strong>"), "{}", answer.final_html);
-        let errors: Vec<_> = browser.console().await?.into_iter().filter(|e| e.level == "SEVERE").collect();
+        let errors = browser.console_errors().await?;
         assert!(errors.is_empty(), "console errors or CSP violations: {errors:#?}");
         Ok(())
     })
@@ -103,7 +103,7 @@ async fn a_config_url_and_data_attributes_configure_the_widget() -> anyhow::Resu
         assert_eq!(title, "Configured by attributes", "the tag's attribute wins over the file");
         page.ask("hello").await?;
         page.wait_for_answer("Hello!", TIMEOUT).await?;
-        let errors: Vec<_> = browser.console().await?.into_iter().filter(|e| e.level == "SEVERE").collect();
+        let errors = browser.console_errors().await?;
         assert!(errors.is_empty(), "console errors: {errors:#?}");
         Ok(())
     })

@@ -125,7 +125,7 @@ async fn a_page_view_loads_only_the_loader_and_intent_then_a_click_opens_the_cha
         let launcher = page.wait_for("launcher", LOAD_TIMEOUT).await?;
         assert_eq!(launcher.attr("aria-expanded").await?.as_deref(), Some("true"));
         assert_eq!(page.find("launcher").await?.into_iter().count(), 1, "one launcher after the handover");
-        let errors: Vec<_> = browser.console().await?.into_iter().filter(|e| e.level == "SEVERE").collect();
+        let errors = browser.console_errors().await?;
         assert!(errors.is_empty(), "console errors: {errors:#?}");
         Ok(())
     })

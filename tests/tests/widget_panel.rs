@@ -106,7 +106,7 @@ async fn minimizing_keeps_the_answer_coming_and_flags_it_on_the_launcher() -> an
         page.wait_gone("unread", LOAD_TIMEOUT).await?;
         // The panel's views went and came back mid-answer: nothing they left for later (a paint,
         // the log's scroll follow) may throw once they are gone.
-        let errors: Vec<_> = browser.console().await?.into_iter().filter(|e| e.level == "SEVERE").collect();
+        let errors = browser.console_errors().await?;
         assert!(errors.is_empty(), "console errors: {errors:#?}");
         Ok(())
     })

@@ -81,7 +81,7 @@ async fn frames_reach_the_page_from_a_worker_in_batches() -> anyhow::Result<()> 
         let (batches, frames) = (seen["batches"].as_u64().unwrap(), seen["workerFrames"].as_u64().unwrap());
         assert!(frames > 10, "the streamed frames came through the worker: {seen}");
         assert!(batches <= frames, "{seen}");
-        let errors: Vec<_> = browser.console().await?.into_iter().filter(|e| e.level == "SEVERE").collect();
+        let errors = browser.console_errors().await?;
         assert!(errors.is_empty(), "console errors: {errors:#?}");
         Ok(())
     })
